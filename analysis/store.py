@@ -1,0 +1,256 @@
+"""The Parquet store: one file per canonical table, the rejects, the duplicates and a manifest.
+
+Layout of a store folder::
+
+    orgs.parquet activities.parquet ...   kept rows, canonical columns + _file/_sheet/_row
+    duplicates.parquet                    exact duplicates that were counted, not kept (with table name)
+    rejects.parquet                       refused rows and refused files, with reasons in Chinese and English
+    manifest.parquet                      one row per ingested file: size, sha256, rows read/kept/refused/dup
+    store.json                            which canonical columns each table's sources carried
+
+A table file is absent when no source ever held that table: rules that need it are then ``no_data``.
+Writes go to a temporary sibling folder that is swapped in at the end, so an interrupted ingest
+leaves the previous store intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, TABLES, ColumnKind, Table
+
+STORE_VERSION = 1
+DEFAULT_STORE = Path("data/store")
+
+_DTYPES: dict[ColumnKind, pl.DataType] = {
+    "code": pl.String(),
+    "text": pl.String(),
+    "int": pl.Int64(),
+    "float": pl.Float64(),
+    "date": pl.Date(),
+    "month": pl.Date(),
+    "bool": pl.Boolean(),
+    "org_type": pl.String(),
+    "activity_kind": pl.String(),
+    "incident_kind": pl.String(),
+    "year": pl.Int64(),
+}
+
+PROVENANCE_SCHEMA: dict[str, pl.DataType] = {
+    PROV_FILE: pl.String(),
+    PROV_SHEET: pl.String(),
+    PROV_ROW: pl.Int64(),
+}
+
+REJECTS_SCHEMA: dict[str, pl.DataType] = {
+    "table": pl.String(),  # canonical table, "" when the file was refused before it was recognised
+    PROV_FILE: pl.String(),
+    PROV_SHEET: pl.String(),
+    PROV_ROW: pl.Int64(),  # null for a refused file
+    "column": pl.String(),  # canonical column at fault, "" for file-level faults
+    "value": pl.String(),  # the offending value as read
+    "reason_code": pl.String(),
+    "reason_zh": pl.String(),
+    "reason_en": pl.String(),
+    "record": pl.String(),  # the whole source row as JSON, so nothing is lost
+}
+
+MANIFEST_SCHEMA: dict[str, pl.DataType] = {
+    "path": pl.String(),  # as stored in _file
+    "size": pl.Int64(),
+    "sha256": pl.String(),
+    "tables": pl.String(),  # canonical tables found, joined by ","
+    "status": pl.String(),  # "ok" or "refused"
+    "message": pl.String(),  # Chinese message for a refused file
+    "rows_read": pl.Int64(),
+    "rows_kept": pl.Int64(),
+    "rows_refused": pl.Int64(),
+    "rows_duplicate": pl.Int64(),
+    "ingested_at": pl.String(),
+}
+
+
+class StoreError(Exception):
+    """A store cannot be opened or written; the message is in Chinese for the user."""
+
+
+def table_schema(table: Table | str) -> dict[str, pl.DataType]:
+    """Polars schema of a canonical table as kept in the store (canonical columns + provenance)."""
+    t = TABLES[table] if isinstance(table, str) else table
+    schema: dict[str, pl.DataType] = {c.name: _DTYPES[c.kind] for c in t.columns}
+    schema.update(PROVENANCE_SCHEMA)
+    return schema
+
+
+def empty_table(name: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=table_schema(name))
+
+
+@dataclass
+class Store:
+    """A read-only view of a store: canonical tables as polars LazyFrames.
+
+    Build it with :meth:`open` for a folder on disk, or :meth:`from_frames` in tests and notebooks.
+    """
+
+    path: Path | None
+    _frames: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+    _columns_present: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] = DEFAULT_STORE) -> Store:
+        p = Path(path)
+        _recover_interrupted(p)
+        meta_file = p / "store.json"
+        if not meta_file.is_file():
+            raise StoreError(f"找不到数据仓库：{p}（请先运行 workbench ingest 导入数据）")
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"数据仓库元数据已损坏：{meta_file}（{exc}）") from exc
+        cols = {name: list(info.get("columns_present", [])) for name, info in meta.get("tables", {}).items()}
+        return cls(path=p, _columns_present=cols)
+
+    @classmethod
+    def from_frames(
+        cls,
+        tables: dict[str, pl.DataFrame],
+        columns_present: dict[str, list[str]] | None = None,
+    ) -> Store:
+        """An in-memory store. Missing canonical columns are added as nulls; missing provenance is
+        filled with ``_file="<memory>"`` and row numbers 1..n.  ``columns_present`` defaults to
+        the columns each given frame actually had."""
+        frames: dict[str, pl.DataFrame] = {}
+        present: dict[str, list[str]] = {}
+        for name, df in tables.items():
+            if name not in TABLES:
+                raise StoreError(f"未知的数据表：{name}")
+            present[name] = [c for c in TABLES[name].names if c in df.columns]
+            frames[name] = conform(df, name)
+        if columns_present:
+            present.update(columns_present)
+        return cls(path=None, _frames=frames, _columns_present=present)
+
+    # -- reading --------------------------------------------------------------------------------
+    def has(self, name: str) -> bool:
+        """True when the table exists in the dataset (even with zero rows)."""
+        if self.path is None:
+            return name in self._frames
+        return (self.path / f"{name}.parquet").is_file()
+
+    def table(self, name: str) -> pl.LazyFrame:
+        """The kept rows of a canonical table; an empty frame of the right schema when absent."""
+        if name not in TABLES:
+            raise StoreError(f"未知的数据表：{name}")
+        if self.path is None:
+            return self._frames.get(name, empty_table(name)).lazy()
+        f = self.path / f"{name}.parquet"
+        if not f.is_file():
+            return empty_table(name).lazy()
+        return pl.scan_parquet(f)
+
+    def columns_present(self, name: str) -> set[str]:
+        """Canonical columns that at least one source of this table carried."""
+        return set(self._columns_present.get(name, []))
+
+    def _aux(self, name: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        if self.path is None:
+            return self._frames.get(name, pl.DataFrame(schema=schema))
+        f = self.path / f"{name}.parquet"
+        return pl.read_parquet(f) if f.is_file() else pl.DataFrame(schema=schema)
+
+    def rejects(self) -> pl.DataFrame:
+        return self._aux("rejects", REJECTS_SCHEMA)
+
+    def manifest(self) -> pl.DataFrame:
+        return self._aux("manifest", MANIFEST_SCHEMA)
+
+    def duplicates(self) -> pl.DataFrame:
+        return self._aux("duplicates", {"table": pl.String(), **PROVENANCE_SCHEMA})
+
+    def tables(self) -> dict[str, pl.LazyFrame]:
+        """Every canonical table that exists in the dataset."""
+        return {n: self.table(n) for n in TABLES if self.has(n)}
+
+
+def conform(df: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Give ``df`` exactly the store schema of table ``name`` (adds missing columns as nulls)."""
+    schema = table_schema(name)
+    n = df.height
+    exprs: list[pl.Expr] = []
+    for col, dtype in schema.items():
+        if col in df.columns:
+            exprs.append(pl.col(col).cast(dtype))
+        elif col == PROV_FILE:
+            exprs.append(pl.lit("<memory>", dtype).alias(col))
+        elif col == PROV_SHEET:
+            exprs.append(pl.lit("", dtype).alias(col))
+        elif col == PROV_ROW:
+            exprs.append(pl.int_range(1, n + 1, dtype=pl.Int64).alias(col))
+        else:
+            exprs.append(pl.lit(None, dtype).alias(col))
+    return df.select(exprs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing (used by ingest): everything goes to a temporary folder, then swapped in.
+# ---------------------------------------------------------------------------------------------
+def write_store(
+    path: Path,
+    tables: dict[str, pl.DataFrame],
+    duplicates: pl.DataFrame,
+    rejects: pl.DataFrame,
+    manifest: pl.DataFrame,
+    columns_present: dict[str, list[str]],
+) -> None:
+    """Write a complete store to ``path`` atomically (temporary sibling folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    try:
+        for name, df in tables.items():
+            df.write_parquet(tmp / f"{name}.parquet")
+        duplicates.write_parquet(tmp / "duplicates.parquet")
+        rejects.write_parquet(tmp / "rejects.parquet")
+        manifest.write_parquet(tmp / "manifest.parquet")
+        meta = {
+            "version": STORE_VERSION,
+            "tables": {
+                name: {"columns_present": sorted(columns_present.get(name, [])), "rows": df.height}
+                for name, df in tables.items()
+            },
+        }
+        (tmp / "store.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        _swap_in(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _old_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.old")
+
+
+def _swap_in(tmp: Path, path: Path) -> None:
+    old = _old_path(path)
+    if old.exists():
+        shutil.rmtree(old)
+    if path.exists():
+        os.replace(path, old)
+    os.replace(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover_interrupted(path: Path) -> None:
+    """If a previous swap was cut between its two renames, put the old store back."""
+    old = _old_path(path)
+    if not path.exists() and old.exists():
+        os.replace(old, path)

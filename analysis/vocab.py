@@ -1,0 +1,285 @@
+"""Canonical names and the Chinese words users see — the one place they live.
+
+Every stage imports its table names, column names, vocabularies and user-facing labels from here,
+so a Chinese word is never a literal sprinkled through the code.  The input contract these mirror is
+``shared/spec/DATA.md``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+# --------------------------------------------------------------------------------------------
+# Provenance columns carried by every kept row (and every reject).
+# --------------------------------------------------------------------------------------------
+PROV_FILE = "_file"  #: path of the source file, relative to the folder that was ingested
+PROV_SHEET = "_sheet"  #: sheet name for xlsx, "" for other formats
+PROV_ROW = "_row"  #: row number as the user sees it (Excel row / text-editor line / record number)
+PROVENANCE = (PROV_FILE, PROV_SHEET, PROV_ROW)
+
+ColumnKind = Literal[
+    "code",  # text identifier; leading zeros kept; "123.0" from Excel -> "123"
+    "text",
+    "int",  # whole number >= 0
+    "float",  # decimal >= 0
+    "date",
+    "month",  # a calendar month, stored as the date of its first day
+    "bool",  # 是/否
+    "org_type",
+    "activity_kind",
+    "incident_kind",
+    "year",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column of a table."""
+
+    name: str
+    zh: str
+    kind: ColumnKind
+    required: bool = False
+    aliases: tuple[str, ...] = ()  # further header spellings accepted (normalised on compare)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One canonical table of the store."""
+
+    name: str
+    zh: str
+    columns: tuple[Column, ...]
+    #: columns whose *absence from the file* means a value rather than "unknown"
+    absent_defaults: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+ORGS = Table(
+    "orgs",
+    "组织",
+    (
+        Column("org_id", "组织编码", "code", True),
+        Column("name", "组织名称", "text", True),
+        Column("org_type", "组织类型", "org_type", True),
+        Column("parent_id", "上级组织编码", "code"),
+        Column("unit", "所属单位", "text"),
+        Column("member_count", "党员人数", "int"),
+        Column("secretary", "书记", "text"),
+        Column("secretary_mode", "书记配备方式", "text"),
+        Column("mid_cadres", "中层以上党员干部人数", "int"),
+        Column("term_years", "任期年限", "int"),
+        Column("budget_included", "党建经费列入预算", "bool"),
+    ),
+)
+
+ACTIVITIES = Table(
+    "activities",
+    "活动记录",
+    (
+        Column("org_id", "组织编码", "code", True),
+        Column("date", "活动日期", "date", True),
+        Column("kind", "活动类型", "activity_kind", True),
+        Column("topic", "主题", "text"),
+        Column("attendees", "参加人数", "int"),
+        Column("recorded", "有记录", "bool"),
+        Column("political_theory", "政治理论", "bool"),
+        Column("signed_count", "签订人数", "int"),
+    ),
+    absent_defaults={"recorded": True},
+)
+
+STUDY = Table(
+    "study",
+    "党员学习",
+    (
+        Column("member_id", "党员编号", "code", True),
+        Column("org_id", "组织编码", "code", True),
+        Column("date", "学习日期", "date", True),
+        Column("days", "天数", "float", True),
+        Column("topic", "学习内容", "text"),
+    ),
+)
+
+ELECTIONS = Table(
+    "elections",
+    "换届",
+    (
+        Column("org_id", "组织编码", "code", True),
+        Column("date", "换届日期", "date", True),
+        Column("approved", "经批准", "bool"),
+    ),
+)
+
+DUES = Table(
+    "dues",
+    "党费",
+    (
+        Column("org_id", "组织编码", "code", True),
+        Column("month", "月份", "month", True),
+        Column("due", "应交金额", "float", True),
+        Column("paid", "实交金额", "float", True),
+        Column("remitted_on", "上交日期", "date"),
+    ),
+)
+
+INCIDENTS = Table(
+    "incidents",
+    "否决事项",
+    (
+        Column("org_id", "组织编码", "code", True),
+        Column("date", "发生日期", "date", True),
+        Column("kind", "事项类型", "incident_kind", True),
+        Column("note", "说明", "text"),
+    ),
+)
+
+INSPECTIONS = Table(
+    "inspections",
+    "督查评分",
+    (
+        Column("org_id", "组织编码", "code", True),
+        Column("year", "年度", "year", True),
+        Column("item", "评分项", "text", True),
+        Column("score", "得分", "float", True),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (ORGS, ACTIVITIES, STUDY, ELECTIONS, DUES, INCIDENTS, INSPECTIONS)
+}
+
+# --------------------------------------------------------------------------------------------
+# Vocabularies: id -> Chinese label, and accepted spellings -> id.
+# --------------------------------------------------------------------------------------------
+ORG_TYPE_ZH = {"committee": "党委", "general_branch": "党总支", "branch": "党支部"}
+ORG_TYPE_ALIASES = {
+    "党委": "committee",
+    "机关党委": "committee",
+    "committee": "committee",
+    "党总支": "general_branch",
+    "总支": "general_branch",
+    "党总支部": "general_branch",
+    "general_branch": "general_branch",
+    "党支部": "branch",
+    "支部": "branch",
+    "联合党支部": "branch",
+    "branch": "branch",
+}
+
+ACTIVITY_KIND_ZH = {
+    "committee_meeting": "委员会议",
+    "group_study": "集中学习",
+    "member_congress": "支部党员大会",
+    "group_meeting": "党小组会",
+    "party_lecture": "党课",
+    "democratic_life_meeting": "民主生活会",
+    "org_life_meeting": "组织生活会",
+    "heart_talk": "谈心谈话",
+    "cadre_training": "党务干部培训",
+    "leadership_review": "党组专题研究党建",
+    "mass_org_report": "听取工青妇汇报",
+    "info_submission": "信息报送",
+    "annual_plan": "年度计划",
+    "annual_summary": "年度总结",
+    "dues_publication": "党费公示",
+    "discipline_education": "党纪教育",
+    "integrity_pledge": "廉洁责任状",
+    "joint_building": "结对共建",
+    "themed_party_day": "主题党日",
+    "member_review": "民主评议党员",
+    "other": "其他",
+}
+_ACTIVITY_EXTRA_ALIASES = {
+    "委员会会议": "committee_meeting",
+    "党委会": "committee_meeting",
+    "总支委员会": "committee_meeting",
+    "支委会": "committee_meeting",
+    "支部委员会": "committee_meeting",
+    "理论学习": "group_study",
+    "政治理论学习": "group_study",
+    "党员大会": "member_congress",
+    "专题研究党建工作": "leadership_review",
+    "工青妇工作汇报": "mass_org_report",
+    "年度工作计划": "annual_plan",
+    "年度工作总结": "annual_summary",
+    "党风廉政教育": "discipline_education",
+    "签订廉洁自律责任状": "integrity_pledge",
+    "党员示范岗": "joint_building",
+    "在职党员进社区": "joint_building",
+    "主题党日活动": "themed_party_day",
+}
+ACTIVITY_KIND_ALIASES: dict[str, str] = {
+    **{zh: k for k, zh in ACTIVITY_KIND_ZH.items()},
+    **{k: k for k in ACTIVITY_KIND_ZH},
+    **_ACTIVITY_EXTRA_ALIASES,
+}
+#: aliases that also set political_theory = 是 on the row
+POLITICAL_THEORY_ALIASES = frozenset({"政治理论学习"})
+
+INCIDENT_KIND_ZH = {
+    "leader_disciplined": "领导班子成员受处分",
+    "cadre_heavy_discipline": "中层以上干部受重处分",
+    "member_expelled": "党员干部被开除",
+    "major_loss": "重大失误和损失",
+    "family_planning": "违反计划生育政策",
+    "public_safety": "综合治理和平安创建重大问题",
+}
+INCIDENT_KIND_ALIASES: dict[str, str] = {
+    **{zh: k for k, zh in INCIDENT_KIND_ZH.items()},
+    **{k: k for k in INCIDENT_KIND_ZH},
+}
+
+YES_WORDS = frozenset({"是", "有", "y", "yes", "true", "1", "√", "✓", "已", "t"})
+NO_WORDS = frozenset({"否", "无", "n", "no", "false", "0", "×", "✗", "未", "f"})
+
+SECRETARY_MODES = ("兼任", "专职")
+
+# --------------------------------------------------------------------------------------------
+# Results vocabulary.
+# --------------------------------------------------------------------------------------------
+STATUS_ZH = {
+    "pass": "达标",
+    "fail": "未达标",
+    "pending": "届内待办",
+    "not_applicable": "不适用",
+    "no_data": "无数据",
+}
+GRADES = ("优秀", "良好", "合格", "不合格")
+
+
+# --------------------------------------------------------------------------------------------
+# Header normalisation.
+# --------------------------------------------------------------------------------------------
+def normalize_header(text: object) -> str:
+    """Normalise a header cell for matching: NFKC (full-width -> half-width), no whitespace,
+    lower case, and '*' marks of required columns removed."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text))
+    s = "".join(ch for ch in s if not ch.isspace())
+    return s.replace("*", "").lower()
+
+
+def header_lookup(table: Table) -> dict[str, str]:
+    """Map every accepted (normalised) header spelling of ``table`` to its canonical column."""
+    out: dict[str, str] = {}
+    for c in table.columns:
+        for spelling in (c.name, c.zh, *c.aliases):
+            out[normalize_header(spelling)] = c.name
+    return out
