@@ -283,3 +283,50 @@ def header_lookup(table: Table) -> dict[str, str]:
         for spelling in (c.name, c.zh, *c.aliases):
             out[normalize_header(spelling)] = c.name
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Reasons a row or a file is refused: code -> (Chinese, English).  Placeholders are filled by
+# ``reason()``; row-level reasons name the column in the message column, not here.
+# --------------------------------------------------------------------------------------------
+REASONS: dict[str, tuple[str, str]] = {
+    # row level
+    "required_empty": ("必填项为空", "required value is empty"),
+    "bad_date": ("日期无法识别", "date cannot be read"),
+    "date_out_of_range": ("日期超出范围（2000-01-01 至 2100-12-31）", "date outside 2000-01-01 … 2100-12-31"),
+    "bad_month": ("月份无法识别", "month cannot be read"),
+    "not_a_number": ("不是数字", "not a number"),
+    "negative": ("数值不能为负数", "number is negative"),
+    "not_integer": ("应为整数", "not a whole number"),
+    "days_out_of_range": ("学习天数应大于0且不超过31", "days must be > 0 and ≤ 31"),
+    "bad_year": ("年度无法识别", "year cannot be read"),
+    "bad_bool": ("应填写“是”或“否”", "expected 是 or 否 (yes/no)"),
+    "unknown_kind": ("活动类型不在规定范围内", "activity kind is not in the vocabulary"),
+    "unknown_incident_kind": ("否决事项类型不在规定范围内", "incident kind is not in the vocabulary"),
+    "unknown_org_type": ("组织类型无法识别（应为党委、党总支或党支部）", "org type is not committee/general branch/branch"),
+    "unknown_org": ("组织编码不在组织名册中", "org code is not in the registry"),
+    "unknown_parent": ("上级组织编码不在组织名册中", "parent org code is not in the registry"),
+    "parent_cycle": ("上级组织关系成环", "parent relation forms a cycle"),
+    "conflicting_org": ("组织编码重复且内容不一致（保留先出现的一行）", "org code repeated with different values (the first is kept)"),
+    # file level
+    "empty_file": ("空文件", "empty file"),
+    "header_only": ("只有表头，没有数据行", "header only, no data rows"),
+    "unknown_layout": ("无法识别表格：前20行中没有找到至少两个已知列名", "unknown layout: no row with two known column names"),
+    "missing_required": ("缺少必填列", "missing required column"),
+    "bad_encoding": ("无法识别文件编码（应为UTF-8或GB18030/GBK）", "undecodable text (expected UTF-8 or GB18030/GBK)"),
+    "bad_excel": ("Excel文件无法打开（可能已损坏、不完整或加密）", "Excel file cannot be opened (corrupt, truncated or encrypted)"),
+    "bad_json": ("JSON文件无法读取（应为记录数组）", "JSON cannot be read (expected an array of records)"),
+    "bad_parquet": ("Parquet文件无法读取", "Parquet file cannot be read"),
+    "cell_too_large": ("单元格内容过长", "a cell is too large"),
+    "file_too_large": ("文件过大", "file too large"),
+    "unreadable": ("文件无法读取", "file cannot be read"),
+    "unsupported_format": ("不支持的文件格式（支持 xlsx、xls、csv、json、parquet）", "unsupported file format"),
+}
+
+
+def reason(code: str, detail: str = "") -> tuple[str, str]:
+    """(Chinese, English) reason for ``code``, with an optional detail appended to both."""
+    zh, en = REASONS[code]
+    if detail:
+        return f"{zh}：{detail}", f"{en}: {detail}"
+    return zh, en

@@ -1,0 +1,203 @@
+"""The ``workbench`` command: thin — parses options, calls the stages, prints in Chinese."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analysis.store import DEFAULT_STORE
+from analysis.vocab import TABLES
+
+
+def _click_modules() -> list:
+    """Typer ≥ 0.24 vendors click as ``typer._click``; older versions use click itself."""
+    mods = []
+    for name in ("typer._click", "click"):
+        try:
+            mods.append(__import__(name, fromlist=["core", "exceptions"]))
+        except ImportError:
+            continue
+    return mods
+
+
+def _chinese_help() -> None:
+    """Put the framework's own help words into Chinese (users read Chinese)."""
+    import typer.rich_utils as ru
+
+    ru.OPTIONS_PANEL_TITLE = "选项"
+    ru.COMMANDS_PANEL_TITLE = "命令"
+    ru.ARGUMENTS_PANEL_TITLE = "参数"
+    ru.ERRORS_PANEL_TITLE = "错误"
+    ru.REQUIRED_LONG_STRING = "[必填]"
+    ru.DEFAULT_STRING = "[默认：{}]"
+    ru.ABORTED_TEXT = "已中止。"
+    for mod in _click_modules():
+        command = mod.core.Command
+        original = command.get_help_option
+        if getattr(original, "_chinese", False):
+            continue
+
+        def get_help_option(self, ctx, _original=original):  # type: ignore[no-untyped-def]
+            opt = _original(self, ctx)
+            if opt is not None:
+                opt.help = "显示本帮助并退出。"
+            return opt
+
+        get_help_option._chinese = True  # type: ignore[attr-defined]
+        command.get_help_option = get_help_option
+
+
+_chinese_help()
+
+app = typer.Typer(
+    name="workbench",
+    help="党建目标管理考核工作台：导入各党组织的活动台账，按规则考核评分，评选先进、排查后进，生成报告。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+SAMPLE_DIR = Path("data/sample")
+
+
+class UserError(Exception):
+    """An error the user can fix; printed as one Chinese line, exit code 2."""
+
+
+# ---------------------------------------------------------------------------------------------
+# demo
+# ---------------------------------------------------------------------------------------------
+@app.command("demo", help="生成虚构的示例数据（确定性：同一随机种子生成的文件逐字节相同）。")
+def demo_cmd(
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")] = SAMPLE_DIR,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 2024,
+    orgs: Annotated[int | None, typer.Option("--orgs", help="大规模数据的组织数（配合 --format parquet）")] = None,
+    years: Annotated[int, typer.Option("--years", help="大规模数据的年数（截至2024年）")] = 1,
+    fmt: Annotated[str, typer.Option("--format", help="sample：各单位报送的原始文件；parquet：大规模基准数据")] = "sample",
+) -> None:
+    from analysis import synth
+
+    if fmt == "parquet":
+        counts = synth.generate_parquet(out, orgs=orgs or 2000, years=years, seed=seed)
+        table = Table("数据表", "行数", title=f"已生成大规模数据：{out}")
+        for name, n in counts.items():
+            table.add_row(name, f"{n:,}")
+        console.print(table)
+        return
+    if fmt != "sample":
+        raise UserError(f"不支持的格式：{fmt}（可选 sample 或 parquet）")
+    report = synth.generate_sample(out, seed=seed)
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in files)
+    console.print(f"已生成示例数据：{out}（{len(files)} 个文件，共 {size / 1024 / 1024:.2f} MB，随机种子 {seed}）")
+    console.print(f"其中有意加入的错误数据 {len(report.faults)} 处，用于检验导入时的拒收。")
+
+
+# ---------------------------------------------------------------------------------------------
+# ingest
+# ---------------------------------------------------------------------------------------------
+def run_ingest(paths: list[Path], store: Path, quiet: bool = False):
+    """Ingest with a progress bar; returns the IngestResult."""
+    from analysis.ingest import ingest
+
+    with Progress(
+        TextColumn("[bold]正在读取文件"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet,
+    ) as progress:
+        task = progress.add_task("", total=None)
+
+        def on_start(n: int) -> None:
+            progress.update(task, total=n)
+
+        def on_file(name: str) -> None:
+            progress.update(task, advance=1, description=name)
+
+        return ingest(paths, store=store, on_start=on_start, on_file=on_file)
+
+
+def print_ingest_summary(result) -> None:
+    files = result.files
+    table = Table(title=f"导入结果（数据仓库：{result.store}）", show_lines=False)
+    for col in ("文件", "数据表", "读入行", "保留", "拒收", "重复", "说明"):
+        table.add_column(col, justify="right" if col in ("读入行", "保留", "拒收", "重复") else "left")
+    for row in files.iter_rows(named=True):
+        style = "red" if row["status"] == "refused" else None
+        table.add_row(
+            row["path"],
+            "、".join(TABLES[t].zh for t in row["tables"].split(",") if t),
+            str(row["rows_read"]),
+            str(row["rows_kept"]),
+            str(row["rows_refused"]),
+            str(row["rows_duplicate"]),
+            row["message"] or ("" if row["status"] == "ok" else "已拒收"),
+            style=style,
+        )
+    console.print(table)
+    t = result.totals
+    console.print(
+        f"共读取 {t['files']} 个文件（整份拒收 {t['files_refused']} 个）；"
+        f"读入 {t['rows_read']} 行 = 保留 {t['rows_kept']} + 拒收 {t['rows_refused']} + 重复 {t['rows_duplicate']}。"
+    )
+    if result.skipped:
+        console.print(f"另有 {len(result.skipped)} 个文件此前已导入（内容相同），本次跳过。")
+    if t["rows_refused"] or t["files_refused"]:
+        console.print(f"拒收明细见数据仓库中的 rejects.parquet（{result.store / 'rejects.parquet'}），或运行数据质量报告。")
+
+
+@app.command("ingest", help="导入文件或文件夹（任意层级；xlsx/xls/csv/json/parquet），检查每一行并写入数据仓库。")
+def ingest_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="要导入的文件或文件夹")],
+    store: Annotated[Path, typer.Option("--store", help="数据仓库文件夹")] = DEFAULT_STORE,
+    strict: Annotated[bool, typer.Option("--strict", help="有任何行或文件被拒收时以非零状态退出")] = False,
+) -> None:
+    result = run_ingest(paths, store)
+    print_ingest_summary(result)
+    t = result.totals
+    if strict and (t["rows_refused"] or t["files_refused"]):
+        raise typer.Exit(code=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# entry point: no traceback reaches the user
+# ---------------------------------------------------------------------------------------------
+def main() -> None:
+    from analysis.ingest import IngestError
+    from analysis.store import StoreError
+
+    try:
+        app(standalone_mode=False)
+    except (UserError, IngestError, StoreError) as exc:
+        err_console.print(f"[red]错误：[/red]{exc}")
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("已中止。")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and anything unexpected
+        click_errors = tuple(m.exceptions.ClickException for m in _click_modules())
+        if isinstance(exc, click_errors):
+            cmd = exc.ctx.command_path if getattr(exc, "ctx", None) else "workbench"
+            err_console.print(f"[red]用法错误：[/red]{exc.format_message()}\n运行 {cmd} --help 查看用法。")
+            sys.exit(exc.exit_code)
+        log = Path(tempfile.gettempdir()) / "workbench-error.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        err_console.print(f"[red]内部错误：[/red]{type(exc).__name__}: {exc}\n详细信息已写入 {log}，请将该文件发给维护人员。")
+        sys.exit(3)

@@ -1,0 +1,443 @@
+"""Ingest: a folder tree of exports in, a store out — every row kept, refused with a reason, or counted
+as an exact duplicate, and the three always add up to the rows read.
+
+The store is a function of the *set* of files ingested so far: each run merges the new files with what
+the store holds, re-checks the registry links, and re-derives duplicates in (file, sheet, row) order,
+so the evidence copy of a duplicated row never depends on the order files were read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from analysis.ingest.readers import FileRefused, Limits, read_file
+from analysis.ingest.validate import Parsed, parse_sheet, recognise, with_reason_text
+from analysis.store import (
+    DEFAULT_STORE,
+    MANIFEST_SCHEMA,
+    PROVENANCE_SCHEMA,
+    REJECTS_SCHEMA,
+    Store,
+    StoreError,
+    empty_table,
+    table_schema,
+    write_store,
+)
+from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, PROVENANCE, TABLES, reason
+
+__all__ = ["IngestError", "IngestResult", "Limits", "discover", "ingest"]
+
+DUP_SCHEMA = {"table": pl.String(), **PROVENANCE_SCHEMA}
+
+
+class IngestError(Exception):
+    """The ingest cannot go on at all (not a bad file: those are refused and reported)."""
+
+
+@dataclass
+class IngestResult:
+    """What one ingest did. ``files`` holds the manifest rows of the files read in this run."""
+
+    store: Path
+    files: pl.DataFrame
+    skipped: list[str] = field(default_factory=list)  #: already in the store (same content)
+    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
+
+    @property
+    def totals(self) -> dict[str, int]:
+        f = self.files
+        return {
+            "files": f.height,
+            "files_refused": f.filter(pl.col("status") == "refused").height,
+            "rows_read": int(f["rows_read"].sum()),
+            "rows_kept": int(f["rows_kept"].sum()),
+            "rows_refused": int(f["rows_refused"].sum()),
+            "rows_duplicate": int(f["rows_duplicate"].sum()),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery
+# ---------------------------------------------------------------------------------------------
+def discover(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, str]]:
+    """Every candidate file under ``paths`` as (path on disk, name to record), sorted by name.
+
+    Folders are walked without following symbolic links to folders, so link loops cannot trap the
+    walk; hidden files and Office lock files (``~$…``) are passed over.
+    """
+    found: dict[str, Path] = {}
+    for p in paths:
+        root = Path(p)
+        if root.is_file():
+            found.setdefault(root.name, root)
+            continue
+        if not root.is_dir():
+            raise IngestError(f"找不到路径：{root}")
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith((".", "~$")):
+                    continue
+                full = Path(dirpath) / name
+                rel = full.relative_to(root).as_posix()
+                found.setdefault(rel, full)
+    return sorted(((path, rel) for rel, path in found.items()), key=lambda x: x[1])
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one file
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class _FileOutcome:
+    rel: str
+    size: int
+    sha: str
+    parsed: list[Parsed]
+    rejects: list[pl.DataFrame]
+    refused_message: str | None
+    rows_read: int
+
+
+def _file_reject(rel: str, sheet: str, code: str, detail: str) -> pl.DataFrame:
+    zh, en = reason(code, detail)
+    return pl.DataFrame(
+        {
+            "table": [""],
+            PROV_FILE: [rel],
+            PROV_SHEET: [sheet],
+            PROV_ROW: [None],
+            "column": [""],
+            "value": [""],
+            "reason_code": [code],
+            "reason_zh": [zh],
+            "reason_en": [en],
+            "record": [""],
+        },
+        schema=REJECTS_SCHEMA,
+    )
+
+
+def _read_one(path: Path, rel: str, size: int, sha: str, limits: Limits) -> _FileOutcome:
+    out = _FileOutcome(rel, size, sha, [], [], None, 0)
+    try:
+        sheets = read_file(path, limits)
+    except FileRefused as exc:
+        out.rejects.append(_file_reject(rel, "", exc.code, exc.detail))
+        out.refused_message = reason(exc.code, exc.detail)[0]
+        return out
+    messages = []
+    for sheet in sheets:
+        if sheet.data.height == 0:
+            continue  # an empty sheet (Sheet2, Sheet3) is not a table
+        try:
+            rec = recognise(sheet, limits)
+            parsed = parse_sheet(sheet, rec, rel)
+        except FileRefused as exc:
+            where = f"工作表“{sheet.sheet}”：" if sheet.sheet else ""
+            out.rejects.append(_file_reject(rel, sheet.sheet, exc.code, exc.detail))
+            messages.append(where + reason(exc.code, exc.detail)[0])
+            continue
+        out.parsed.append(parsed)
+        out.rejects.append(parsed.rejects)
+        out.rows_read += parsed.rows_read
+    if not out.parsed:
+        out.refused_message = "；".join(messages) or reason("header_only")[0]
+        if not messages:
+            out.rejects.append(_file_reject(rel, "", "header_only", ""))
+    elif messages:
+        out.refused_message = None
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging with the store
+# ---------------------------------------------------------------------------------------------
+def _canonical(name: str) -> list[str]:
+    return list(TABLES[name].names)
+
+
+def _fk_reject(df: pl.DataFrame, name: str, mask: pl.Expr, column: str, code: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split ``df`` into (rows kept, reject rows) by ``mask`` = refuse."""
+    bad = df.filter(mask)
+    if bad.height == 0:
+        return df, pl.DataFrame(schema=REJECTS_SCHEMA)
+    record = pl.struct([pl.col(c).cast(pl.String) for c in _canonical(name)]).struct.json_encode()
+    rej = bad.select(
+        pl.lit(name).alias("table"),
+        pl.col(PROV_FILE),
+        pl.col(PROV_SHEET),
+        pl.col(PROV_ROW),
+        pl.lit(column).alias("column"),
+        pl.col(column).cast(pl.String).alias("value"),
+        pl.lit(code).alias("reason_code"),
+        record.alias("record"),
+    )
+    rej = with_reason_text(rej, TABLES[name]).select(list(REJECTS_SCHEMA))
+    return df.filter(~mask), rej
+
+
+def _split_duplicates(df: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep the first copy of each exact duplicate in (file, sheet, row) order."""
+    df = df.sort(list(PROVENANCE))
+    first = pl.struct(_canonical(name)).is_first_distinct()
+    return df.filter(first), df.filter(~first)
+
+
+def _normalise_codes(df: pl.DataFrame, column: str, registry: pl.Series) -> pl.DataFrame:
+    """Give back leading zeros that Excel or a platform stripped: 123 -> 000123 when that is the
+    one registry code it can mean."""
+    reg = pl.DataFrame({"code": registry.unique()}).with_columns(pl.col("code").str.strip_chars_start("0").alias("key"))
+    unique_keys = reg.group_by("key").agg(pl.col("code").first(), pl.len().alias("n")).filter(pl.col("n") == 1)
+    known = pl.col(column).is_in(registry.implode())
+    mapped = pl.col(column).str.strip_chars_start("0").replace_strict(
+        unique_keys["key"], unique_keys["code"], default=None
+    )
+    return df.with_columns(pl.when(known | pl.col(column).is_null()).then(pl.col(column)).otherwise(pl.coalesce(mapped, pl.col(column))).alias(column))
+
+
+def _check_registry(orgs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(kept, duplicates, rejects) of the registry: exact duplicates, conflicting codes, unknown parents
+    and cycles."""
+    kept, dups = _split_duplicates(orgs, "orgs")
+    rejects = []
+    repeated = pl.col("org_id").is_first_distinct().not_()
+    kept, r = _fk_reject(kept, "orgs", repeated, "org_id", "conflicting_org")
+    rejects.append(r)
+    kept = _normalise_codes(kept, "parent_id", kept["org_id"])
+    while True:  # removing an org can orphan its children: repeat until stable
+        unknown = pl.col("parent_id").is_not_null() & ~pl.col("parent_id").is_in(kept["org_id"].implode())
+        kept, r = _fk_reject(kept, "orgs", unknown, "parent_id", "unknown_parent")
+        if r.height == 0:
+            break
+        rejects.append(r)
+    parent = dict(zip(kept["org_id"].to_list(), kept["parent_id"].to_list(), strict=True))
+    in_cycle: set[str] = set()
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = resolved (reaches a top-level org)
+    for start in parent:
+        path = []
+        node: str | None = start
+        while node is not None and state.get(node) is None:
+            state[node] = 1
+            path.append(node)
+            node = parent.get(node)
+        if node is not None and state.get(node) == 1:  # walked back into the current path: a cycle
+            in_cycle.update(path[path.index(node):])
+        bad = node is not None and (node in in_cycle)
+        for n in path:
+            state[n] = 2
+            if bad:
+                in_cycle.add(n)
+    if in_cycle:
+        kept, r = _fk_reject(kept, "orgs", pl.col("org_id").is_in(sorted(in_cycle)), "parent_id", "parent_cycle")
+        rejects.append(r)
+    return kept, dups, pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECTS_SCHEMA)
+
+
+def _load_existing(store_path: Path) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, list[str]]]:
+    if not (store_path / "store.json").is_file():
+        return {}, pl.DataFrame(schema=REJECTS_SCHEMA), pl.DataFrame(schema=MANIFEST_SCHEMA), pl.DataFrame(), {}
+    st = Store.open(store_path)
+    tables = {n: lf.collect() for n, lf in st.tables().items()}
+    present = {n: sorted(st.columns_present(n)) for n in TABLES}
+    return tables, st.rejects(), st.manifest(), st.duplicates(), present
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike[str]],
+    store: str | os.PathLike[str] = DEFAULT_STORE,
+    limits: Limits | None = None,
+    on_file: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> IngestResult:
+    """Read every file under ``paths`` into the store at ``store``.
+
+    Parameters
+    ----------
+    paths
+        Files or folders (walked to any depth).
+    store
+        The store folder; created when missing, merged with when present.
+    limits
+        Size limits for hostile files (:class:`Limits`).
+    on_start, on_file
+        Progress callbacks: the number of files to read, then each file's name once read.
+
+    Returns
+    -------
+    IngestResult
+        The manifest rows of the files read in this run (files already in the store are listed in
+        ``skipped``) and the rejects found in this run.
+
+    Raises
+    ------
+    IngestError
+        A path does not exist, or the accounting identity failed (a bug: nothing is written then).
+    """
+    limits = limits or Limits()
+    store_path = Path(store)
+    files = discover(paths)
+    try:
+        tables, old_rejects, manifest, old_dups, present = _load_existing(store_path)
+    except StoreError as exc:
+        raise IngestError(str(exc)) from exc
+
+    known_hashes = set(manifest["sha256"].to_list()) if manifest.height else set()
+    known_paths = dict(zip(manifest["path"].to_list(), manifest["sha256"].to_list(), strict=True)) if manifest.height else {}
+    if on_start:
+        on_start(len(files))
+
+    outcomes: list[_FileOutcome] = []
+    skipped: list[str] = []
+    replaced: set[str] = set()
+    for path, rel in files:
+        try:
+            size = path.stat().st_size
+            sha = _sha256(path)
+        except OSError as exc:
+            outcomes.append(_FileOutcome(rel, 0, "", [], [_file_reject(rel, "", "unreadable", exc.strerror or str(exc))], reason("unreadable")[0], 0))
+            if on_file:
+                on_file(rel)
+            continue
+        if sha in known_hashes or any(o.sha == sha for o in outcomes):
+            skipped.append(rel)
+        else:
+            if rel in known_paths:
+                replaced.add(rel)  # same name, new content: the new version replaces the old rows
+            outcomes.append(_read_one(path, rel, size, sha, limits))
+        if on_file:
+            on_file(rel)
+
+    if not outcomes:
+        return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped)
+
+    # --- drop what replaced files had contributed ---------------------------------------------
+    if replaced:
+        keep = ~pl.col(PROV_FILE).is_in(sorted(replaced))
+        tables = {n: df.filter(keep) for n, df in tables.items()}
+        old_rejects = old_rejects.filter(keep)
+        if old_dups.height:
+            old_dups = old_dups.filter(keep)
+        manifest = manifest.filter(~pl.col("path").is_in(sorted(replaced)))
+
+    # --- gather new rows per table --------------------------------------------------------------
+    new_rows: dict[str, list[pl.DataFrame]] = {}
+    new_rejects: list[pl.DataFrame] = []
+    for o in outcomes:
+        new_rejects.extend(r for r in o.rejects if r.height)
+        for p in o.parsed:
+            new_rows.setdefault(p.table, []).append(p.valid)
+            present[p.table] = sorted(set(present.get(p.table, [])) | set(p.columns_present))
+
+    names = [n for n in TABLES if n in tables or n in new_rows]
+    combined: dict[str, pl.DataFrame] = {}
+    for n in names:
+        parts = [tables.get(n, empty_table(n))]
+        if old_dups.height:
+            parts.append(old_dups.filter(pl.col("table") == n).select(list(table_schema(n))))
+        parts.extend(new_rows.get(n, []))
+        combined[n] = pl.concat(parts, how="vertical_relaxed")
+
+    # --- registry first, then every table's link to it, then duplicates ---------------------------
+    fk_rejects: list[pl.DataFrame] = []
+    kept: dict[str, pl.DataFrame] = {}
+    dup_frames: list[pl.DataFrame] = []
+    if "orgs" in combined:
+        k, d, r = _check_registry(combined["orgs"])
+        kept["orgs"] = k
+        dup_frames.append(d.with_columns(pl.lit("orgs").alias("table")))
+        fk_rejects.append(r)
+    registry = kept["orgs"]["org_id"] if "orgs" in kept else pl.Series("org_id", [], dtype=pl.String)
+    for n in names:
+        if n == "orgs":
+            continue
+        df = _normalise_codes(combined[n], "org_id", registry)
+        df, r = _fk_reject(df, n, ~pl.col("org_id").is_in(registry.implode()), "org_id", "unknown_org")
+        fk_rejects.append(r)
+        k, d = _split_duplicates(df, n)
+        kept[n] = k
+        dup_frames.append(d.with_columns(pl.lit(n).alias("table")))
+
+    # rejects from earlier runs that were refused at the link stage are re-derived now
+    old_rejects = old_rejects.filter(~pl.col("reason_code").is_in(["unknown_org", "unknown_parent", "parent_cycle", "conflicting_org"]))
+    rejects = pl.concat([old_rejects, *new_rejects, *fk_rejects], how="vertical_relaxed").sort(
+        [PROV_FILE, PROV_SHEET, PROV_ROW, "column"], nulls_last=False
+    )
+    dups_full = pl.concat(dup_frames, how="diagonal_relaxed") if dup_frames else pl.DataFrame()
+
+    # --- the manifest, and the identity that proves nothing is lost -----------------------------
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    new_manifest = pl.DataFrame(
+        {
+            "path": [o.rel for o in outcomes],
+            "size": [o.size for o in outcomes],
+            "sha256": [o.sha for o in outcomes],
+            "tables": [",".join(sorted({p.table for p in o.parsed})) for o in outcomes],
+            "status": ["refused" if o.refused_message else "ok" for o in outcomes],
+            "message": [o.refused_message or "" for o in outcomes],
+            "rows_read": [o.rows_read for o in outcomes],
+            "rows_kept": [0] * len(outcomes),
+            "rows_refused": [0] * len(outcomes),
+            "rows_duplicate": [0] * len(outcomes),
+            "ingested_at": [now] * len(outcomes),
+        },
+        schema=MANIFEST_SCHEMA,
+    )
+    manifest = pl.concat([manifest, new_manifest], how="vertical_relaxed")
+    manifest = _recount(manifest, kept, dups_full, rejects)
+    bad = manifest.filter(pl.col("rows_read") != pl.col("rows_kept") + pl.col("rows_refused") + pl.col("rows_duplicate"))
+    if bad.height:
+        raise IngestError(
+            "内部错误：行数核对不一致（读入≠保留+拒收+重复），未写入数据仓库：" + "、".join(bad["path"].to_list())
+        )
+
+    if not dups_full.height:
+        dups_full = pl.DataFrame(schema=DUP_SCHEMA)
+    write_store(store_path, kept, dups_full, rejects, manifest.sort("path"), present)
+    new_paths = new_manifest["path"].to_list()
+    run_files = manifest.filter(pl.col("path").is_in(new_paths)).sort("path")
+    run_rejects = rejects.filter(pl.col(PROV_FILE).is_in(new_paths))
+    return IngestResult(store_path, run_files, skipped, run_rejects)
+
+
+def _recount(manifest: pl.DataFrame, kept: dict[str, pl.DataFrame], dups: pl.DataFrame, rejects: pl.DataFrame) -> pl.DataFrame:
+    """rows kept / refused / duplicate per file, derived from the store itself."""
+    counts = [df.group_by(PROV_FILE).agg(pl.len().alias("n")) for df in kept.values() if df.height]
+    k = pl.concat(counts).group_by(PROV_FILE).agg(pl.col("n").sum().alias("k")) if counts else pl.DataFrame(schema={PROV_FILE: pl.String, "k": pl.UInt32})
+    if dups.height:
+        d = dups.group_by(PROV_FILE).agg(pl.len().alias("d"))
+    else:
+        d = pl.DataFrame(schema={PROV_FILE: pl.String, "d": pl.UInt32})
+    r = (
+        rejects.filter(pl.col(PROV_ROW).is_not_null())
+        .select(PROV_FILE, PROV_SHEET, PROV_ROW, "table")
+        .unique()
+        .group_by(PROV_FILE)
+        .agg(pl.len().alias("r"))
+    )
+    return (
+        manifest.drop("rows_kept", "rows_refused", "rows_duplicate")
+        .join(k, left_on="path", right_on=PROV_FILE, how="left")
+        .join(d, left_on="path", right_on=PROV_FILE, how="left")
+        .join(r, left_on="path", right_on=PROV_FILE, how="left")
+        .with_columns(
+            pl.col("k").fill_null(0).cast(pl.Int64).alias("rows_kept"),
+            pl.col("r").fill_null(0).cast(pl.Int64).alias("rows_refused"),
+            pl.col("d").fill_null(0).cast(pl.Int64).alias("rows_duplicate"),
+        )
+        .select(list(MANIFEST_SCHEMA))
+    )

@@ -1,0 +1,252 @@
+"""Readers: one file in, a list of raw sheets out — strings as the user typed them, with row numbers.
+
+Every reader returns :class:`RawSheet` objects whose ``data`` holds the cells *as text* (so `000123`
+stays `000123`) in columns named by position, and whose ``rows`` are the row numbers a person sees:
+the Excel row, the text-editor line of a CSV record, or the record number of a JSON/Parquet file.
+Parquet keeps its own typed columns (the fast path for large machine exports).
+
+A file that cannot be read raises :class:`FileRefused` with a reason code from ``vocab.REASONS``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from analysis.vocab import normalize_header
+
+SUPPORTED = (".xlsx", ".xlsm", ".xls", ".csv", ".json", ".parquet")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits that protect the ingest from hostile or broken files (all configurable)."""
+
+    max_file_bytes: int = 512 * 1024 * 1024  #: a larger file is refused unread
+    max_cell_chars: int = 32_767  #: Excel's own cell limit; a longer cell refuses the file
+    max_xlsx_uncompressed: int = 1024 * 1024 * 1024  #: zip-bomb guard: total inflated size of a workbook
+    max_xlsx_ratio: int = 200  #: zip-bomb guard: inflated/compressed ratio of any one member
+    max_rows: int = 5_000_000  #: rows per text/Excel sheet (Parquet is not limited)
+    header_scan_rows: int = 20  #: the header must appear within the first rows
+
+
+class FileRefused(Exception):
+    """The whole file (or sheet) is refused; ``code`` is a key of ``vocab.REASONS``."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class RawSheet:
+    """One table-shaped block of cells as read from a file.
+
+    ``data`` has String columns ``c0..cN`` holding every row of the sheet *including* title and header
+    rows (for text formats), or the typed columns of a Parquet/JSON file with ``header`` given.
+    ``rows`` is the user-visible row number of each row of ``data``.
+    """
+
+    sheet: str
+    data: pl.DataFrame
+    rows: pl.Series
+    header: list[str] | None = None  #: known header (JSON/Parquet); None = find it in the rows
+
+
+def read_file(path: Path, limits: Limits) -> list[RawSheet]:
+    """Read ``path`` into raw sheets, or raise :class:`FileRefused`."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise FileRefused("unsupported_format", suffix or path.name)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FileRefused("unreadable", exc.strerror or str(exc)) from exc
+    if size == 0:
+        raise FileRefused("empty_file")
+    if size > limits.max_file_bytes:
+        raise FileRefused("file_too_large", f"{size} 字节，上限 {limits.max_file_bytes} 字节")
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            return _read_excel(path, limits)
+        if suffix == ".csv":
+            return [_read_csv(path, limits)]
+        if suffix == ".json":
+            return [_read_json(path, limits)]
+        return [_read_parquet(path)]
+    except FileRefused:
+        raise
+    except OSError as exc:  # vanished, permission denied, I/O error mid-read
+        raise FileRefused("unreadable", exc.strerror or str(exc)) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel
+# ---------------------------------------------------------------------------------------------
+def _check_zip(path: Path, limits: Limits) -> None:
+    """Refuse zip bombs before the Excel reader inflates anything."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = 0
+            for info in zf.infolist():
+                total += info.file_size
+                ratio = info.file_size / max(info.compress_size, 1)
+                if info.file_size > 1024 * 1024 and ratio > limits.max_xlsx_ratio:
+                    raise FileRefused("file_too_large", f"压缩比异常（{info.filename} 解压后 {info.file_size} 字节）")
+            if total > limits.max_xlsx_uncompressed:
+                raise FileRefused("file_too_large", f"解压后 {total} 字节，上限 {limits.max_xlsx_uncompressed} 字节")
+    except zipfile.BadZipFile as exc:
+        raise FileRefused("bad_excel", _excel_hint(path)) from exc
+
+
+def _excel_hint(path: Path) -> str:
+    """Say what an unreadable workbook really is, when its first bytes tell."""
+    try:
+        head = path.read_bytes()[:8]
+    except OSError:
+        return ""
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "文件为旧版或加密的Office格式，请用Excel另存为 .xlsx"
+    if head.startswith(b"PK"):
+        return "文件不完整或已损坏"
+    return "文件内容不是Excel格式（可能是改了扩展名的文本文件），请另存为 .xlsx 或 .csv"
+
+
+def _read_excel(path: Path, limits: Limits) -> list[RawSheet]:
+    import fastexcel
+
+    if path.suffix.lower() != ".xls":
+        _check_zip(path, limits)
+    try:
+        reader = fastexcel.read_excel(path)
+        names = list(reader.sheet_names)
+    except Exception as exc:  # fastexcel raises its own error classes for every corrupt input
+        raise FileRefused("bad_excel", _excel_hint(path)) from exc
+    sheets: list[RawSheet] = []
+    for name in names:
+        try:
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=[], dtypes="string", n_rows=limits.max_rows + 50)
+            df = sheet.to_polars()
+        except Exception as exc:
+            raise FileRefused("bad_excel", f"工作表“{name}”无法读取") from exc
+        df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
+        rows = pl.Series("_row", range(1, df.height + 1), dtype=pl.Int64)
+        _check_cells(df, limits)
+        sheets.append(RawSheet(sheet=name, data=df, rows=rows))
+    return sheets
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------------
+def decode_text(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK/GB2312)."""
+    if b"\x00" in raw:
+        raise FileRefused("bad_encoding", "文件含有空字节（NUL），可能是二进制文件")
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise FileRefused("bad_encoding")
+
+
+def _read_csv(path: Path, limits: Limits) -> RawSheet:
+    text = decode_text(path.read_bytes())
+    sample = text[:65536]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    csv.field_size_limit(limits.max_cell_chars + 1)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    rows: list[int] = []
+    start = 1
+    try:
+        for rec in reader:
+            if len(records) > limits.max_rows + 50:
+                raise FileRefused("file_too_large", f"超过 {limits.max_rows} 行")
+            if any(cell.strip() for cell in rec):
+                records.append(rec)
+                rows.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise FileRefused("cell_too_large", f"第 {start} 行附近，超过 {limits.max_cell_chars} 个字符") from exc
+        raise FileRefused("unreadable", f"第 {start} 行：{exc}") from exc
+    width = max((len(r) for r in records), default=0)
+    cols = {f"c{i}": [r[i] if i < len(r) else None for r in records] for i in range(width)}
+    df = pl.DataFrame(cols, schema={c: pl.String for c in cols})
+    return RawSheet(sheet="", data=df, rows=pl.Series("_row", rows, dtype=pl.Int64))
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON and Parquet: headers are the keys / column names.
+# ---------------------------------------------------------------------------------------------
+def _cell_text(v: object) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def _read_json(path: Path, limits: Limits) -> RawSheet:
+    text = decode_text(path.read_bytes())
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise FileRefused("bad_json", str(exc)) from exc
+    if isinstance(data, dict):  # {"records": [...]} or {"data": [...]}: take the one list of records
+        lists = [v for v in data.values() if isinstance(v, list)]
+        data = lists[0] if len(lists) == 1 else data
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise FileRefused("bad_json", "顶层应为记录数组 [ {…}, {…} ]")
+    if not data:
+        raise FileRefused("header_only")
+    keys: list[str] = []
+    for rec in data:
+        for k in rec:
+            if k not in keys:
+                keys.append(k)
+    cols = {f"c{i}": [_cell_text(rec.get(k)) for rec in data] for i, k in enumerate(keys)}
+    df = pl.DataFrame(cols, schema={c: pl.String for c in cols})
+    _check_cells(df, limits)
+    return RawSheet(sheet="", data=df, rows=pl.Series("_row", range(1, len(data) + 1), dtype=pl.Int64), header=keys)
+
+
+def _read_parquet(path: Path) -> RawSheet:
+    try:
+        df = pl.read_parquet(path)
+    except Exception as exc:  # polars raises ComputeError/OSError variants for corrupt files
+        raise FileRefused("bad_parquet", str(exc).splitlines()[0] if str(exc) else "") from exc
+    header = list(df.columns)
+    df = df.rename({c: f"c{i}" for i, c in enumerate(header)})
+    return RawSheet(sheet="", data=df, rows=pl.Series("_row", range(1, df.height + 1), dtype=pl.Int64), header=header)
+
+
+def _check_cells(df: pl.DataFrame, limits: Limits) -> None:
+    string_cols = [c for c, t in df.schema.items() if t == pl.String]
+    if not string_cols or df.height == 0:
+        return
+    longest = df.select(pl.max_horizontal(pl.col(string_cols).str.len_chars()).max()).item()
+    if longest is not None and longest > limits.max_cell_chars:
+        raise FileRefused("cell_too_large", f"超过 {limits.max_cell_chars} 个字符")
+
+
+def header_cells(values: list[object]) -> list[str]:
+    """Normalised header texts of a row (see ``vocab.normalize_header``)."""
+    return [normalize_header(v) for v in values]

@@ -1,0 +1,299 @@
+"""Ingest: every format, encoding and bad-input class, with exact row numbers and reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+import xlsxwriter
+
+from analysis.ingest import ingest
+from analysis.store import Store
+
+REGISTRY_CSV = (
+    "组织编码,组织名称,组织类型,上级组织编码,书记\n"
+    "000100,市财政局机关党委,机关党委,,张三\n"
+    "000101,第一支部,支部,000100,李四\n"
+    "000102,第二支部,党支部,000100,\n"
+)
+
+
+def write_registry(folder: Path) -> None:
+    (folder / "组织.csv").write_text(REGISTRY_CSV, encoding="utf-8")
+
+
+def write_xlsx(path: Path, rows: list[list[object]], sheet: str = "Sheet1", title: str | None = None) -> None:
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet(sheet)
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    r0 = 0
+    if title:
+        ws.merge_range(0, 0, 0, max(len(rows[0]) - 1, 1), title)
+        r0 = 1
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if isinstance(v, dt.date):
+                ws.write_datetime(r0 + i, j, dt.datetime(v.year, v.month, v.day), date_fmt)
+            elif isinstance(v, str):
+                ws.write_string(r0 + i, j, v)
+            elif v is None:
+                continue
+            else:
+                ws.write_number(r0 + i, j, v)
+    wb.close()
+
+
+def run(folder: Path, store: Path):
+    result = ingest([folder], store=store)
+    return result, Store.open(store)
+
+
+def rejects_of(st: Store) -> list[tuple]:
+    return st.rejects().select("_file", "_sheet", "_row", "column", "value", "reason_code").rows()
+
+
+# ---------------------------------------------------------------------------------------------
+def test_xlsx_with_title_row_keeps_codes_and_excel_row_numbers(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    write_xlsx(
+        data / "活动.xlsx",
+        [
+            ["组织编码", "活动日期", "活动类型", "有记录"],
+            ["000101", dt.date(2024, 3, 5), "支委会", "是"],
+            ["000101", 45356, "党员大会", ""],  # an Excel serial: 2024-03-05
+            ["000101", "2024-12-20 00:00:00", "党课", "否"],
+        ],
+        sheet="三会一课",
+        title="2024年三会一课登记表",
+    )
+    result, st = run(data, tmp_path / "store")
+    acts = st.table("activities").collect().sort("_row")
+    assert acts.select("org_id", "date", "kind", "recorded", "_file", "_sheet", "_row").rows() == [
+        ("000101", dt.date(2024, 3, 5), "committee_meeting", True, "活动.xlsx", "三会一课", 3),
+        ("000101", dt.date(2024, 3, 5), "member_congress", False, "活动.xlsx", "三会一课", 4),
+        ("000101", dt.date(2024, 12, 20), "party_lecture", False, "活动.xlsx", "三会一课", 5),
+    ]
+    assert result.totals == {
+        "files": 2,
+        "files_refused": 0,
+        "rows_read": 6,
+        "rows_kept": 6,
+        "rows_refused": 0,
+        "rows_duplicate": 0,
+    }
+
+
+def test_gb18030_csv_with_title_row_and_english_fullwidth_headers(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    text = "２０２４年活动登记\nＯＲＧ_ID , Date ,KIND\n000102,2024年3月5日,政治理论学习\n000102,2019/2/3  14:30,党课\n"
+    (data / "acts.csv").write_bytes(text.encode("gb18030"))
+    _, st = run(data, tmp_path / "store")
+    acts = st.table("activities").collect().sort("_row")
+    assert acts.select("org_id", "date", "kind", "political_theory", "recorded", "_row").rows() == [
+        ("000102", dt.date(2024, 3, 5), "group_study", True, True, 3),
+        ("000102", dt.date(2019, 2, 3), "party_lecture", False, True, 4),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-03-05", dt.date(2024, 3, 5)),
+        ("2024/3/5", dt.date(2024, 3, 5)),
+        ("2024.3.5", dt.date(2024, 3, 5)),
+        ("2024年3月5日", dt.date(2024, 3, 5)),
+        ("2019/2/3  14:30", dt.date(2019, 2, 3)),
+        ("2024-12-20 00:00:00", dt.date(2024, 12, 20)),
+        ("45356", dt.date(2024, 3, 5)),
+    ],
+)
+def test_every_listed_date_form(tmp_path: Path, text: str, expected: dt.date) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / "e.csv").write_text(f"组织编码,换届日期\n000101,{text}\n", encoding="utf-8-sig")
+    _, st = run(data, tmp_path / "store")
+    assert st.table("elections").collect()["date"].to_list() == [expected]
+
+
+def test_leading_zeros_survive_csv_json_and_xlsx(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / "a.json").write_text(
+        json.dumps([{"org_id": "000101", "date": "2024-01-05", "kind": "党课"}], ensure_ascii=False), encoding="utf-8"
+    )
+    write_xlsx(data / "b.xlsx", [["组织编码", "活动日期", "活动类型"], ["000102", "2024-01-06", "党课"]])
+    # a code that lost its zeros on the way (number cell / re-saved CSV) finds its registry code
+    write_xlsx(data / "c.xlsx", [["组织编码", "活动日期", "活动类型"], [101, "2024-01-07", "党课"]])
+    _, st = run(data, tmp_path / "store")
+    acts = st.table("activities").collect().sort("date")
+    assert acts["org_id"].to_list() == ["000101", "000102", "000101"]
+    assert st.table("orgs").collect().sort("org_id")["org_id"].to_list() == ["000100", "000101", "000102"]
+
+
+def test_bad_rows_go_to_rejects_with_row_column_and_reason(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / "acts.csv").write_text(
+        "组织编码,活动日期,活动类型,参加人数\n"
+        "000101,2024-13-45,党课,5\n"  # line 2: unreadable date
+        "000101,2024-03-01,跳舞,5\n"  # line 3: unknown kind
+        "999999,2024-03-01,党课,5\n"  # line 4: unknown org
+        "000101,2024-03-01,党课,-3\n"  # line 5: negative
+        "000101,,党课,5\n"  # line 6: required empty
+        "000101,1999-12-31,党课,5\n"  # line 7: out of range
+        "000101,2024-03-02,党课,abc\n"  # line 8: not a number
+        "000101,2024-03-03,党课,5\n",  # line 9: fine
+        encoding="utf-8",
+    )
+    result, st = run(data, tmp_path / "store")
+    assert rejects_of(st) == [
+        ("acts.csv", "", 2, "date", "2024-13-45", "bad_date"),
+        ("acts.csv", "", 3, "kind", "跳舞", "unknown_kind"),
+        ("acts.csv", "", 4, "org_id", "999999", "unknown_org"),
+        ("acts.csv", "", 5, "attendees", "-3", "negative"),
+        ("acts.csv", "", 6, "date", "", "required_empty"),
+        ("acts.csv", "", 7, "date", "1999-12-31", "date_out_of_range"),
+        ("acts.csv", "", 8, "attendees", "abc", "not_a_number"),
+    ]
+    rej = st.rejects().filter(pl.col("_row") == 3).row(0, named=True)
+    assert rej["reason_zh"] == "【活动类型】活动类型不在规定范围内"
+    assert rej["reason_en"] == "kind: activity kind is not in the vocabulary"
+    assert json.loads(rej["record"]) == {"组织编码": "000101", "活动日期": "2024-03-01", "活动类型": "跳舞", "参加人数": "5"}
+    acts = result.files.filter(pl.col("path") == "acts.csv").row(0, named=True)
+    assert (acts["rows_read"], acts["rows_kept"], acts["rows_refused"], acts["rows_duplicate"]) == (8, 1, 7, 0)
+
+
+def _bomb(path: Path) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<x/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (50 * 1024 * 1024))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("empty.csv", b"", "empty_file"),
+        ("header.csv", "组织编码,活动日期,活动类型\n".encode(), "header_only"),
+        ("phones.csv", "姓名,电话\n张三,123\n".encode(), "unknown_layout"),
+        ("missing.csv", "组织编码,活动类型\n000101,党课\n".encode(), "missing_required"),
+        ("latin.csv", b"\xff\xfe\xfa\xfb\xff\xff\xfe\n", "bad_encoding"),
+        ("truncated.xlsx", b"PK\x03\x04\x14\x00\x00\x00broken", "bad_excel"),
+        ("notexcel.xlsx", "组织编码,活动日期\n".encode(), "bad_excel"),
+        ("big.csv", ("组织编码,活动日期,活动类型,主题\n000101,2024-01-01,党课," + "长" * 40000 + "\n").encode(), "cell_too_large"),
+        ("obj.json", b'{"a": 1}', "bad_json"),
+        ("notes.docx", b"hello", "unsupported_format"),
+    ],
+)
+def test_file_level_faults_refuse_the_file_and_the_rest_goes_on(tmp_path: Path, name: str, content: bytes, code: str) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / name).write_bytes(content)
+    result, st = run(data, tmp_path / "store")
+    refused = result.files.filter(pl.col("status") == "refused")
+    assert refused["path"].to_list() == [name]
+    assert refused["message"][0] != ""
+    assert st.rejects().filter(pl.col("_file") == name)["reason_code"].to_list() == [code]
+    assert st.table("orgs").collect().height == 3  # the registry next to it was still ingested
+
+
+def test_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    _bomb(data / "bomb.xlsx")
+    result, st = run(data, tmp_path / "store")
+    assert st.rejects()["reason_code"].to_list() == ["file_too_large"]
+
+
+def test_reingest_is_idempotent_and_new_files_add_rows(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / "a.csv").write_text("组织编码,活动日期,活动类型\n000101,2024-01-05,党课\n", encoding="utf-8")
+    store = tmp_path / "store"
+    run(data, store)
+    before = {p.name: p.read_bytes() for p in store.glob("*.parquet") if p.name != "manifest.parquet"}
+    again, st = run(data, store)
+    assert again.files.height == 0 and again.skipped == ["a.csv", "组织.csv"]
+    after = {p.name: p.read_bytes() for p in store.glob("*.parquet") if p.name != "manifest.parquet"}
+    assert before == after
+    (data / "b.csv").write_text("组织编码,活动日期,活动类型\n000102,2024-01-06,党课\n", encoding="utf-8")
+    third, st = run(data, store)
+    assert third.files["path"].to_list() == ["b.csv"]
+    assert st.table("activities").collect().height == 2
+
+
+def test_duplicate_across_files_counted_once_evidence_is_first_path(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    row = "组织编码,活动日期,活动类型\n000101,2024-01-05,党课\n"
+    (data / "b.csv").write_text(row, encoding="utf-8")
+    store = tmp_path / "store"
+    run(data, store)
+    # a later file that sorts first: the evidence copy moves to it, the earlier one becomes the duplicate
+    (data / "a.csv").write_text(row + "000101,2024-01-06,党课\n", encoding="utf-8-sig")
+    result, st = run(data, store)
+    acts = st.table("activities").collect().sort("date")
+    assert acts.select("_file", "_row").rows() == [("a.csv", 2), ("a.csv", 3)]
+    assert st.duplicates().select("table", "_file", "_row").rows() == [("activities", "b.csv", 2)]
+    m = st.manifest().sort("path").select("path", "rows_read", "rows_kept", "rows_duplicate").rows()
+    assert m == [("a.csv", 2, 2, 0), ("b.csv", 1, 0, 1), ("组织.csv", 3, 3, 0)]
+
+
+def test_registry_faults_unknown_parent_cycle_and_conflict(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "orgs.csv").write_text(
+        "org_id,name,org_type,parent_id\n"
+        "000001,A,committee,\n"
+        "000002,B,branch,000001\n"
+        "000003,C,branch,000077\n"  # unknown parent
+        "000004,D,general_branch,000005\n"  # cycle 4 <-> 5
+        "000005,E,general_branch,000004\n"
+        "000002,B2,branch,000001\n",  # same code, different name
+        encoding="utf-8",
+    )
+    _, st = run(data, tmp_path / "store")
+    assert st.table("orgs").collect().sort("org_id")["org_id"].to_list() == ["000001", "000002"]
+    assert sorted((r[2], r[5]) for r in rejects_of(st)) == [
+        (4, "unknown_parent"),
+        (5, "parent_cycle"),
+        (6, "parent_cycle"),
+        (7, "conflicting_org"),
+    ]
+
+
+def test_parquet_typed_columns_are_read(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    pl.DataFrame(
+        {"member_id": ["m1", "m2"], "org_id": ["000101", "000101"], "date": [dt.date(2024, 1, 1)] * 2, "days": [1.5, 40.0]}
+    ).write_parquet(data / "study.parquet")
+    _, st = run(data, tmp_path / "store")
+    assert st.table("study").collect().select("member_id", "days", "_row").rows() == [("m1", 1.5, 1)]
+    assert rejects_of(st) == [("study.parquet", "", 2, "days", "40.0", "days_out_of_range")]
+
+
+def test_absent_table_is_absent_and_missing_recorded_column_means_yes(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / "a.csv").write_text("组织编码,活动日期,活动类型\n000101,2024-01-05,党课\n", encoding="utf-8")
+    _, st = run(data, tmp_path / "store")
+    assert st.has("activities") and not st.has("dues")
+    assert st.table("dues").collect().height == 0
+    assert st.table("activities").collect()["recorded"].to_list() == [True]
+    assert st.columns_present("orgs") == {"org_id", "name", "org_type", "parent_id", "secretary"}
