@@ -214,6 +214,8 @@ def write_store(
     """Write a complete store to ``path`` atomically (temporary sibling folder, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.tmp-*"):  # left by an ingest that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
         for name, df in tables.items():

@@ -320,6 +320,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "cell_too_large": ("单元格内容过长", "a cell is too large"),
     "file_too_large": ("文件过大", "file too large"),
     "unreadable": ("文件无法读取", "file cannot be read"),
+    "too_slow": ("文件读取超时", "reading the file took too long"),
     "unsupported_format": ("不支持的文件格式（支持 xlsx、xls、csv、json、parquet）", "unsupported file format"),
 }
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -132,7 +135,38 @@ def _file_reject(rel: str, sheet: str, code: str, detail: str) -> pl.DataFrame:
     )
 
 
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise FileRefused("too_slow") after ``seconds`` (POSIX main thread; elsewhere no limit).
+
+    Native readers are interrupted when they hand control back to Python; the size limits bound
+    how long that can be."""
+    use = seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not use:
+        yield
+        return
+
+    def _alarm(signum: int, frame: object) -> None:
+        raise FileRefused("too_slow", f"超过 {seconds:g} 秒")
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _read_one(path: Path, rel: str, size: int, sha: str, limits: Limits) -> _FileOutcome:
+    try:
+        with _time_limit(limits.max_seconds_per_file):
+            return _read_one_unlimited(path, rel, size, sha, limits)
+    except FileRefused as exc:
+        return _FileOutcome(rel, size, sha, [], [_file_reject(rel, "", exc.code, exc.detail)], reason(exc.code, exc.detail)[0], 0)
+
+
+def _read_one_unlimited(path: Path, rel: str, size: int, sha: str, limits: Limits) -> _FileOutcome:
     out = _FileOutcome(rel, size, sha, [], [], None, 0)
     try:
         sheets = read_file(path, limits)
@@ -380,7 +414,7 @@ def ingest(
     dups_full = pl.concat(dup_frames, how="diagonal_relaxed") if dup_frames else pl.DataFrame()
 
     # --- the manifest, and the identity that proves nothing is lost -----------------------------
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     new_manifest = pl.DataFrame(
         {
             "path": [o.rel for o in outcomes],

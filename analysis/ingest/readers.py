@@ -33,6 +33,8 @@ class Limits:
     max_xlsx_uncompressed: int = 1024 * 1024 * 1024  #: zip-bomb guard: total inflated size of a workbook
     max_xlsx_ratio: int = 200  #: zip-bomb guard: inflated/compressed ratio of any one member
     max_rows: int = 5_000_000  #: rows per text/Excel sheet (Parquet is not limited)
+    max_columns: int = 1_000  #: columns per sheet; a wider one is not a register
+    max_seconds_per_file: float = 120.0  #: wall-clock budget to read and check one file
     header_scan_rows: int = 20  #: the header must appear within the first rows
 
 
@@ -136,6 +138,8 @@ def _read_excel(path: Path, limits: Limits) -> list[RawSheet]:
             df = sheet.to_polars()
         except Exception as exc:
             raise FileRefused("bad_excel", f"工作表“{name}”无法读取") from exc
+        if df.width > limits.max_columns:
+            raise FileRefused("file_too_large", f"工作表“{name}”有 {df.width} 列，上限 {limits.max_columns} 列")
         df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
         rows = pl.Series("_row", range(1, df.height + 1), dtype=pl.Int64)
         _check_cells(df, limits)
@@ -147,15 +151,32 @@ def _read_excel(path: Path, limits: Limits) -> list[RawSheet]:
 # CSV
 # ---------------------------------------------------------------------------------------------
 def decode_text(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK/GB2312)."""
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK/GB2312).
+
+    A file whose lines are partly UTF-8 and partly GBK (two exports pasted together) is refused:
+    decoding it as either would garble half of it silently.
+    """
     if b"\x00" in raw:
         raise FileRefused("bad_encoding", "文件含有空字节（NUL），可能是二进制文件")
-    for enc in ("utf-8-sig", "gb18030"):
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    utf8_lines = 0
+    for line in raw.splitlines():
+        if max(line, default=0) < 0x80:
+            continue
         try:
-            return raw.decode(enc)
+            line.decode("utf-8")
+            utf8_lines += 1
         except UnicodeDecodeError:
             continue
-    raise FileRefused("bad_encoding")
+    if utf8_lines:
+        raise FileRefused("bad_encoding", "同一文件中混用了UTF-8和GBK两种编码，请统一另存为UTF-8")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise FileRefused("bad_encoding") from exc
 
 
 def _read_csv(path: Path, limits: Limits) -> RawSheet:
@@ -184,6 +205,8 @@ def _read_csv(path: Path, limits: Limits) -> RawSheet:
             raise FileRefused("cell_too_large", f"第 {start} 行附近，超过 {limits.max_cell_chars} 个字符") from exc
         raise FileRefused("unreadable", f"第 {start} 行：{exc}") from exc
     width = max((len(r) for r in records), default=0)
+    if width > limits.max_columns:
+        raise FileRefused("file_too_large", f"{width} 列，上限 {limits.max_columns} 列")
     cols = {f"c{i}": [r[i] if i < len(r) else None for r in records] for i in range(width)}
     df = pl.DataFrame(cols, schema={c: pl.String for c in cols})
     return RawSheet(sheet="", data=df, rows=pl.Series("_row", rows, dtype=pl.Int64))

@@ -1,0 +1,190 @@
+"""Hostile and broken inputs, the accounting identity, fuzzing, and a store that survives a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis.ingest import Limits, ingest
+from analysis.store import Store
+from analysis.vocab import ACTIVITY_KIND_ALIASES, TABLES
+
+from .test_ingest import write_registry
+
+FUZZ_EXAMPLES = int(os.environ.get("WORKBENCH_FUZZ_EXAMPLES", "25"))
+
+
+def refused_codes(store: Path, name: str) -> list[str]:
+    return Store.open(store).rejects().filter(pl.col("_file") == name)["reason_code"].to_list()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("nul.csv", "组织编码,活动日期,活动类型\n000101,2024-01-01,党课\x00\n".encode(), "bad_encoding"),
+        ("mixed.csv", "组织编码,活动日期,活动类型\n".encode() + "000101,2024-01-01,党课\n".encode("gbk") + "000101,2024-01-02,党课\n".encode(), "bad_encoding"),
+        ("oldxls.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "bad_excel"),  # OLE2: old .xls or encrypted
+        ("fake.xls", "组织编码,活动日期\n000101,2024-01-01\n".encode(), "bad_excel"),
+        ("array.json", b'[1, 2, 3]', "bad_json"),
+        ("broken.json", b'[{"org_id": "000101",', "bad_json"),
+        ("oneline.csv", b"a," * (2 * 1024 * 1024), "file_too_large"),  # a 4 MB single line of columns
+    ],
+)
+def test_hostile_file_is_refused_with_one_message(tmp_path: Path, name: str, content: bytes, code: str) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / name).write_bytes(content)
+    result = ingest([data], store=tmp_path / "s")
+    assert refused_codes(tmp_path / "s", name) == [code]
+    assert result.files.filter(pl.col("path") == name)["status"].to_list() == ["refused"]
+    assert Store.open(tmp_path / "s").table("orgs").collect().height == 3
+
+
+def test_fifty_megabyte_single_line_csv_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "huge.csv").write_bytes(b"x" * (50 * 1024 * 1024))
+    ingest([data], store=tmp_path / "s")
+    assert refused_codes(tmp_path / "s", "huge.csv") == ["cell_too_large"]
+
+
+def test_size_limit_is_configurable(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    ingest([data], store=tmp_path / "s", limits=Limits(max_file_bytes=10))
+    assert refused_codes(tmp_path / "s", "组织.csv") == ["file_too_large"]
+
+
+def test_mixed_line_endings_keep_line_numbers(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / "a.csv").write_bytes("组织编码,活动日期,活动类型\r\n000101,2024-01-01,党课\n000101,2024-01-02,跳舞\r\n".encode())
+    ingest([data], store=tmp_path / "s")
+    st_ = Store.open(tmp_path / "s")
+    assert st_.rejects().select("_row", "reason_code").rows() == [(3, "unknown_kind")]
+
+
+def test_symlink_loop_and_broken_link_do_not_trap_the_walk(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    (data / "sub").mkdir(parents=True)
+    write_registry(data / "sub")
+    os.symlink(data, data / "sub" / "loop")
+    os.symlink(data / "gone.csv", data / "dangling.csv")
+    result = ingest([data], store=tmp_path / "s")
+    assert sorted(result.files["path"].to_list()) == ["dangling.csv", "sub/组织.csv"]
+    assert refused_codes(tmp_path / "s", "dangling.csv") == ["unreadable"]
+
+
+def test_unreadable_file_is_refused(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        # root reads anything: simulate a file that vanishes between listing and reading instead
+        data = tmp_path / "in"
+        data.mkdir()
+        write_registry(data)
+        from analysis import ingest as ingest_module
+
+        target = data / "组织.csv"
+        real = ingest_module._read_one_unlimited
+
+        def vanish(path, *args, **kwargs):  # the file disappears after it was listed and hashed
+            target.unlink(missing_ok=True)
+            return real(path, *args, **kwargs)
+
+        ingest_module._read_one_unlimited = vanish
+        try:
+            ingest([data], store=tmp_path / "s")
+        finally:
+            ingest_module._read_one_unlimited = real
+        assert refused_codes(tmp_path / "s", "组织.csv") == ["unreadable"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Property-based: random tables never crash the ingest, and rows read = kept + refused + duplicate.
+# ---------------------------------------------------------------------------------------------
+_HEADERS = sorted({c.zh for t in TABLES.values() for c in t.columns} | {c.name for t in TABLES.values() for c in t.columns})
+_cell = st.one_of(
+    st.just(""),
+    st.sampled_from(["000101", "000102", "000100", "999999", "101"]),
+    st.sampled_from(sorted(ACTIVITY_KIND_ALIASES)),
+    st.sampled_from(["2024-03-05", "2024/3/5", "2024.3.5", "2024年3月5日", "2019/2/3  14:30", "45356", "2024-13-45", "昨天"]),
+    st.sampled_from(["是", "否", "1", "-2", "3.5", "abc", "党委", "支部", "2024-03"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12),
+)
+
+
+@st.composite
+def random_csv(draw: st.DrawFn) -> tuple[str, bytes]:
+    header = draw(st.lists(st.one_of(st.sampled_from(_HEADERS), st.text(max_size=6)), min_size=1, max_size=7))
+    rows = draw(st.lists(st.lists(_cell, min_size=len(header), max_size=len(header)), max_size=12))
+    title = draw(st.booleans())
+    lines = (["2024年登记表"] if title else []) + [",".join(_quote(h) for h in header)]
+    lines += [",".join(_quote(c) for c in r) for r in rows]
+    text = "\n".join(lines) + "\n"
+    enc = draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+    return enc, text.encode(enc)
+
+
+def _quote(v: str) -> str:
+    return '"' + v.replace('"', '""') + '"'
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.lists(random_csv(), min_size=1, max_size=4))
+def test_random_tables_never_crash_and_the_accounting_holds(files: list[tuple[str, bytes]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "in"
+        data.mkdir()
+        write_registry(data)
+        for i, (_, content) in enumerate(files):
+            (data / f"f{i}.csv").write_bytes(content)
+        result = ingest([data], store=Path(tmp) / "s")  # raises IngestError if the identity fails
+        m = Store.open(Path(tmp) / "s").manifest()
+        assert m.height == len(files) + 1
+        assert (m["rows_read"] == m["rows_kept"] + m["rows_refused"] + m["rows_duplicate"]).all()
+        t = result.totals
+        assert t["rows_read"] == t["rows_kept"] + t["rows_refused"] + t["rows_duplicate"]
+
+
+# ---------------------------------------------------------------------------------------------
+# A killed ingest leaves the previous store intact and the next ingest completes.
+# ---------------------------------------------------------------------------------------------
+def _big_csv(path: Path, rows: int) -> None:
+    body = "".join(f"000101,2024-{1 + i % 12:02d}-{1 + i % 28:02d},党课,第{i}次\n" for i in range(rows))
+    path.write_text("组织编码,活动日期,活动类型,主题\n" + body, encoding="utf-8")
+
+
+def test_killed_ingest_leaves_previous_store_readable(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    store = tmp_path / "s"
+    ingest([data], store=store)
+    assert Store.open(store).table("orgs").collect().height == 3
+    _big_csv(data / "big.csv", 200_000)
+    cmd = [sys.executable, "-m", "analysis", "ingest", str(data), "--store", str(store)]
+    for delay in (0.5, 1.5, 3.0):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        st_ = Store.open(store)  # never half-written: either the old store or the complete new one
+        acts = st_.table("activities").collect().height
+        assert acts in (0, 200_000)
+        assert st_.table("orgs").collect().height == 3
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert Store.open(store).table("activities").collect().height == 200_000
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".s.")] == []  # stale temp folders swept
