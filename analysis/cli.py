@@ -65,8 +65,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SAMPLE_DIR = Path("data/sample")
 
@@ -107,9 +107,17 @@ def demo_cmd(
 # ---------------------------------------------------------------------------------------------
 # ingest
 # ---------------------------------------------------------------------------------------------
-def run_ingest(paths: list[Path], store: Path, quiet: bool = False):
+ProfileOption = Annotated[
+    list[Path] | None,
+    typer.Option("--profile", help="其他系统导出格式的映射配置（TOML，可重复；也可给出文件夹）"),
+]
+
+
+def run_ingest(paths: list[Path], store: Path, quiet: bool = False, profiles: list[Path] | None = None):
     """Ingest with a progress bar; returns the IngestResult."""
-    from analysis.ingest import ingest
+    from analysis.ingest import ingest, load_profiles
+
+    profile_list = load_profiles(profiles)
 
     with Progress(
         TextColumn("[bold]正在读取文件"),
@@ -129,7 +137,7 @@ def run_ingest(paths: list[Path], store: Path, quiet: bool = False):
         def on_file(name: str) -> None:
             progress.update(task, advance=1, description=name)
 
-        return ingest(paths, store=store, on_start=on_start, on_file=on_file)
+        return ingest(paths, store=store, profiles=profile_list, on_start=on_start, on_file=on_file)
 
 
 def print_ingest_summary(result) -> None:
@@ -155,6 +163,14 @@ def print_ingest_summary(result) -> None:
         f"共读取 {t['files']} 个文件（整份拒收 {t['files_refused']} 个）；"
         f"读入 {t['rows_read']} 行 = 保留 {t['rows_kept']} + 拒收 {t['rows_refused']} + 重复 {t['rows_duplicate']}。"
     )
+    conflicts = result.conflicts
+    if conflicts.height:
+        console.print(
+            f"[yellow]注意：[/yellow]{conflicts['org_id'].n_unique()} 个组织编码在名册和导出数据中的名称或类型不一致，"
+            "已按名册为准并列出，请核对（数据仓库 conflicts.parquet）："
+        )
+        for r in conflicts.head(10).iter_rows(named=True):
+            console.print(f"  {r['org_id']} {r['field']}：名册“{r['registry_value']}”，{r['_file']} 第{r['_row']}行“{r['derived_value']}”")
     if result.skipped:
         console.print(f"另有 {len(result.skipped)} 个文件此前已导入（内容相同），本次跳过。")
     if t["rows_refused"] or t["files_refused"]:
@@ -166,8 +182,9 @@ def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="要导入的文件或文件夹")],
     store: Annotated[Path, typer.Option("--store", help="数据仓库文件夹")] = DEFAULT_STORE,
     strict: Annotated[bool, typer.Option("--strict", help="有任何行或文件被拒收时以非零状态退出")] = False,
+    profile: ProfileOption = None,
 ) -> None:
-    result = run_ingest(paths, store)
+    result = run_ingest(paths, store, profiles=profile)
     print_ingest_summary(result)
     t = result.totals
     if strict and (t["rows_refused"] or t["files_refused"]):
@@ -175,15 +192,48 @@ def ingest_cmd(
 
 
 # ---------------------------------------------------------------------------------------------
+# profile
+# ---------------------------------------------------------------------------------------------
+profile_app = typer.Typer(help="其他系统导出格式的映射配置。", no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
+
+
+@profile_app.command("check", help="检查映射配置文件；给出样例文件时逐列显示映射结果。")
+def profile_check_cmd(
+    profile: Annotated[Path, typer.Argument(help="映射配置文件（TOML）")],
+    sample: Annotated[Path | None, typer.Argument(help="样例导出文件（可选）")] = None,
+) -> None:
+    from analysis.ingest.profiles import load_profile
+    from analysis.ingest.report import profile_mapping
+
+    prof = load_profile(profile)
+    console.print(f"映射配置“{prof.name}”有效：对应 {TABLES[prof.table].zh}表，{len(prof.columns)} 个列映射，"
+                  f"{len(prof.hierarchy)} 级组织层级。")
+    if sample is None:
+        return
+    result = profile_mapping(prof, sample)
+    table = Table(title=f"{sample.name} 的列映射")
+    for col in ("工作表", "源列", "标准列", "说明", "样例值"):
+        table.add_column(col)
+    for r in result.rows:
+        table.add_row(*r)
+    console.print(table)
+    for msg in result.messages:
+        console.print(msg)
+    if not result.ok:
+        raise typer.Exit(code=1)
+
+
+# ---------------------------------------------------------------------------------------------
 # entry point: no traceback reaches the user
 # ---------------------------------------------------------------------------------------------
 def main() -> None:
-    from analysis.ingest import IngestError
+    from analysis.ingest import IngestError, ProfileError
     from analysis.store import StoreError
 
     try:
         app(standalone_mode=False)
-    except (UserError, IngestError, StoreError) as exc:
+    except (UserError, IngestError, StoreError, ProfileError) as exc:
         err_console.print(f"[red]错误：[/red]{exc}")
         sys.exit(2)
     except typer.Exit as exc:

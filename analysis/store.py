@@ -144,6 +144,8 @@ class Store:
         """True when the table exists in the dataset (even with zero rows)."""
         if self.path is None:
             return name in self._frames
+        if name == "orgs" and (self.path / "orgs_derived.parquet").is_file():
+            return True
         return (self.path / f"{name}.parquet").is_file()
 
     def table(self, name: str) -> pl.LazyFrame:
@@ -153,9 +155,13 @@ class Store:
         if self.path is None:
             return self._frames.get(name, empty_table(name)).lazy()
         f = self.path / f"{name}.parquet"
-        if not f.is_file():
-            return empty_table(name).lazy()
-        return pl.scan_parquet(f)
+        lf = pl.scan_parquet(f) if f.is_file() else empty_table(name).lazy()
+        derived = self.path / "orgs_derived.parquet"
+        if name == "orgs" and derived.is_file():
+            # orgs derived from hierarchy columns complete the registry; the registry wins on a code
+            extra = pl.scan_parquet(derived).join(lf.select("org_id"), on="org_id", how="anti")
+            lf = pl.concat([lf, extra], how="vertical_relaxed")
+        return lf
 
     def columns_present(self, name: str) -> set[str]:
         """Canonical columns that at least one source of this table carried."""
@@ -166,6 +172,17 @@ class Store:
             return self._frames.get(name, pl.DataFrame(schema=schema))
         f = self.path / f"{name}.parquet"
         return pl.read_parquet(f) if f.is_file() else pl.DataFrame(schema=schema)
+
+    def derived_orgs(self) -> pl.DataFrame:
+        """Registry rows derived from the hierarchy columns of activity exports (mapping profiles)."""
+        return self._aux("orgs_derived", table_schema("orgs"))
+
+    def conflicts(self) -> pl.DataFrame:
+        """Codes whose name or type differs between the registry and the derived hierarchy."""
+        return self._aux(
+            "conflicts",
+            {"org_id": pl.String(), "field": pl.String(), "registry_value": pl.String(), "derived_value": pl.String(), **PROVENANCE_SCHEMA},
+        )
 
     def rejects(self) -> pl.DataFrame:
         return self._aux("rejects", REJECTS_SCHEMA)
@@ -210,6 +227,8 @@ def write_store(
     rejects: pl.DataFrame,
     manifest: pl.DataFrame,
     columns_present: dict[str, list[str]],
+    derived_orgs: pl.DataFrame | None = None,
+    conflicts: pl.DataFrame | None = None,
 ) -> None:
     """Write a complete store to ``path`` atomically (temporary sibling folder, then rename)."""
     path = Path(path)
@@ -223,12 +242,17 @@ def write_store(
         duplicates.write_parquet(tmp / "duplicates.parquet")
         rejects.write_parquet(tmp / "rejects.parquet")
         manifest.write_parquet(tmp / "manifest.parquet")
+        if derived_orgs is not None and derived_orgs.height:
+            derived_orgs.write_parquet(tmp / "orgs_derived.parquet")
+        if conflicts is not None and conflicts.height:
+            conflicts.write_parquet(tmp / "conflicts.parquet")
         meta = {
             "version": STORE_VERSION,
             "tables": {
                 name: {"columns_present": sorted(columns_present.get(name, [])), "rows": df.height}
                 for name, df in tables.items()
             },
+            "derived_orgs": 0 if derived_orgs is None else derived_orgs.height,
         }
         (tmp / "store.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         _swap_in(tmp, path)

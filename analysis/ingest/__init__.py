@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from analysis.ingest.profiles import Profile, ProfileError, load_profiles
 from analysis.ingest.readers import FileRefused, Limits, read_file
 from analysis.ingest.validate import Parsed, parse_sheet, recognise, with_reason_text
 from analysis.store import (
@@ -35,9 +36,16 @@ from analysis.store import (
 )
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, PROVENANCE, TABLES, reason
 
-__all__ = ["IngestError", "IngestResult", "Limits", "discover", "ingest"]
+__all__ = ["IngestError", "IngestResult", "Limits", "Profile", "ProfileError", "discover", "ingest", "load_profiles"]
 
 DUP_SCHEMA = {"table": pl.String(), **PROVENANCE_SCHEMA}
+CONFLICT_SCHEMA: dict[str, pl.DataType] = {
+    "org_id": pl.String(),
+    "field": pl.String(),
+    "registry_value": pl.String(),
+    "derived_value": pl.String(),
+    **PROVENANCE_SCHEMA,
+}
 
 
 class IngestError(Exception):
@@ -52,6 +60,7 @@ class IngestResult:
     files: pl.DataFrame
     skipped: list[str] = field(default_factory=list)  #: already in the store (same content)
     rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
+    conflicts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CONFLICT_SCHEMA))
 
     @property
     def totals(self) -> dict[str, int]:
@@ -158,15 +167,15 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _read_one(path: Path, rel: str, size: int, sha: str, limits: Limits) -> _FileOutcome:
+def _read_one(path: Path, rel: str, size: int, sha: str, limits: Limits, profiles: list[Profile]) -> _FileOutcome:
     try:
         with _time_limit(limits.max_seconds_per_file):
-            return _read_one_unlimited(path, rel, size, sha, limits)
+            return _read_one_unlimited(path, rel, size, sha, limits, profiles)
     except FileRefused as exc:
         return _FileOutcome(rel, size, sha, [], [_file_reject(rel, "", exc.code, exc.detail)], reason(exc.code, exc.detail)[0], 0)
 
 
-def _read_one_unlimited(path: Path, rel: str, size: int, sha: str, limits: Limits) -> _FileOutcome:
+def _read_one_unlimited(path: Path, rel: str, size: int, sha: str, limits: Limits, profiles: list[Profile]) -> _FileOutcome:
     out = _FileOutcome(rel, size, sha, [], [], None, 0)
     try:
         sheets = read_file(path, limits)
@@ -179,7 +188,7 @@ def _read_one_unlimited(path: Path, rel: str, size: int, sha: str, limits: Limit
         if sheet.data.height == 0:
             continue  # an empty sheet (Sheet2, Sheet3) is not a table
         try:
-            rec = recognise(sheet, limits)
+            rec = recognise(sheet, limits, rel, profiles)
             parsed = parse_sheet(sheet, rec, rel)
         except FileRefused as exc:
             where = f"工作表“{sheet.sheet}”：" if sheet.sheet else ""
@@ -282,19 +291,30 @@ def _check_registry(orgs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.
     return kept, dups, pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECTS_SCHEMA)
 
 
-def _load_existing(store_path: Path) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, list[str]]]:
+@dataclass
+class _Existing:
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
+    manifest: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MANIFEST_SCHEMA))
+    duplicates: pl.DataFrame = field(default_factory=pl.DataFrame)
+    derived: pl.DataFrame = field(default_factory=lambda: empty_table("orgs"))
+    present: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _load_existing(store_path: Path) -> _Existing:
     if not (store_path / "store.json").is_file():
-        return {}, pl.DataFrame(schema=REJECTS_SCHEMA), pl.DataFrame(schema=MANIFEST_SCHEMA), pl.DataFrame(), {}
+        return _Existing()
     st = Store.open(store_path)
-    tables = {n: lf.collect() for n, lf in st.tables().items()}
+    tables = {n: pl.read_parquet(store_path / f"{n}.parquet") for n in TABLES if (store_path / f"{n}.parquet").is_file()}
     present = {n: sorted(st.columns_present(n)) for n in TABLES}
-    return tables, st.rejects(), st.manifest(), st.duplicates(), present
+    return _Existing(tables, st.rejects(), st.manifest(), st.duplicates(), st.derived_orgs(), present)
 
 
 def ingest(
     paths: Iterable[str | os.PathLike[str]],
     store: str | os.PathLike[str] = DEFAULT_STORE,
     limits: Limits | None = None,
+    profiles: Iterable[Profile] | None = None,
     on_file: Callable[[str], None] | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> IngestResult:
@@ -308,6 +328,8 @@ def ingest(
         The store folder; created when missing, merged with when present.
     limits
         Size limits for hostile files (:class:`Limits`).
+    profiles
+        Mapping profiles for other systems' export layouts (:mod:`analysis.ingest.profiles`).
     on_start, on_file
         Progress callbacks: the number of files to read, then each file's name once read.
 
@@ -323,12 +345,15 @@ def ingest(
         A path does not exist, or the accounting identity failed (a bug: nothing is written then).
     """
     limits = limits or Limits()
+    profile_list = list(profiles or [])
     store_path = Path(store)
     files = discover(paths)
     try:
-        tables, old_rejects, manifest, old_dups, present = _load_existing(store_path)
+        ex = _load_existing(store_path)
     except StoreError as exc:
         raise IngestError(str(exc)) from exc
+    tables, old_rejects, manifest, old_dups, present = ex.tables, ex.rejects, ex.manifest, ex.duplicates, ex.present
+    derived_parts = [ex.derived]
 
     known_hashes = set(manifest["sha256"].to_list()) if manifest.height else set()
     known_paths = dict(zip(manifest["path"].to_list(), manifest["sha256"].to_list(), strict=True)) if manifest.height else {}
@@ -352,7 +377,7 @@ def ingest(
         else:
             if rel in known_paths:
                 replaced.add(rel)  # same name, new content: the new version replaces the old rows
-            outcomes.append(_read_one(path, rel, size, sha, limits))
+            outcomes.append(_read_one(path, rel, size, sha, limits, profile_list))
         if on_file:
             on_file(rel)
 
@@ -366,6 +391,7 @@ def ingest(
         old_rejects = old_rejects.filter(keep)
         if old_dups.height:
             old_dups = old_dups.filter(keep)
+        derived_parts = [d.filter(keep) for d in derived_parts]
         manifest = manifest.filter(~pl.col("path").is_in(sorted(replaced)))
 
     # --- gather new rows per table --------------------------------------------------------------
@@ -375,6 +401,9 @@ def ingest(
         new_rejects.extend(r for r in o.rejects if r.height)
         for p in o.parsed:
             new_rows.setdefault(p.table, []).append(p.valid)
+            if p.derived_orgs is not None:
+                derived_parts.append(p.derived_orgs)
+                present["orgs"] = sorted(set(present.get("orgs", [])) | {"org_id", "name", "org_type", "parent_id"})
             present[p.table] = sorted(set(present.get(p.table, [])) | set(p.columns_present))
 
     names = [n for n in TABLES if n in tables or n in new_rows]
@@ -395,7 +424,10 @@ def ingest(
         kept["orgs"] = k
         dup_frames.append(d.with_columns(pl.lit("orgs").alias("table")))
         fk_rejects.append(r)
-    registry = kept["orgs"]["org_id"] if "orgs" in kept else pl.Series("org_id", [], dtype=pl.String)
+    derived, conflicts = _merge_derived(pl.concat(derived_parts, how="vertical_relaxed"), kept.get("orgs"))
+    registry = pl.concat(
+        [kept["orgs"]["org_id"] if "orgs" in kept else pl.Series("org_id", [], dtype=pl.String), derived["org_id"]]
+    )
     for n in names:
         if n == "orgs":
             continue
@@ -441,11 +473,44 @@ def ingest(
 
     if not dups_full.height:
         dups_full = pl.DataFrame(schema=DUP_SCHEMA)
-    write_store(store_path, kept, dups_full, rejects, manifest.sort("path"), present)
+    write_store(store_path, kept, dups_full, rejects, manifest.sort("path"), present, derived, conflicts)
     new_paths = new_manifest["path"].to_list()
     run_files = manifest.filter(pl.col("path").is_in(new_paths)).sort("path")
     run_rejects = rejects.filter(pl.col(PROV_FILE).is_in(new_paths))
-    return IngestResult(store_path, run_files, skipped, run_rejects)
+    return IngestResult(store_path, run_files, skipped, run_rejects, conflicts)
+
+
+
+
+def _merge_derived(derived: pl.DataFrame, registry: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Derived registry rows, one per code (first in provenance order), and the conflicts found.
+
+    A conflict is the same code with a different name or type — between two derived rows, or between a
+    derived row and the registry.  It is reported, never silently resolved: the registry's values (or
+    the first derived row's) stand, and every conflicting row is listed with its source."""
+    derived = derived.sort(list(PROVENANCE))
+    first = derived.unique(subset=["org_id"], keep="first", maintain_order=True)
+    reference = first
+    if registry is not None and registry.height:
+        reference = pl.concat([registry.select(first.columns), first.filter(~pl.col("org_id").is_in(registry["org_id"].implode()))])
+    ref = reference.select("org_id", pl.col("name").alias("_ref_name"), pl.col("org_type").alias("_ref_type"))
+    joined = derived.join(ref, on="org_id", how="left")
+    conflicts = []
+    for fld, refcol in (("name", "_ref_name"), ("org_type", "_ref_type")):
+        bad = joined.filter(pl.col(fld).is_not_null() & pl.col(refcol).is_not_null() & (pl.col(fld) != pl.col(refcol)))
+        conflicts.append(
+            bad.select(
+                "org_id",
+                pl.lit(fld).alias("field"),
+                pl.col(refcol).alias("registry_value"),
+                pl.col(fld).alias("derived_value"),
+                *PROVENANCE,
+            )
+        )
+    kept = first
+    if registry is not None and registry.height:
+        kept = first.filter(~pl.col("org_id").is_in(registry["org_id"].implode()))
+    return kept, pl.concat(conflicts).select(list(CONFLICT_SCHEMA)).cast(CONFLICT_SCHEMA)
 
 
 def _recount(manifest: pl.DataFrame, kept: dict[str, pl.DataFrame], dups: pl.DataFrame, rejects: pl.DataFrame) -> pl.DataFrame:

@@ -9,10 +9,11 @@ whole sheet at once (no Python loop over rows), which also keeps Parquet ingest 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
+from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import FileRefused, Limits, RawSheet
 from analysis.store import table_schema
 from analysis.vocab import (
@@ -49,10 +50,22 @@ class Recognised:
     header_index: int | None  #: index into ``RawSheet.data`` of the header row (None: header given)
     mapping: dict[str, str]  #: canonical column -> source column (c0..cN)
     source_names: dict[str, str]  #: source column (c0..cN) -> header text as the user wrote it
+    profile: Profile | None = None
+    #: hierarchy levels (code col, name col, type col, fixed type) when the registry is derived
+    levels: list[tuple[str | None, ...]] = field(default_factory=list)
 
 
-def recognise(sheet: RawSheet, limits: Limits) -> Recognised:
-    """Find the header row and decide which canonical table the sheet holds, or refuse it."""
+def recognise(sheet: RawSheet, limits: Limits, file: str = "", profiles: list[Profile] | None = None) -> Recognised:
+    """Find the header row and decide which canonical table the sheet holds, or refuse it.
+
+    Profiles that apply to this file/sheet are tried first: the first whose signature columns are in a
+    header row decides the mapping.  Otherwise the canonical Chinese/English headers are looked for.
+    """
+    candidates = [p for p in profiles or [] if p.applies_to(file, sheet.sheet)]
+    if candidates:
+        found = _recognise_profile(sheet, limits, candidates)
+        if found is not None:
+            return found
     if sheet.header is not None:
         header_index = None
         header = list(sheet.header)
@@ -84,7 +97,7 @@ def recognise(sheet: RawSheet, limits: Limits) -> Recognised:
     top = max(k for k, _, _ in scored)
     tied = [(name, mapping) for k, name, mapping in scored if k == top]
     if len(tied) > 1:  # e.g. English "org_id, date, kind": activities or incidents? the values decide
-        body = sheet.data.slice((header_index or -1) + 1, 200)
+        body = sheet.data.slice(0 if header_index is None else header_index + 1, 200)
         tied.sort(key=lambda nm: -_vocab_fit(body, TABLES[nm[0]], nm[1]))
     name, mapping = tied[0]
     table = TABLES[name]
@@ -93,6 +106,43 @@ def recognise(sheet: RawSheet, limits: Limits) -> Recognised:
         detail = "、".join(f"{c.zh}（{c.name}）" for c in missing_cols)
         raise FileRefused("missing_required", f"{table.zh}表缺少 {detail}")
     return Recognised(table, header_index, mapping, dict(zip(cols, header, strict=True)))
+
+
+def _recognise_profile(sheet: RawSheet, limits: Limits, profiles: list[Profile]) -> Recognised | None:
+    rows: list[tuple[int | None, list[str]]]
+    if sheet.header is not None:
+        rows = [(None, list(sheet.header))]
+    else:
+        rows = [
+            (i, ["" if v is None else str(v) for v in row])
+            for i, row in enumerate(sheet.data.head(limits.header_scan_rows).rows())
+        ]
+    for index, header in rows:
+        for prof in profiles:
+            if not prof.matches_header(header):
+                continue
+            cols = [f"c{i}" for i in range(len(header))]
+            mapping: dict[str, str] = {}
+            by_header = {normalize_header(h): c for c, h in zip(cols, header, strict=True)}
+            for h, col in by_header.items():
+                canon = prof.columns.get(h)
+                if canon is not None and canon not in mapping:
+                    mapping[canon] = col
+            levels = []
+            for lv in prof.hierarchy:
+                levels.append(
+                    tuple(by_header.get(normalize_header(c)) if c else None for c in (lv.code, lv.name, lv.type_column))
+                    + (lv.org_type,)
+                )
+            if levels and "org_id" not in mapping and levels[-1][0] is not None:
+                mapping["org_id"] = levels[-1][0]  # rows belong to the lowest level of the hierarchy
+            table = TABLES[prof.table]
+            missing = [table.column(r) for r in table.required if r not in mapping]
+            if missing:
+                detail = "、".join(f"{c.zh}（{c.name}）" for c in missing)
+                raise FileRefused("missing_required", f"按映射配置“{prof.name}”，{table.zh}表缺少 {detail}")
+            return Recognised(table, index, mapping, dict(zip(cols, header, strict=True)), prof, levels)
+    return None
 
 
 _VOCABS = {
@@ -164,13 +214,14 @@ def _excel_serial(s: pl.Expr) -> pl.Expr:
     return _EXCEL_EPOCH + pl.duration(days=days)
 
 
-def _date(col: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+def _date(col: str, dtype: pl.DataType, formats: tuple[str, ...] = ()) -> tuple[pl.Expr, pl.Expr]:
     if dtype in (pl.Date(), pl.Datetime()) or isinstance(dtype, pl.Datetime):
         v = pl.col(col).cast(pl.Date)
         raw_present = pl.col(col).is_not_null()
     else:
         s = _clean(col)
-        v = pl.coalesce(_date_parts(s), _excel_serial(s))
+        extra = [s.str.strptime(pl.Datetime, f, strict=False).dt.date() for f in formats]
+        v = pl.coalesce([*extra, _date_parts(s), _excel_serial(s)])
         raw_present = s.is_not_null()
     err = (
         pl.when(raw_present & v.is_null())
@@ -204,11 +255,12 @@ def _month(col: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     return v, err
 
 
-def _bool(col: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+def _bool(col: str, dtype: pl.DataType, yes: frozenset[str] = frozenset(), no: frozenset[str] = frozenset()) -> tuple[pl.Expr, pl.Expr]:
     if dtype == pl.Boolean():
         return pl.col(col), pl.lit(None, pl.String)
     s = _clean(col).str.to_lowercase()
-    v = pl.when(s.is_in(list(YES_WORDS))).then(True).when(s.is_in(list(NO_WORDS))).then(False).otherwise(None)
+    yes_words, no_words = sorted(YES_WORDS | yes), sorted(NO_WORDS | no)
+    v = pl.when(s.is_in(yes_words)).then(True).when(s.is_in(no_words)).then(False).otherwise(None)
     err = pl.when(s.is_not_null() & v.is_null()).then(pl.lit("bad_bool"))
     return v.cast(pl.Boolean), err
 
@@ -230,7 +282,9 @@ def _year(col: str) -> tuple[pl.Expr, pl.Expr]:
     return v, err
 
 
-def parse_column(column: Column, src: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr | None]:
+def parse_column(
+    column: Column, src: str, dtype: pl.DataType, profile: Profile | None = None
+) -> tuple[pl.Expr, pl.Expr | None]:
     """Value and error expressions for one canonical column read from source column ``src``."""
     k = column.kind
     if k == "code":
@@ -247,11 +301,11 @@ def parse_column(column: Column, src: str, dtype: pl.DataType) -> tuple[pl.Expr,
             return v, err
         return _number(src, whole=k == "int")
     if k == "date":
-        return _date(src, dtype)
+        return _date(src, dtype, profile.date_formats if profile else ())
     if k == "month":
         return _month(src, dtype)
     if k == "bool":
-        return _bool(src, dtype)
+        return _bool(src, dtype, *((profile.yes_words, profile.no_words) if profile else ()))
     if k == "org_type":
         return _vocab(src, ORG_TYPE_ALIASES, "unknown_org_type")
     if k == "activity_kind":
@@ -276,6 +330,7 @@ class Parsed:
     rows_read: int
     rows_refused: int
     columns_present: list[str]
+    derived_orgs: pl.DataFrame | None = None  #: registry rows derived from hierarchy columns
 
 
 def parse_sheet(sheet: RawSheet, rec: Recognised, file: str) -> Parsed:
@@ -297,13 +352,22 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str) -> Parsed:
     if data.height == 0:
         raise FileRefused("header_only")
 
+    prof = rec.profile
+    if prof is not None:  # the platform's own words -> our ids, before the usual checks
+        data = data.with_columns(
+            _clean(rec.mapping[canon]).replace(words).alias(rec.mapping[canon])
+            for canon, words in prof.values.items()
+            if canon in rec.mapping
+        )
+    derived = derive_orgs(data, rec, file, sheet.sheet) if rec.levels else None
+
     value_exprs: list[pl.Expr] = []
     err_exprs: list[pl.Expr] = []
     for column in table.columns:
         src = rec.mapping.get(column.name)
         if src is None:
             continue
-        v, err = parse_column(column, src, data.schema[src])
+        v, err = parse_column(column, src, data.schema[src], prof)
         value_exprs.append(v.alias(column.name))
         parts = []
         if column.required:
@@ -340,7 +404,36 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str) -> Parsed:
     )
     rejects = _rejects(converted.filter(pl.col("__bad__")), rec, table, file, sheet.sheet, err_cols)
     n_bad = converted.height - valid.height
-    return Parsed(table.name, valid, rejects, converted.height, n_bad, present)
+    return Parsed(table.name, valid, rejects, converted.height, n_bad, present, derived)
+
+
+def derive_orgs(data: pl.DataFrame, rec: Recognised, file: str, sheet: str) -> pl.DataFrame:
+    """Registry rows from the hierarchy columns of every row: each level's code, name and type, its
+    parent being the level above.  Rows whose code is empty at a level contribute nothing there."""
+    frames = []
+    parent: pl.Expr = pl.lit(None, pl.String)
+    for code_col, name_col, type_col, fixed_type in rec.levels:
+        if code_col is None:
+            continue
+        code = _code(code_col)[0]
+        if type_col is not None:
+            org_type = _vocab(type_col, ORG_TYPE_ALIASES, "unknown_org_type")[0]
+        else:
+            org_type = pl.lit(fixed_type, pl.String)
+        frames.append(
+            data.select(
+                code.alias("org_id"),
+                (_clean(name_col) if name_col else pl.lit(None, pl.String)).alias("name"),
+                org_type.alias("org_type"),
+                parent.alias("parent_id"),
+                pl.lit(file).alias(PROV_FILE),
+                pl.lit(sheet).alias(PROV_SHEET),
+                pl.col(PROV_ROW),
+            ).filter(pl.col("org_id").is_not_null())
+        )
+        parent = code
+    out = pl.concat(frames) if frames else data.clear().select()
+    return _to_schema(out, "orgs")
 
 
 def _is_blank(src: str, dtype: pl.DataType) -> pl.Expr:
