@@ -297,3 +297,20 @@ def test_absent_table_is_absent_and_missing_recorded_column_means_yes(tmp_path: 
     assert st.table("dues").collect().height == 0
     assert st.table("activities").collect()["recorded"].to_list() == [True]
     assert st.columns_present("orgs") == {"org_id", "name", "org_type", "parent_id", "secretary"}
+
+
+def test_code_typed_as_number_with_zero_padded_format_keeps_its_zeros(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    wb = xlsxwriter.Workbook(data / "名册.xlsx")
+    ws = wb.add_worksheet("名册")
+    padded = wb.add_format({"num_format": "000000"})
+    ws.write_row(0, 0, ["组织编码", "组织名称", "组织类型", "上级组织编码"])
+    ws.write_row(1, 0, ["000100", "机关党委", "党委", ""])
+    ws.write_number(2, 0, 101, padded)  # shows as 000101 in Excel
+    ws.write_row(2, 1, ["一支部", "党支部"])
+    ws.write_number(2, 3, 100, padded)
+    wb.close()
+    _, st = run(data, tmp_path / "store")
+    orgs = st.table("orgs").collect().sort("org_id")
+    assert orgs.select("org_id", "parent_id", "_row").rows() == [("000100", None, 2), ("000101", "000100", 3)]

@@ -60,6 +60,7 @@ class RawSheet:
     data: pl.DataFrame
     rows: pl.Series
     header: list[str] | None = None  #: known header (JSON/Parquet); None = find it in the rows
+    excel_path: Path | None = None  #: the workbook, for cell formats the values alone do not carry
 
 
 def read_file(path: Path, limits: Limits) -> list[RawSheet]:
@@ -143,7 +144,7 @@ def _read_excel(path: Path, limits: Limits) -> list[RawSheet]:
         df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
         rows = pl.Series("_row", range(1, df.height + 1), dtype=pl.Int64)
         _check_cells(df, limits)
-        sheets.append(RawSheet(sheet=name, data=df, rows=rows))
+        sheets.append(RawSheet(sheet=name, data=df, rows=rows, excel_path=path if path.suffix.lower() != ".xls" else None))
     return sheets
 
 
@@ -273,3 +274,36 @@ def _check_cells(df: pl.DataFrame, limits: Limits) -> None:
 def header_cells(values: list[object]) -> list[str]:
     """Normalised header texts of a row (see ``vocab.normalize_header``)."""
     return [normalize_header(v) for v in values]
+
+
+def zero_padded_widths(path: Path, sheet: str, header_row: int, header_text: str) -> dict[int, int]:
+    """Excel rows (1-based) -> width, for cells under ``header_text`` that hold a *number* shown with a
+    zero-padded format such as ``000000``: the value 123 is then the code ``000123`` on screen.
+
+    Only called when a code column holds digits of uneven width, so the slower cell-format read is rare.
+    """
+    import re
+
+    from openpyxl import load_workbook
+
+    out: dict[int, int] = {}
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[sheet]
+        col_idx = None
+        for row in ws.iter_rows(min_row=header_row, max_row=header_row):
+            for cell in row:
+                if cell.value is not None and normalize_header(cell.value) == normalize_header(header_text):
+                    col_idx = cell.column
+                    break
+        if col_idx is None:
+            return out
+        for row in ws.iter_rows(min_row=header_row + 1, min_col=col_idx, max_col=col_idx):
+            cell = row[0]
+            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                fmt = cell.number_format or ""
+                if re.fullmatch(r"0{2,}", fmt):
+                    out[cell.row] = len(fmt)
+    finally:
+        wb.close()
+    return out

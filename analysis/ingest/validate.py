@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from analysis.ingest.profiles import Profile
-from analysis.ingest.readers import FileRefused, Limits, RawSheet
+from analysis.ingest.readers import FileRefused, Limits, RawSheet, zero_padded_widths
 from analysis.store import table_schema
 from analysis.vocab import (
     ACTIVITY_KIND_ALIASES,
@@ -352,6 +352,7 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str) -> Parsed:
     if data.height == 0:
         raise FileRefused("header_only")
 
+    data = _restore_zero_padding(data, sheet, rec)
     prof = rec.profile
     if prof is not None:  # the platform's own words -> our ids, before the usual checks
         data = data.with_columns(
@@ -405,6 +406,28 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str) -> Parsed:
     rejects = _rejects(converted.filter(pl.col("__bad__")), rec, table, file, sheet.sheet, err_cols)
     n_bad = converted.height - valid.height
     return Parsed(table.name, valid, rejects, converted.height, n_bad, present, derived)
+
+
+def _restore_zero_padding(data: pl.DataFrame, sheet: RawSheet, rec: Recognised) -> pl.DataFrame:
+    """Codes typed as numbers in Excel but *shown* as 000123 through a cell format get their zeros back."""
+    if sheet.excel_path is None or rec.header_index is None:
+        return data
+    for column in rec.table.columns:
+        src = rec.mapping.get(column.name)
+        if column.kind != "code" or src is None or data.schema[src] != pl.String:
+            continue
+        digits = data.select(pl.col(src).str.extract(r"^(\d+)(?:\.0+)?$").str.len_chars().drop_nulls().unique())
+        if digits.height <= 1:
+            continue  # all codes the same width: nothing was stripped, or nothing can tell
+        header_row = int(sheet.rows[rec.header_index])
+        widths = zero_padded_widths(sheet.excel_path, sheet.sheet, header_row, rec.source_names[src])
+        if widths:
+            w = pl.col(PROV_ROW).replace_strict(list(widths), list(widths.values()), default=None, return_dtype=pl.Int64)
+            plain = pl.col(src).str.replace(r"^(\d+)\.0+$", "${1}")
+            data = data.with_columns(
+                pl.when(w.is_not_null()).then(plain.str.zfill(w)).otherwise(pl.col(src)).alias(src)
+            )
+    return data
 
 
 def derive_orgs(data: pl.DataFrame, rec: Recognised, file: str, sheet: str) -> pl.DataFrame:
