@@ -85,8 +85,16 @@ def demo_cmd(
     orgs: Annotated[int | None, typer.Option("--orgs", help="大规模数据的组织数（配合 --format parquet）")] = None,
     years: Annotated[int, typer.Option("--years", help="大规模数据的年数（截至2024年）")] = 1,
     fmt: Annotated[str, typer.Option("--format", help="sample：各单位报送的原始文件；parquet：大规模基准数据")] = "sample",
+    force: Annotated[bool, typer.Option("--force", help="输出文件夹非空时先清空")] = False,
 ) -> None:
+    import shutil
+
     from analysis import synth
+
+    if out.exists() and any(out.iterdir()):
+        if not (force or out.resolve() == SAMPLE_DIR.resolve()):
+            raise UserError(f"输出文件夹 {out} 不是空的；确认要覆盖请加 --force")
+        shutil.rmtree(out)
 
     if fmt == "parquet":
         counts = synth.generate_parquet(out, orgs=orgs or 2000, years=years, seed=seed)

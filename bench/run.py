@@ -1,0 +1,204 @@
+"""Scale benchmark: ingest, assess, selection and the polars floor at 2,000 / 20,000 / 200,000 orgs.
+
+Usage::
+
+    python bench/run.py                      # all three sizes (200,000 orgs needs ~20 GB of disk, ~15 min)
+    python bench/run.py --sizes 2000 20000   # a quicker run
+    python bench/run.py --years 3 --sizes 2000
+
+Every stage runs in a fresh Python process so its wall time and peak RSS are its own; the data of a size
+is generated once into ``bench/data/`` and reused.  The table is printed and written, with the machine's
+description, to ``bench/RESULTS.md``.  Nothing here is asserted: targets are read off the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+
+
+# ---------------------------------------------------------------------------------------------
+# Stages (each run in its own process by main())
+# ---------------------------------------------------------------------------------------------
+def stage_generate(raw: Path, orgs: int, years: int) -> dict:
+    from analysis.synth import generate_parquet
+
+    counts = generate_parquet(raw, orgs=orgs, years=years, seed=1)
+    return {"rows": int(sum(counts.values())), "counts": counts}
+
+
+def stage_ingest(raw: Path, store: Path) -> dict:
+    from analysis.ingest import ingest
+
+    if store.exists():
+        shutil.rmtree(store)
+    result = ingest([raw], store=store)
+    return {"rows": result.totals["rows_read"], "kept": result.totals["rows_kept"]}
+
+
+def _rows_in_store(store: Path) -> int:
+    import polars as pl
+
+    return sum(
+        pl.scan_parquet(f).select(pl.len()).collect().item()
+        for f in store.glob("*.parquet")
+        if f.stem not in ("rejects", "manifest", "duplicates", "conflicts")
+    )
+
+
+def stage_floor(store: Path) -> dict:
+    """The least any engine must do: scan every table once and count rows per org."""
+    import polars as pl
+
+    frames = [
+        pl.scan_parquet(f).group_by("org_id").agg(pl.len())
+        for f in sorted(store.glob("*.parquet"))
+        if f.stem not in ("rejects", "manifest", "duplicates", "conflicts")
+    ]
+    pl.collect_all(frames)
+    return {"rows": _rows_in_store(store)}
+
+
+def stage_assess(store: Path, year: int) -> dict:
+    from analysis.assess import assess
+    from analysis.store import Store
+
+    a = assess(Store.open(store), year=year)
+    return {"rows": _rows_in_store(store), "orgs": a.scores.height}
+
+
+def stage_select(store: Path, year: int, draws: int) -> dict:
+    from analysis.assess import assess
+    from analysis.selection import select_advanced
+    from analysis.store import Store
+
+    a = assess(Store.open(store), year=year)
+    t0 = time.perf_counter()
+    sel = select_advanced(a, draws=draws, seed=1)
+    return {"rows": sel.height, "select_only_s": time.perf_counter() - t0}
+
+
+def run_stage(argv: list[str]) -> None:
+    """Entry of a child process: run one stage, print its figures as JSON on the last line."""
+    name, *args = argv
+    t0 = time.perf_counter()
+    if name == "generate":
+        out = stage_generate(Path(args[0]), int(args[1]), int(args[2]))
+    elif name == "ingest":
+        out = stage_ingest(Path(args[0]), Path(args[1]))
+    elif name == "floor":
+        out = stage_floor(Path(args[0]))
+    elif name == "assess":
+        out = stage_assess(Path(args[0]), int(args[1]))
+    elif name == "select":
+        out = stage_select(Path(args[0]), int(args[1]), int(args[2]))
+    else:
+        raise SystemExit(f"unknown stage {name}")
+    out["seconds"] = time.perf_counter() - t0
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out, default=str))
+
+
+def child(*args: object) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--stage", *map(str, args)]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"stage {args[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    import polars as pl
+
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, "
+        f"Python {platform.python_version()}, polars {pl.__version__}"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000, 200000])
+    ap.add_argument("--years", type=int, default=1)
+    ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--stage", nargs=argparse.REMAINDER)
+    ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = ap.parse_args()
+    if args.stage:
+        run_stage(args.stage)
+        return
+
+    year = 2024
+    rows = []
+    for n in args.sizes:
+        raw = DATA / f"raw-{n}-{args.years}y"
+        store = DATA / f"store-{n}-{args.years}y"
+        if not (raw / ".complete").exists():
+            if raw.exists():
+                shutil.rmtree(raw)
+            print(f"generating {n:,} orgs × {args.years} year(s) ...", flush=True)
+            gen = child("generate", raw, n, args.years)
+            (raw / ".complete").write_text(json.dumps(gen))
+        print(f"[{n:,} orgs] ingest ...", flush=True)
+        ing = child("ingest", raw, store)
+        print(f"[{n:,} orgs] floor ...", flush=True)
+        flo = child("floor", store)
+        print(f"[{n:,} orgs] assess ...", flush=True)
+        ass = child("assess", store, year)
+        print(f"[{n:,} orgs] selection ({args.draws} draws) ...", flush=True)
+        sel = child("select", store, year, args.draws)
+        rows.append((n, ing, flo, ass, sel))
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}  ",
+        f"Run: `python bench/run.py --sizes {' '.join(map(str, args.sizes))} --years {args.years} --draws {args.draws}` "
+        f"on {time.strftime('%Y-%m-%d')}. Each stage is a fresh process; seconds are wall time including imports.",
+        "",
+        "| orgs | rows in store | ingest s | ingest rows/s | floor s | assess s | assess rows/s | assess ÷ floor "
+        "| selection s (of which MC) | peak RSS ingest / assess / selection MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, ing, flo, ass, sel in rows:
+        lines.append(
+            f"| {n:,} | {flo['rows']:,} | {ing['seconds']:.1f} | {ing['rows'] / ing['seconds']:,.0f} | {flo['seconds']:.2f} "
+            f"| {ass['seconds']:.2f} | {flo['rows'] / ass['seconds']:,.0f} | {ass['seconds'] / flo['seconds']:.2f} "
+            f"| {sel['seconds']:.2f} ({sel['select_only_s']:.2f}) "
+            f"| {ing['peak_rss_mb']:,.0f} / {ass['peak_rss_mb']:,.0f} / {sel['peak_rss_mb']:,.0f} |"
+        )
+    if len(rows) > 1:
+        (n0, _, f0, a0, _), (n1, _, f1, a1, _) = rows[0], rows[-1]
+        lines += [
+            "",
+            f"Growth from {n0:,} to {n1:,} orgs (×{n1 / n0:g}): assess ×{a1['seconds'] / a0['seconds']:.1f}, "
+            f"floor ×{f1['seconds'] / f0['seconds']:.1f} — linear would be ×{n1 / n0:g}.",
+        ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
