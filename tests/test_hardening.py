@@ -152,7 +152,7 @@ def test_random_tables_never_crash_and_the_accounting_holds(files: list[tuple[st
             (data / f"f{i}.csv").write_bytes(content)
         result = ingest([data], store=Path(tmp) / "s")  # raises IngestError if the identity fails
         m = Store.open(Path(tmp) / "s").manifest()
-        assert m.height == len(files) + 1
+        assert m.height == len({content for _, content in files}) + 1  # identical files are read once
         assert (m["rows_read"] == m["rows_kept"] + m["rows_refused"] + m["rows_duplicate"]).all()
         t = result.totals
         assert t["rows_read"] == t["rows_kept"] + t["rows_refused"] + t["rows_duplicate"]

@@ -1,0 +1,77 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   title: 数据质量
+# ---
+
+# %%
+from IPython.display import Markdown, display
+
+from analysis import charts
+from analysis.reports import quality
+from analysis.store import Store
+
+# %% tags=["parameters"]
+store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）
+year = 2024  # 考核年度（本报告不按年度筛选，仅用于标题）
+ruleset = "changzhou-2009"
+charts_dir = "out/charts/数据质量"  # 图表 PNG/SVG/PDF 的保存位置
+
+# %%
+charts.use_offline()
+q = quality(Store.open(store_path))
+t = q.totals
+
+# %% [markdown]
+# # 数据质量报告
+#
+# 本报告说明导入了哪些文件、每个文件保留和拒收了多少行，以及被拒收的行为什么被拒收。
+# 被拒收的行不参与考核计算：如果拒收较多，请按下面的原因和行号在原始表格中修改后重新导入。
+
+# %%
+display(
+    Markdown(
+        f"共导入 **{t['files']}** 个文件，其中整份拒收 **{t['refused_files']}** 个。"
+        f"共读取 {t['rows_read']} 行：保留 **{t['rows_kept']}** 行，拒收 **{t['rows_refused']}** 行，"
+        f"重复 {t['rows_duplicate']} 行（完全相同的行只保留一行）。"
+    )
+)
+
+# %% [markdown]
+# ## 各文件导入情况
+
+# %%
+charts.show_table(q.files, max_rows=None)
+
+# %% [markdown]
+# ## 拒收原因
+
+# %%
+if q.rejects.height:
+    charts.show(
+        charts.count_bars(
+            q.by_reason, "reason_zh", title="拒收原因", subtitle=f"共拒收 {q.rejects.height} 行"
+        ),
+        charts_dir,
+        "拒收原因",
+    )
+    charts.show(charts.count_bars(q.by_file, "_file", title="各文件拒收行数"), charts_dir, "各文件拒收行数")
+    charts.show(charts.count_bars(q.by_org, "name", title="各组织拒收行数"), charts_dir, "各组织拒收行数")
+else:
+    display(Markdown("没有被拒收的行。"))
+
+# %% [markdown]
+# ## 拒收明细
+#
+# 行号与在 Excel 或文本编辑器中看到的行号一致。
+
+# %%
+charts.show_table(q.rejects.select("_file", "_sheet", "_row", "column", "value", "reason_zh"), max_rows=500)

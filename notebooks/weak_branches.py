@@ -1,0 +1,103 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   title: 后进支部排查
+# ---
+
+# %%
+import polars as pl
+from IPython.display import Markdown, display
+
+from analysis import charts
+from analysis.assess import assess
+from analysis.reports import select_orgs, years_with_data
+from analysis.selection import WEAK_REASON_ZH, peer_comparison, weak_orgs
+from analysis.store import Store
+
+# %% tags=["parameters"]
+store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）
+year = 2024  # 考核年度
+ruleset = "changzhou-2009"  # 考核细则
+charts_dir = "out/charts/后进支部排查"  # 图表 PNG/SVG/PDF 的保存位置
+under = None  # 只看某个组织及其下属组织：填组织编码（文本）；None 为全部
+org_type = None  # 只看一类组织："committee"、"general_branch"、"branch"；None 为全部
+trend_years = 5  # 走势图最多显示的年数
+
+# %%
+charts.use_offline()
+store = Store.open(store_path)
+current = assess(store, year, ruleset=ruleset)
+years = [y for y in years_with_data(store) if year - trend_years < y <= year]
+history = {y: assess(store, y, ruleset=ruleset) for y in years if y != year}
+earlier = [history[y] for y in (year - 2, year - 1) if y in history]
+weak_all = weak_orgs(current, earlier if len(earlier) == 2 else None)
+weak = weak_all.join(select_orgs(current.scores, under, org_type).select("org_id"), on="org_id", how="semi")
+names = current.scores.select("org_id", parent_name="name")
+weak_table = weak.join(names, left_on="parent_id", right_on="org_id", how="left")
+
+# %%
+display(Markdown(f"# {year}年度后进支部排查"))
+
+# %% [markdown]
+# 以下组织符合考核细则中“后进”的任一条件：一票否决；考核不合格；多项规则未达标；书记空缺；会议次数不足要求的一半；
+# 得分明显低于同一上级下的其他组织；得分连续两年下降。每个组织列出全部原因和相应数字，供约谈和整改时使用。
+
+# %%
+if len(earlier) < 2:
+    display(Markdown(f"数据中缺少 {year - 2}、{year - 1} 年度的记录，本次未检查“得分连续两年下降”。"))
+display(Markdown(f"共排查出 **{weak.height}** 个需要重点关注的组织。"))
+
+# %% [markdown]
+# ## 名单与原因
+
+# %%
+charts.show_table(weak_table.select("name", "org_type", "parent_name", "score", "reasons"), max_rows=None)
+
+# %%
+if weak.height:
+    reasons = (
+        weak.select("reason_codes")
+        .explode("reason_codes")
+        .group_by("reason_codes")
+        .len("rows")
+        .with_columns(pl.col("reason_codes").replace(WEAK_REASON_ZH))
+    )
+    charts.show(
+        charts.count_bars(reasons, "reason_codes", title="后进原因分布", subtitle="一个组织可有多项原因"),
+        charts_dir,
+        "后进原因分布",
+    )
+
+# %% [markdown]
+# ## 与同级组织比较
+#
+# 同一上级下的组织为一组。黑色短线是本组得分中位数，红色短线是“明显低于同级”的下限
+# （中位数减去 2 倍稳健标准差，且至少低 10 分；同级不足 3 个时为低 20 分）。
+
+# %%
+peers = select_orgs(peer_comparison(current), under, org_type)
+charts.show(charts.sibling_comparison(peers, highlight=weak["org_id"].to_list()), charts_dir, "同级组织比较")
+
+# %% [markdown]
+# ## 多年走势
+
+# %%
+if history:
+    scores_by_year = {y: select_orgs(a.scores, under, org_type) for y, a in history.items()}
+    scores_by_year[year] = select_orgs(current.scores, under, org_type)
+    focus = weak.sort("score", nulls_last=True).head(8)["org_id"].to_list()
+    charts.show(
+        charts.trend_lines(dict(sorted(scores_by_year.items())), highlight=focus), charts_dir, "多年得分走势"
+    )
+    if weak.height > 8:
+        display(Markdown(f"图中只标出得分最低的 8 个；其余 {weak.height - 8} 个见上表。"))
+else:
+    display(Markdown("数据中只有本年度的记录，无法显示走势。"))

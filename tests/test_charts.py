@@ -1,0 +1,316 @@
+"""Charts: the CJK font really draws Chinese, exports are named for people, builders keep the right rows.
+
+Font checks compare rendered pixels, not configuration: with the font missing every Chinese character
+is the same empty box, so two titles of equal length render to the same PNG.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import polars as pl
+import pytest
+
+from analysis import charts
+
+GRADE = {"score": pl.Float64}
+
+
+def _title_chart(title: str) -> alt.Chart:
+    df = pl.DataFrame({"x": ["甲", "乙"], "y": [1.0, 2.0]})
+    return alt.Chart(charts._data(df)).mark_bar().encode(x="x:N", y="y:Q").properties(title=title)
+
+
+def _values(spec: Any) -> list[list[dict[str, Any]]]:
+    """Every inline data block of a chart spec, in document order."""
+    found: list[list[dict[str, Any]]] = []
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        if isinstance(data, dict) and "values" in data:
+            found.append(data["values"])
+        for key, value in spec.items():
+            if key != "data":
+                found += _values(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found += _values(item)
+    return found
+
+
+def _scores(rows: list[tuple[str, str, str | None, float]]) -> pl.DataFrame:
+    grade = {True: "优秀", False: "合格"}
+    return pl.DataFrame(
+        {
+            "org_id": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "org_type": ["branch"] * len(rows),
+            "parent_id": [r[2] for r in rows],
+            "score": [r[3] for r in rows],
+            "grade": [grade[r[3] >= 90] for r in rows],
+            "vetoed": [False] * len(rows),
+        },
+        schema_overrides={"parent_id": pl.String},
+    )
+
+
+def _system_has_cjk_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout
+    return bool(out.strip())
+
+
+# ------------------------------------------------------------------------------------------------
+# The font.
+# ------------------------------------------------------------------------------------------------
+def test_two_chinese_titles_render_to_different_pixels() -> None:
+    first = charts.to_png(_title_chart("考核得分"), scale=1)
+    second = charts.to_png(_title_chart("党建目标"), scale=1)
+    again = charts.to_png(_title_chart("考核得分"), scale=1)
+    assert first == again  # rendering is deterministic, so a difference comes from the glyphs
+    assert first != second
+
+
+@pytest.mark.skipif(_system_has_cjk_font(), reason="a system CJK font would draw the glyphs anyway")
+def test_without_the_registered_font_chinese_titles_are_identical_boxes() -> None:
+    # The control for the test above: a fresh process that never registers the font draws both
+    # titles as the same boxes, so comparing pixels does detect a missing font.
+    code = textwrap.dedent(
+        """
+        import sys, vl_convert as vlc
+        def spec(title):
+            return {"data": {"values": [{"x": "甲", "y": 1}]}, "mark": "bar", "title": title,
+                    "encoding": {"x": {"field": "x", "type": "nominal"}, "y": {"field": "y", "type": "quantitative"}},
+                    "config": {"font": "Noto Sans CJK SC"}}
+        a = vlc.vegalite_to_png(spec("考核得分"))
+        b = vlc.vegalite_to_png(spec("党建目标"))
+        sys.stdout.write("same" if a == b else "different")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == "same"
+
+
+def test_pdf_embeds_the_noto_cjk_font() -> None:
+    pdf = charts.to_pdf(_title_chart("考核得分"))
+    fonts = set(re.findall(rb"/BaseFont\s*/([^\s/]+)", pdf))
+    assert any(b"NotoSansCJKsc" in f for f in fonts), fonts
+
+
+def test_svg_text_names_the_cjk_font_stack_first() -> None:
+    svg = charts.to_svg(_title_chart("考核得分"))
+    assert "考核得分" in svg
+    families = re.findall(r'font-family="([^"]*)"', svg)
+    assert families and all(f.startswith("&quot;Noto Sans CJK SC&quot;") for f in families)
+
+
+def test_font_registration_points_at_the_package_collection_once() -> None:
+    first = charts.register_cjk_font()
+    assert first.family == "Noto Sans CJK SC"
+    assert first.path is not None and first.path.name == "NotoSansCJK-Regular.ttc"
+    assert charts.register_cjk_font() is first
+
+
+def test_use_offline_enables_svg_renderer_and_workbench_theme() -> None:
+    try:
+        charts.use_offline()
+        assert alt.renderers.active == "svg"
+        assert alt.theme.active == charts.THEME_NAME
+        bundle = _title_chart("考核得分")._repr_mimebundle_()
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        assert set(data) == {"image/svg+xml"}
+        assert "<script" not in data["image/svg+xml"]
+    finally:
+        alt.renderers.enable("default")
+        alt.theme.enable("default")
+
+
+# ------------------------------------------------------------------------------------------------
+# Export.
+# ------------------------------------------------------------------------------------------------
+def test_save_chart_writes_png_svg_pdf_named_in_chinese(tmp_path: Path) -> None:
+    paths = charts.save_chart(_title_chart("考核得分"), tmp_path / "图表", "得分/分布:2024*")
+    assert [p.name for p in paths] == ["得分_分布_2024.png", "得分_分布_2024.svg", "得分_分布_2024.pdf"]
+    png, svg, pdf = (p.read_bytes() for p in paths)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert svg.startswith(b"<svg") and "考核得分".encode() in svg
+    assert pdf.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("得分分布", "得分分布"),
+        ('a\\b/c:d*e?f"g<h>i|j', "a_b_c_d_e_f_g_h_i_j"),
+        ("  第一党支部. ", "第一党支部"),
+        ("CON", "_CON"),
+        ("...", "图表"),
+        ("一" * 100, "一" * 80),
+    ],
+)
+def test_safe_filename_keeps_chinese_and_drops_what_windows_forbids(name: str, expected: str) -> None:
+    assert charts.safe_filename(name) == expected
+
+
+def test_png_scale_shrinks_only_very_tall_charts() -> None:
+    assert charts.png_scale('<svg class="marks" width="1280" height="720">') == 2
+    assert charts.png_scale('<svg class="marks" width="1280" height="12500">') == 1.0
+
+
+# ------------------------------------------------------------------------------------------------
+# Builders keep the right rows.
+# ------------------------------------------------------------------------------------------------
+def test_ranking_keeps_top_n_and_tells_same_named_orgs_apart() -> None:
+    scores = _scores(
+        [
+            ("001", "第一党支部", "100", 95.0),
+            ("002", "第一党支部", "200", 91.0),
+            ("003", "机关党支部", "100", 80.0),
+        ]
+    )
+    spec = charts.ranking_bars(scores, n=2).to_dict()
+    labels = [row["_label"] for row in _values(spec)[0]]
+    assert labels == ["第一党支部（001）", "第一党支部（002）"]
+    assert spec["title"]["subtitle"] == "前 2 名，共 3 个组织"
+    worst = charts.ranking_bars(scores, n=1, worst=True).to_dict()
+    assert [row["_label"] for row in _values(worst)[0]] == ["机关党支部"]
+
+
+def test_heatmap_with_max_orgs_keeps_the_lowest_scores_in_rubric_order() -> None:
+    scores = _scores([("001", "甲", None, 95.0), ("002", "乙", None, 60.0), ("003", "丙", None, 70.0)])
+    rules = pl.DataFrame(
+        {
+            "org_id": ["001", "002", "003"] * 2,
+            "rule_id": ["r1"] * 3 + ["r2"] * 3,
+            "status": ["pass", "fail", "pending", "pass", "no_data", "not_applicable"],
+        }
+    )
+    spec = charts.status_heatmap(rules, scores, {"r2": "第二项", "r1": "第一项"}, max_orgs=2).to_dict()
+    rows = _values(spec)[0]
+    assert {(r["_label"], r["rule"], r["status_zh"]) for r in rows} == {
+        ("丙", "第一项", "届内待办"),
+        ("乙", "第一项", "未达标"),
+        ("丙", "第二项", "不适用"),
+        ("乙", "第二项", "无数据"),
+    }
+    assert spec["encoding"]["x"]["sort"] == ["第二项", "第一项"]
+    assert spec["encoding"]["y"]["sort"] == ["丙", "乙"]
+
+
+def test_category_bars_count_each_org_and_item_once() -> None:
+    rules = pl.DataFrame(
+        {
+            "org_id": ["1", "2", "1", "2"],
+            "category": ["组织建设", "组织建设", "作风建设", "作风建设"],
+            "status": ["pass", "pass", "fail", "pass"],
+        }
+    )
+    rows = _values(charts.category_bars(rules).to_dict())[0]
+    assert sorted((r["category"], r["status_zh"], r["rows"]) for r in rows) == [
+        ("作风建设", "未达标", 1),
+        ("作风建设", "达标", 1),
+        ("组织建设", "达标", 2),
+    ]
+
+
+def test_yoy_change_compares_orgs_present_in_both_years() -> None:
+    now = _scores([("001", "甲", None, 80.0), ("002", "乙", None, 70.0), ("003", "丙", None, 90.0)])
+    before = _scores([("001", "甲", None, 85.5), ("002", "乙", None, 70.0), ("004", "丁", None, 60.0)])
+    spec = charts.yoy_change(now, before, (2023, 2024)).to_dict()
+    rows = _values(spec)[0]
+    assert [(r["_label"], r["change"], r["direction"]) for r in rows] == [
+        ("乙", 0.0, "持平"),
+        ("甲", -5.5, "下降"),
+    ]
+    assert spec["title"]["text"] == "得分同比变化（2023→2024年）"
+
+
+def test_selection_chart_marks_the_cut_after_the_last_selected_rank() -> None:
+    selection = pl.DataFrame(
+        {
+            "org_id": ["a", "b", "c"],
+            "name": ["甲", "乙", "丙"],
+            "rank": [1, 2, 3],
+            "selected": [True, True, False],
+            "p_selected": [1.0, 0.6, 0.4],
+            "rank_p05": [1.0, 1.0, 2.0],
+            "rank_p95": [1.0, 3.0, 3.0],
+        }
+    )
+    blocks = _values(charts.selection_robustness(selection).to_dict())
+    assert {"cutoff": 2.5} in [row for block in blocks for row in block]
+    assert [r["selected_zh"] for r in blocks[0]] == ["入选", "入选", "未入选"]
+
+
+def test_sibling_comparison_shows_groups_with_an_org_far_below_and_names_it() -> None:
+    peers = pl.DataFrame(
+        {
+            "org_id": ["p1", "p2", "a", "b", "c", "d"],
+            "name": ["一党委", "二党委", "甲", "乙", "丙", "丁"],
+            "parent_id": [None, None, "p1", "p1", "p2", "p2"],
+            "score": [90.0, 88.0, 80.0, 40.0, 85.0, 84.0],
+            "peer_median": [89.0, 89.0, 60.0, 60.0, 84.5, 84.5],
+            "lower_limit": [None, None, 50.0, 50.0, 64.5, 64.5],
+            "far_below": [False, False, False, True, False, False],
+        }
+    )
+    blocks = _values(charts.sibling_comparison(peers, highlight=["a", "c"]).to_dict())
+    points = next(b for b in blocks if b and "flag" in b[0])
+    assert {(r["title"], r["score"], r["flag"]) for r in points} == {
+        ("一党委", 80.0, "列入后进名单"),
+        ("一党委", 40.0, "明显低于同级"),
+    }
+    assert [{"title": "一党委", "score": 40.0, "_label": "乙"}] in blocks  # only the far-below one is named
+
+
+def test_trend_lines_draw_the_yearly_median() -> None:
+    history = {
+        2023: _scores([("1", "甲", None, 60.0), ("2", "乙", None, 80.0), ("3", "丙", None, 70.0)]),
+        2024: _scores([("1", "甲", None, 50.0), ("2", "乙", None, 90.0), ("3", "丙", None, 75.0)]),
+    }
+    blocks = _values(charts.trend_lines(history, highlight=["1"]).to_dict())
+    assert [{"year": 2023, "score": 70.0}, {"year": 2024, "score": 75.0}] in blocks
+    assert {"_label": "甲", "year": 2024, "score": 50.0} in [row for block in blocks for row in block]
+
+
+def test_count_bars_keep_the_largest_counts() -> None:
+    df = pl.DataFrame({"reason": ["日期无法识别", "类型不在清单中", None], "rows": [3, 5, 1]})
+    spec = charts.count_bars(df, "reason", title="拒收原因", n=2).to_dict()
+    assert [(r["_label"], r["_n"]) for r in _values(spec)[0]] == [("类型不在清单中", 5), ("日期无法识别", 3)]
+    assert spec["title"]["subtitle"] == "前 2 项，共 3 项"
+
+
+# ------------------------------------------------------------------------------------------------
+# Tables.
+# ------------------------------------------------------------------------------------------------
+def test_zh_frame_translates_headers_types_statuses_and_booleans() -> None:
+    df = pl.DataFrame(
+        {
+            "org_id": ["000123"],
+            "org_type": ["general_branch"],
+            "status": ["pending"],
+            "vetoed": [True],
+            "x": [1],
+        }
+    )
+    assert charts.zh_frame(df).rows(named=True) == [
+        {"组织编码": "000123", "组织类型": "党总支", "状态": "届内待办", "一票否决": "是", "x": 1}
+    ]
+
+
+def test_show_table_writes_percentages_numbers_right_and_folds(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[Any] = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    df = pl.DataFrame({"name": ["甲<乙>", "丙"], "p_selected": [0.875, 0.1], "rank": [1, 2]})
+    charts.show_table(df, max_rows=1, collapsed="候选")
+    html = shown[0].data
+    assert html.startswith("<details><summary>候选</summary><table")
+    assert "<td>甲&lt;乙&gt;</td><td>88%</td><td class=num>1</td>" in html
+    assert "仅显示前 1 行，共 2 行。" in html
