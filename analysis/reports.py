@@ -35,7 +35,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.store import Store
+from analysis.store import Store, years_with_data
 from analysis.vocab import GRADES, TABLES, normalize_header
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  #: the folder that holds ``analysis/``
@@ -142,24 +142,6 @@ def select_orgs(scores: pl.DataFrame, under: str | None = None, org_type: str | 
     if org_type:
         out = out.filter(pl.col("org_type") == org_type)
     return out
-
-
-def years_with_data(store: Store) -> list[int]:
-    """Calendar years with yearly work on record (activities, study, dues or inspection scores):
-    the years a comparison or a trend can honestly include.  Elections and incidents are left
-    out — a registry of past elections reaches back decades without the year's work."""
-    dated = {"activities": "date", "study": "date", "dues": "month"}
-    frames = [
-        store.table(t).select(pl.col(c).dt.year().cast(pl.Int64).alias("year"))
-        for t, c in dated.items()
-        if store.has(t)
-    ]
-    if store.has("inspections"):
-        frames.append(store.table("inspections").select(pl.col("year").cast(pl.Int64)))
-    if not frames:
-        return []
-    years = pl.concat(frames).drop_nulls().unique().collect()["year"]
-    return sorted(int(y) for y in years)
 
 
 def grade_summary(scores: pl.DataFrame) -> dict[str, Any]:

@@ -198,6 +198,24 @@ class Store:
         return {n: self.table(n) for n in TABLES if self.has(n)}
 
 
+def years_with_data(store: Store) -> list[int]:
+    """Calendar years with yearly work on record (activities, study, dues or inspection scores):
+    the years a comparison or a trend can honestly include.  Elections and incidents are left
+    out — a registry of past elections reaches back decades without the year's work."""
+    dated = {"activities": "date", "study": "date", "dues": "month"}
+    frames = [
+        store.table(t).select(pl.col(c).dt.year().cast(pl.Int64).alias("year"))
+        for t, c in dated.items()
+        if store.has(t)
+    ]
+    if store.has("inspections"):
+        frames.append(store.table("inspections").select(pl.col("year").cast(pl.Int64)))
+    if not frames:
+        return []
+    years = pl.concat(frames).drop_nulls().unique().collect()["year"]
+    return sorted(int(y) for y in years)
+
+
 def conform(df: pl.DataFrame, name: str) -> pl.DataFrame:
     """Give ``df`` exactly the store schema of table ``name`` (adds missing columns as nulls)."""
     schema = table_schema(name)
