@@ -1,0 +1,332 @@
+"""One assessment: run a ruleset over a store for a year, score it, and write what people read.
+
+``assess(store, 2024)`` returns an :class:`Assessment` (the contract in docs/CONTRACTS.md): a score
+row per registry org, a row per org × rubric item, and the evidence — every source row each result
+counted.  The evidence can be far larger than the results (one row per study record), so it stays a
+lazy plan until somebody asks for it (``assessment.evidence``, :func:`explain`, the xlsx).
+
+Outputs (:func:`write_outputs`): ``scores.csv`` and ``rules.csv`` (UTF-8 with BOM so Excel opens them
+in Chinese) and ``自评分表.xlsx``.  Org types, statuses and grades are written as the Chinese words users
+know; cells that came from input data and could be read as a formula are written as text.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from analysis import scoring, vocab
+from analysis.rules import Context, Ruleset, evaluate, load_ruleset
+from analysis.rules.measures import num
+from analysis.store import Store
+from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET
+
+ORG = "org_id"
+SCORES_CSV_COLUMNS = (
+    ORG,
+    "name",
+    "org_type",
+    "parent_id",
+    "score",
+    "applicable_points",
+    "grade",
+    "qualified",
+    "vetoed",
+    "failed_rules",
+)
+RULES_CSV_COLUMNS = (ORG, "rule_id", "status", "measured", "required", "points", "earned", "evidence_rows")
+#: a text cell starting with one of these would be read as a formula by a spreadsheet
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+class AssessError(ValueError):
+    """An assessment cannot be run or explained as asked; the message is in Chinese."""
+
+
+@dataclass
+class Assessment:
+    """The result of :func:`assess` (docs/CONTRACTS.md).
+
+    ``evidence`` is materialised on first access (and cached); ``evidence_plan`` is the same rows as a
+    LazyFrame for callers that only need a slice.  ``warnings`` lists data problems the rules met
+    (org_id, rule_id, message), e.g. a registry term length that does not fit the org.
+    """
+
+    scores: pl.DataFrame
+    rules: pl.DataFrame
+    year: int
+    as_of: date
+    ruleset: Ruleset
+    evidence_plan: pl.LazyFrame = field(repr=False)
+    warnings: pl.DataFrame = field(repr=False)
+    _evidence: pl.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def evidence(self) -> pl.DataFrame:
+        """``org_id, rule_id, table, _file, _sheet, _row``, sorted, one row per source row counted."""
+        if self._evidence is None:
+            self._evidence = self.evidence_plan.sort(
+                ORG, "rule_id", "table", PROV_FILE, PROV_SHEET, PROV_ROW
+            ).collect()
+        return self._evidence
+
+    def sources(self, limit: int = 3, org_ids: list[str] | None = None) -> pl.DataFrame:
+        """The first ``limit`` source rows of each org × rule as text (``org_id, rule_id, sources``).
+
+        "First" is in (file, sheet, row) order, so the text does not depend on read order; the
+        smallest rows are picked per group without sorting the whole evidence.
+        """
+        ev = self.evidence_plan if self._evidence is None else self._evidence.lazy()
+        if org_ids is not None:
+            ev = ev.filter(pl.col(ORG).is_in(org_ids))
+        key = [PROV_FILE, PROV_SHEET, PROV_ROW]
+        e = pl.element().struct
+        where = pl.format(
+            "{} {}第 {} 行",
+            e.field(PROV_FILE),
+            pl.when(e.field(PROV_SHEET) == "")
+            .then(pl.lit(""))
+            .otherwise(pl.format("[{}] ", e.field(PROV_SHEET))),
+            e.field(PROV_ROW),
+        )
+        return (
+            ev.group_by(ORG, "rule_id")
+            .agg(first=pl.struct(key).bottom_k_by(key, limit).sort())
+            .select(ORG, "rule_id", sources=pl.col("first").list.eval(where).list.join("；"))
+            .sort(ORG, "rule_id")
+            .collect(engine="streaming")
+        )
+
+
+def _as_date(value: date | str | None, year: int) -> date:
+    if value is None:
+        return date(year, 12, 31)
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise AssessError(f"截止日期「{value}」无法识别，请写作 2024-06-30") from exc
+
+
+def assess(
+    store: Store,
+    year: int,
+    ruleset: str | os.PathLike[str] | Ruleset = "changzhou-2009",
+    rubric: str | os.PathLike[str] | None = None,
+    as_of: date | str | None = None,
+) -> Assessment:
+    """Assess every registry org for ``year``.
+
+    Parameters
+    ----------
+    store
+        The data (``Store.open(path)`` or ``Store.from_frames``).
+    year
+        The assessment year (1 Jan – 31 Dec).
+    ruleset
+        A built-in ruleset name, a ruleset TOML path, or an already loaded :class:`Ruleset` (e.g. one
+        re-weighted with ``Ruleset.with_points``).
+    rubric
+        Optional rubric TOML overriding points/methods (see ``load_ruleset``).
+    as_of
+        The date term status is judged at; 31 Dec of ``year`` by default.
+
+    Returns
+    -------
+    Assessment
+
+    Raises
+    ------
+    RulesetError
+        The ruleset or rubric file is invalid.
+    AssessError
+        The as-of date cannot be read, or a rubric was given with an already loaded ruleset.
+    """
+    if isinstance(ruleset, Ruleset):
+        if rubric is not None:
+            raise AssessError("已载入的规则集不能再叠加评分表；请把规则文件路径和评分表一起传入")
+        rs = ruleset
+    else:
+        rs = load_ruleset(ruleset, rubric)
+    ctx = Context(store, rs, int(year), _as_date(as_of, int(year)))
+    ev = evaluate(ctx)
+    rules_lf = pl.concat(
+        [scoring.score_rule(ev.frames[r.rule_id], r, i) for i, r in enumerate(rs.items)]
+    ).sort(ORG, "_order")
+    closure = scoring.ancestors(ctx.orgs)
+    periods = (
+        scoring.term_periods(ctx.terms, ctx.year, ctx.as_of)
+        if rs.veto.period == "term"
+        else scoring.year_periods(ctx.orgs, ctx.year)
+    )
+    vetoes = scoring.veto(store.table("incidents"), closure, periods, rs)
+    rules, veto_df, warnings = pl.collect_all(
+        [rules_lf.drop("_order"), vetoes, ev.warnings.sort(ORG, "rule_id", "message")], engine="streaming"
+    )
+    scores = scoring.summarise(rules, ctx.orgs, closure, veto_df, rs)
+    return Assessment(
+        scores=scores,
+        rules=rules,
+        year=ctx.year,
+        as_of=ctx.as_of,
+        ruleset=rs,
+        evidence_plan=ev.evidence,
+        warnings=warnings,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs.
+# ---------------------------------------------------------------------------------------------
+def as_text_cell(column: str) -> pl.Expr:
+    """Column ``column`` with a single quote prefixed to any text a spreadsheet would read as a
+    formula (starting with = + - @ tab or CR)."""
+    e = pl.col(column)
+    return pl.when(e.str.contains(FORMULA_START)).then(pl.lit("'") + e).otherwise(e).alias(column)
+
+
+def scores_table(a: Assessment) -> pl.DataFrame:
+    """The scores.csv layout: Chinese org types and grades, score with one decimal."""
+    return a.scores.select(
+        ORG,
+        "name",
+        pl.col("org_type").replace_strict(vocab.ORG_TYPE_ZH, default=pl.col("org_type")),
+        "parent_id",
+        pl.col("score").round(1).cast(pl.String),
+        num(pl.col("applicable_points")).alias("applicable_points"),
+        "grade",
+        "qualified",
+        "vetoed",
+        "failed_rules",
+    )
+
+
+def rules_table(a: Assessment) -> pl.DataFrame:
+    """The rules.csv layout: Chinese statuses, points as written."""
+    return a.rules.select(
+        ORG,
+        "rule_id",
+        pl.col("status").replace_strict(vocab.STATUS_ZH, default=pl.col("status")),
+        "measured",
+        "required",
+        num(pl.col("points")).alias("points"),
+        num(pl.col("earned")).alias("earned"),
+        "evidence_rows",
+    )
+
+
+def write_csv(df: pl.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a table for people: UTF-8 with BOM (Excel then reads the Chinese correctly), empty text
+    as an empty field, and every text cell that a spreadsheet would take for a formula quoted."""
+    text = [c for c, t in df.schema.items() if t == pl.String]
+    df.with_columns(
+        pl.when(pl.col(c) == "").then(None).otherwise(as_text_cell(c)).alias(c) for c in text
+    ).write_csv(path, include_bom=True)
+
+
+def write_outputs(
+    assessment: Assessment, out_dir: str | os.PathLike[str], xlsx: bool = True
+) -> dict[str, Path]:
+    """Write ``scores.csv``, ``rules.csv`` (UTF-8 with BOM) and ``自评分表.xlsx`` into ``out_dir``.
+
+    Returns the paths written, by short name (``scores``, ``rules``, ``xlsx``).  ``xlsx=False`` skips
+    the workbook, which for very many orgs is the slow part.
+    """
+    from analysis.excel import write_self_assessment
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"scores": out / "scores.csv", "rules": out / "rules.csv"}
+    write_csv(scores_table(assessment), paths["scores"])
+    write_csv(rules_table(assessment), paths["rules"])
+    if xlsx:
+        paths["xlsx"] = out / "自评分表.xlsx"
+        write_self_assessment(assessment, paths["xlsx"])
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------
+# Explain one org.
+# ---------------------------------------------------------------------------------------------
+def explain(assessment: Assessment, org_id: str, limit: int = 5) -> Group:
+    """Why an org got its score: for each rubric item the status, measured vs required, points and
+    the source rows (file, sheet, row) — a rich renderable (print it with ``rich.print``).
+
+    Raises
+    ------
+    AssessError
+        ``org_id`` is not in the registry.
+    """
+    a = assessment
+    row = a.scores.filter(pl.col(ORG) == org_id)
+    if row.is_empty():
+        raise AssessError(f"组织编码 {org_id} 不在组织名册中")
+    s = row.row(0, named=True)
+    rules = a.rules.filter(pl.col(ORG) == org_id)
+    ev = (
+        a.evidence_plan.filter(pl.col(ORG) == org_id)
+        .sort("rule_id", "table", PROV_FILE, PROV_SHEET, PROV_ROW)
+        .collect()
+    )
+    titles = {r.rule_id: f"{r.clause} {r.title_zh}" for r in a.ruleset.items}
+
+    head = Text()
+    head.append(
+        f"{s['name']}（{org_id}，{vocab.ORG_TYPE_ZH.get(s['org_type'], s['org_type'])}）", style="bold"
+    )
+    head.append(f"  {a.year} 年度  规则集 {a.ruleset.name}  截止 {a.as_of}\n")
+    head.append(
+        f"得分 {s['score']:.1f}（实得 {s['earned_points']:g} ÷ 适用分值 {s['applicable_points']:g} × 100）  "
+        f"等次 {s['grade']}  {'合格' if s['qualified'] else '不合格'}"
+    )
+    if s["vetoed"]:
+        head.append(f"\n一票否决：{s['veto_reasons']}", style="red")
+    if s["failed_rules"]:
+        head.append(f"\n未达标：{s['failed_rules']}")
+
+    table = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=False)
+    for col in ("项目", "状态", "实际", "要求", "标准分", "得分", "来源"):
+        table.add_column(col, overflow="fold")
+    for r in rules.iter_rows(named=True):
+        rows = ev.filter(pl.col("rule_id") == r["rule_id"])
+        shown = [
+            f"{x[PROV_FILE]}{f' [{x[PROV_SHEET]}]' if x[PROV_SHEET] else ''} 第 {x[PROV_ROW]} 行"
+            for x in rows.head(limit).iter_rows(named=True)
+        ]
+        if rows.height > limit:
+            shown.append(f"…共 {rows.height} 行")
+        status = r["status"]
+        style = {"pass": "green", "fail": "red", "pending": "yellow"}.get(status, "dim")
+        table.add_row(
+            f"{titles.get(r['rule_id'], r['rule_id'])}\n{r['rule_id']}",
+            Text(vocab.STATUS_ZH[status], style=style),
+            r["measured"],
+            r["required"],
+            f"{r['points']:g}",
+            "—" if status in scoring.OUT_OF_SCOPE else f"{r['earned']:g}",
+            "\n".join(shown) or "—",
+        )
+    parts: list = [head, table]
+    warn = a.warnings.filter(pl.col(ORG) == org_id)
+    if warn.height:
+        parts.append(Text("数据提示：\n" + "\n".join(f"- {m}" for m in warn["message"]), style="yellow"))
+    return Group(*parts)
+
+
+def explain_text(assessment: Assessment, org_id: str, limit: int = 5, width: int = 140) -> str:
+    """:func:`explain` rendered as plain text (for logs, tests and non-terminal output)."""
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console.print(explain(assessment, org_id, limit))
+    return console.export_text()

@@ -1,0 +1,1076 @@
+"""The measures: one small polars function per rule, registered under the rule's id.
+
+Each measure reads the store's LazyFrames and returns, for **every registry org at once**, the measured
+value, the required value, a status (``pass``/``fail``/``pending``), the share of the requirement met (for
+ratio rubric items), human-readable measured/required text, the number of source rows it counted, and
+those rows themselves (``_file, _sheet, _row``) as a lazy evidence frame.  No measure loops over orgs or
+rows: everything is a filter, a group-by and a left join onto the registry, so an org with no rows gets
+zeros rather than a missing row, and nothing depends on the order rows were read.
+
+What the numbers mean is in ``shared/spec/RULES.md``; what the thresholds and windows are comes from the
+ruleset TOML (``analysis/rules/*.toml``), never from constants here.  :func:`evaluate` runs a whole
+ruleset and applies ``not_applicable`` (org type / top-level) and ``no_data`` (table or registry column
+absent from the dataset) uniformly, so the measures themselves never special-case either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from analysis import vocab
+from analysis.store import Store
+from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET
+
+if TYPE_CHECKING:
+    from analysis.rules.loader import Rule, Ruleset
+
+ORG = "org_id"
+#: columns of every measure's result frame, in order (deduction columns follow)
+RESULT_COLUMNS = (
+    ORG,
+    "org_type",
+    "is_top",
+    "status",
+    "measured_value",
+    "required_value",
+    "ratio",
+    "measured",
+    "required",
+    "evidence_rows",
+)
+EVIDENCE_COLUMNS = (ORG, "rule_id", "table", PROV_FILE, PROV_SHEET, PROV_ROW)
+EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
+    ORG: pl.String(),
+    "rule_id": pl.String(),
+    "table": pl.String(),
+    PROV_FILE: pl.String(),
+    PROV_SHEET: pl.String(),
+    PROV_ROW: pl.Int64(),
+}
+WARNING_SCHEMA: dict[str, pl.DataType] = {ORG: pl.String(), "rule_id": pl.String(), "message": pl.String()}
+#: numbers compared with a threshold get this tolerance, so 24 half days make 12 days
+EPS = 1e-9
+#: the Chinese name of a period of n months
+PERIOD_ZH = {1: "月", 2: "双月", 3: "季度", 4: "四个月", 6: "半年", 12: "年"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry.
+# ---------------------------------------------------------------------------------------------
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """A parameter a measure reads from ``rules.<id>.params``.
+
+    ``kind`` is checked when the file is loaded: ``int`` (≥ 0), ``share`` (0–1), ``months`` (divides 12),
+    ``bool``, ``text``, ``texts`` (list of text), ``kinds`` (list of activity kind ids).
+    """
+
+    kind: str
+    default: Any = REQUIRED
+
+
+@dataclass
+class Measured:
+    """What a measure returns: the per-org result frame, its evidence rows and any data warnings."""
+
+    frame: pl.LazyFrame
+    evidence: pl.LazyFrame
+    warnings: pl.LazyFrame | None = None
+
+
+MeasureFn = Callable[["Context", "Rule"], Measured]
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """A registered measure and what it needs, so a ruleset can be checked before anything runs.
+
+    ``tables``: store tables that must exist in the dataset, else the rule is ``no_data``.
+    ``columns``: ``(table, column)`` pairs some source must have carried, else ``no_data``.
+    ``thresholds``: names of the per-org-type thresholds (one name: a bare number is allowed).
+    ``params``/``windows``: names the ruleset must (or may) give.  ``deductions``: shortfall columns the
+    rubric may deduct for.  ``methods``: rubric methods that make sense for this measure.
+    """
+
+    rule_id: str
+    fn: MeasureFn
+    tables: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...] = ()
+    thresholds: tuple[str, ...] = ()
+    params: dict[str, ParamSpec] = field(default_factory=dict)
+    windows: tuple[str, ...] = ()
+    deductions: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ("binary", "ratio", "deduct")
+
+
+REGISTRY: dict[str, MeasureSpec] = {}
+
+
+def measure(
+    *rule_ids: str,
+    tables: Sequence[str],
+    columns: Sequence[tuple[str, str]] = (),
+    thresholds: Sequence[str] = (),
+    params: dict[str, ParamSpec] | None = None,
+    windows: Sequence[str] = (),
+    deductions: Sequence[str] = (),
+    methods: Sequence[str] = ("binary", "ratio", "deduct"),
+) -> Callable[[MeasureFn], MeasureFn]:
+    """Register ``fn`` as the measure of ``rule_ids`` (``"manual.*"`` matches every ``manual.<name>``)."""
+
+    def deco(fn: MeasureFn) -> MeasureFn:
+        for rid in rule_ids:
+            if rid in REGISTRY:
+                raise ValueError(f"measure {rid} registered twice")
+            REGISTRY[rid] = MeasureSpec(
+                rid, fn, tuple(tables), tuple(columns), tuple(thresholds), dict(params or {}),
+                tuple(windows), tuple(deductions), tuple(methods),
+            )  # fmt: skip
+        return fn
+
+    return deco
+
+
+def lookup(rule_id: str) -> MeasureSpec | None:
+    """The measure of ``rule_id``: an exact registration, else its group's wildcard (``manual.*``)."""
+    if rule_id in REGISTRY:
+        return REGISTRY[rule_id]
+    group, _, name = rule_id.partition(".")
+    return REGISTRY.get(f"{group}.*") if name else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Context: what every measure may read, prepared once.
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Context:
+    """The store, the assessment year and as-of date, and the registry prepared once for all measures.
+
+    ``orgs`` is collected eagerly (one row per org, small next to the activity tables) with
+    ``parent_type``, ``is_top`` and the term length each org serves, so every measure joins onto the
+    same frame.  The big tables stay lazy.
+    """
+
+    store: Store
+    ruleset: Ruleset
+    year: int
+    as_of: date
+
+    @property
+    def y0(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def y1(self) -> date:
+        return date(self.year, 12, 31)
+
+    @cached_property
+    def orgs(self) -> pl.DataFrame:
+        raw = self.store.table("orgs").collect()
+        raw = raw.with_columns(
+            pl.when(pl.col("parent_id").str.strip_chars() == "")
+            .then(None)
+            .otherwise(pl.col("parent_id"))
+            .alias("parent_id")
+        )
+        types = raw.select(pl.col(ORG).alias("parent_id"), pl.col("org_type").alias("parent_type"))
+        terms = self.ruleset.terms
+        base_years = pl.col("org_type").replace_strict(terms.years, default=None, return_dtype=pl.Int64)
+        longer = (
+            (pl.col("org_type") == "general_branch")
+            & (pl.col("parent_type") == "committee")
+            & (pl.col("term_years") == terms.general_branch_under_committee_years)
+        )
+        return (
+            raw.join(types, on="parent_id", how="left")
+            .with_columns(
+                is_top=pl.col("parent_id").is_null(),
+                term_years_used=pl.when(longer)
+                .then(pl.lit(terms.general_branch_under_committee_years, pl.Int64))
+                .otherwise(base_years),
+            )
+            .sort(ORG)
+        )
+
+    def with_orgs(
+        self, agg: pl.LazyFrame, zeros: Iterable[str] = (), cols: Iterable[str] = ()
+    ) -> pl.LazyFrame:
+        """Left-join a per-org aggregate onto the registry; orgs without rows get 0 in ``zeros``."""
+        return (
+            self.registry(*cols)
+            .join(agg, on=ORG, how="left")
+            .with_columns(pl.col(z).fill_null(0) for z in zeros)
+        )
+
+    def registry(self, *cols: str) -> pl.LazyFrame:
+        """Every registry org with the columns all results carry, plus registry columns ``cols``."""
+        return self.orgs.lazy().select(ORG, "org_type", "is_top", *cols)
+
+    @cached_property
+    def activities(self) -> pl.LazyFrame:
+        return self.store.table("activities")
+
+    def rows(self, kinds: Iterable[str], start: date | None, end: date) -> pl.LazyFrame:
+        """Activity rows of the given kinds dated in ``[start, end]`` (both inclusive)."""
+        cond = pl.col("kind").is_in(list(kinds)) & (pl.col("date") <= end)
+        if start is not None:
+            cond &= pl.col("date") >= start
+        return self.activities.filter(cond)
+
+    def registry_evidence(self) -> pl.LazyFrame:
+        """The registry row of each org, for rules that read a registry value."""
+        return _evidence(self.orgs.lazy(), "orgs")
+
+    @cached_property
+    def elections(self) -> pl.DataFrame:
+        """Elections held on or before the as-of date, one row per (org, date), with the due date of
+        the term each closes (previous election + the org's term, calendar months, clamped)."""
+        e = (
+            self.store.table("elections")
+            .filter(pl.col("date") <= self.as_of)
+            .group_by(ORG, "date")
+            .agg(pl.col("approved").fill_null(False).any())
+            .join(self.orgs.lazy().select(ORG, "term_years_used"), on=ORG, how="inner")
+            .with_columns(prev=pl.col("date").shift(1).over(ORG, order_by="date"))
+            .with_columns(due=pl.col("prev").dt.offset_by(pl.format("{}mo", pl.col("term_years_used") * 12)))
+        )
+        return e.collect()
+
+    @cached_property
+    def terms(self) -> pl.DataFrame:
+        """Per org: the last election on record (≤ as-of) and the due date of the current term."""
+        last = self.elections.group_by(ORG).agg(last_election=pl.col("date").max())
+        return (
+            self.orgs.select(ORG, "term_years_used")
+            .join(last, on=ORG, how="left")
+            .with_columns(
+                term_due=pl.col("last_election").dt.offset_by(
+                    pl.format("{}mo", pl.col("term_years_used") * 12)
+                )
+            )
+        )
+
+    def threshold(self, rule: Rule, key: str) -> pl.Expr:
+        """The rule's threshold ``key`` for each row's ``org_type`` (null where the rule does not apply)."""
+        mapping = rule.threshold_map(key)
+        if not mapping:
+            return pl.lit(None, pl.Float64)
+        return pl.col("org_type").replace_strict(mapping, default=None, return_dtype=pl.Float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small expression helpers.
+# ---------------------------------------------------------------------------------------------
+def _evidence(lf: pl.LazyFrame, table: str) -> pl.LazyFrame:
+    return lf.select(ORG, pl.lit(table).alias("table"), PROV_FILE, PROV_SHEET, PROV_ROW)
+
+
+def num(e: pl.Expr) -> pl.Expr:
+    """A number as text the way people write it: 12 not 12.0, 2.5, at most two decimals."""
+    r = e.cast(pl.Float64).round(2, mode="half_away_from_zero")
+    return pl.when(r == r.round(0)).then(r.cast(pl.Int64).cast(pl.String)).otherwise(r.cast(pl.String))
+
+
+def day(e: pl.Expr) -> pl.Expr:
+    return e.dt.strftime("%Y-%m-%d")
+
+
+def ratio(n: pl.Expr, required: pl.Expr) -> pl.Expr:
+    """n / required, with a requirement of 0 counting as fully met."""
+    return pl.when(required > 0).then(n.cast(pl.Float64) / required).otherwise(1.0)
+
+
+def passfail(ok: pl.Expr) -> pl.Expr:
+    return pl.when(ok).then(pl.lit("pass")).otherwise(pl.lit("fail"))
+
+
+def result(
+    lf: pl.LazyFrame,
+    *,
+    status: pl.Expr,
+    measured_value: pl.Expr,
+    required_value: pl.Expr,
+    ratio: pl.Expr,
+    measured: pl.Expr,
+    required: pl.Expr,
+    evidence_rows: pl.Expr,
+    **extra: pl.Expr,
+) -> pl.LazyFrame:
+    """Select the standard result columns (and any deduction columns) from a per-org frame."""
+    return lf.select(
+        ORG,
+        "org_type",
+        "is_top",
+        status.alias("status"),
+        measured_value.cast(pl.Float64).alias("measured_value"),
+        required_value.cast(pl.Float64).alias("required_value"),
+        ratio.cast(pl.Float64).fill_null(0.0).alias("ratio"),
+        measured.fill_null("").alias("measured"),
+        required.fill_null("").alias("required"),
+        evidence_rows.cast(pl.Int64).alias("evidence_rows"),
+        *(e.cast(pl.Float64).alias(k) for k, e in extra.items()),
+    )
+
+
+def binary_result(
+    lf: pl.LazyFrame, ok: pl.Expr, *, measured: pl.Expr, required: pl.Expr, evidence_rows: pl.Expr
+) -> pl.LazyFrame:
+    """:func:`result` of a yes/no rule: measured 1 or 0 against a required 1, all or nothing."""
+    return result(
+        lf,
+        status=passfail(ok),
+        measured_value=ok.cast(pl.Float64),
+        required_value=pl.lit(1.0),
+        ratio=ok.cast(pl.Float64),
+        measured=measured,
+        required=required,
+        evidence_rows=evidence_rows,
+    )
+
+
+def _months_missing(ok_list: pl.Expr) -> pl.Expr:
+    """The months 1-12 not in ``ok_list`` as text, e.g. "3、7" (a null list = no month was met)."""
+    return (
+        pl.int_ranges(1, 13)
+        .list.set_difference(ok_list.fill_null(pl.lit([], pl.List(pl.Int64))))
+        .list.sort()
+        .list.eval(pl.element().cast(pl.String))
+        .list.join("、")
+    )
+
+
+def _kinds_zh(kinds: Iterable[str]) -> str:
+    return "、".join(vocab.ACTIVITY_KIND_ZH[k] for k in kinds)
+
+
+# ---------------------------------------------------------------------------------------------
+# 一 组织建设
+# ---------------------------------------------------------------------------------------------
+@measure(
+    "org.term_election",
+    tables=("elections",),
+    params={"on_time_months": ParamSpec("int"), "approved_months": ParamSpec("int")},
+)
+def term_election(ctx: Context, rule: Rule) -> Measured:
+    """按时换届 [seed 一(2)]: elections held in the year against the due date of the term they close,
+    and the current term against the as-of date.
+
+    On time = within due ± ``on_time_months``; within ± ``approved_months`` only with approval; the first
+    election on record has no due date.  At the as-of date a term more than ``on_time_months`` past its
+    due date with no election fails, as does an org with no election on record.  A term not yet due
+    passes (never ``pending``).
+    """
+    k1, k6 = rule.params["on_time_months"], rule.params["approved_months"]
+    e = ctx.elections.lazy()
+    due = pl.col("due")
+    in_period = pl.col("date").is_between(ctx.y0, ctx.y1)
+    on_time = pl.col("date").is_between(due.dt.offset_by(f"-{k1}mo"), due.dt.offset_by(f"{k1}mo"))
+    allowed = pl.col("approved") & pl.col("date").is_between(
+        due.dt.offset_by(f"-{k6}mo"), due.dt.offset_by(f"{k6}mo")
+    )
+    e = e.with_columns(
+        bad=in_period & pl.col("prev").is_not_null() & ~on_time & ~allowed, in_period=in_period
+    )
+    bad_text = pl.format(
+        "{}（应于 {}，{}）",
+        day(pl.col("date")),
+        day(due),
+        pl.when(pl.col("approved")).then(pl.lit("已批准")).otherwise(pl.lit("未批准")),
+    )
+    agg = e.group_by(ORG).agg(
+        n_bad=pl.col("bad").sum(),
+        bad_text=bad_text.filter(pl.col("bad")).sort().str.join("、"),
+    )
+    terms = ctx.terms.lazy().select(ORG, "term_years_used", "last_election", "term_due")
+    lf = ctx.with_orgs(agg, zeros=["n_bad"]).join(terms, on=ORG, how="left")
+    none = pl.col("last_election").is_null()
+    overdue = pl.lit(ctx.as_of) > pl.col("term_due").dt.offset_by(f"{k1}mo")
+    ok = ~none & ~overdue & (pl.col("n_bad") == 0)
+    measured = pl.when(none).then(pl.lit("无换届记录")).otherwise(
+        pl.format("末次换届 {}，本届应于 {} 届满", day(pl.col("last_election")), day(pl.col("term_due")))
+        + pl.when(overdue).then(pl.lit(f"，至 {ctx.as_of} 逾期超过 {k1} 个月未换届")).otherwise(pl.lit(""))
+    ) + pl.when(pl.col("n_bad") > 0).then(
+        pl.format("；换届时间超出允许范围：{}", pl.col("bad_text"))
+    ).otherwise(pl.lit(""))
+    required = pl.format(
+        "每届 {} 年，届满前后 {} 个月内换届；经党工委批准可提前或延后不超过 {} 个月",
+        pl.col("term_years_used"),
+        pl.lit(k1),
+        pl.lit(k6),
+    )
+    # evidence: elections in the year, the election each of them closes the term of, and the last one
+    keep = e.filter(pl.col("in_period")).select(ORG, "date")
+    keep = pl.concat([keep, e.filter(pl.col("in_period")).select(ORG, pl.col("prev").alias("date"))])
+    keep = pl.concat([keep, terms.select(ORG, pl.col("last_election").alias("date"))]).drop_nulls().unique()
+    rows = (
+        ctx.store.table("elections")
+        .filter(pl.col("date") <= ctx.as_of)
+        .join(keep, on=[ORG, "date"], how="semi")
+    )
+    n_rows = rows.group_by(ORG).agg(n_rows=pl.len())
+    lf = lf.join(n_rows, on=ORG, how="left")
+    warnings = (
+        ctx.orgs.lazy()
+        .filter(pl.col("term_years").is_not_null() & (pl.col("term_years") != pl.col("term_years_used")))
+        .select(
+            ORG,
+            pl.lit(rule.rule_id).alias("rule_id"),
+            pl.format(
+                "登记的任期年限 {} 年不适用于该组织（{}），按 {} 年计",
+                pl.col("term_years"),
+                pl.col("org_type").replace_strict(vocab.ORG_TYPE_ZH, default=pl.col("org_type")),
+                pl.col("term_years_used"),
+            ).alias("message"),
+        )
+    )
+    frame = binary_result(
+        lf, ok, measured=measured, required=required, evidence_rows=pl.col("n_rows").fill_null(0)
+    )
+    return Measured(frame, _evidence(rows, "elections"), warnings)
+
+
+@measure("org.annual_plan", tables=("activities",), windows=("plan", "summary"))
+def annual_plan(ctx: Context, rule: Rule) -> Measured:
+    """年度计划与总结 [seed 一(3)]: a plan dated in the plan window and a summary in the summary window.
+
+    The summary window reaches into January of the next year, so late summaries still count.  Each
+    document present is one of two parts (the rubric gives half the points per part).
+    """
+    parts = {"plan": "annual_plan", "summary": "annual_summary"}
+    frames, evidence = [], []
+    for window, kind in parts.items():
+        rows = ctx.rows([kind], *rule.windows[window].bounds(ctx.year))
+        frames.append(
+            rows.group_by(ORG).agg(
+                pl.len().alias(f"n_{window}"), pl.col("date").min().alias(f"first_{window}")
+            )
+        )
+        evidence.append(_evidence(rows, "activities"))
+    lf = ctx.registry()
+    for f in frames:
+        lf = lf.join(f, on=ORG, how="left")
+    lf = lf.with_columns(pl.col("n_plan", "n_summary").fill_null(0))
+    n_parts = (pl.col("n_plan") > 0).cast(pl.Int64) + (pl.col("n_summary") > 0).cast(pl.Int64)
+
+    def shown(window: str) -> pl.Expr:
+        return day(pl.col(f"first_{window}")).fill_null("无")
+
+    plan_w, summary_w = rule.windows["plan"].bounds(ctx.year), rule.windows["summary"].bounds(ctx.year)
+    frame = result(
+        lf,
+        status=passfail(n_parts == len(parts)),
+        measured_value=n_parts,
+        required_value=pl.lit(float(len(parts))),
+        ratio=n_parts / len(parts),
+        measured=pl.format("年度计划：{}；年度总结：{}", shown("plan"), shown("summary")),
+        required=pl.lit(f"年度计划 {plan_w[0]} 至 {plan_w[1]}；年度总结 {summary_w[0]} 至 {summary_w[1]}"),
+        evidence_rows=pl.col("n_plan") + pl.col("n_summary"),
+    )
+    return Measured(frame, pl.concat(evidence))
+
+
+@measure(
+    "org.committee_meetings",
+    "org.leadership_review",
+    tables=("activities",),
+    thresholds=("count", "periods"),
+    params={
+        "kinds": ParamSpec("kinds"),
+        "period_months": ParamSpec("months"),
+        "require_recorded": ParamSpec("bool", False),
+    },
+    deductions=("unrecorded",),
+)
+def periodic_count(ctx: Context, rule: Rule) -> Measured:
+    """Meetings held through the year [seed 一(5) 每两个月一次、不少于5次; 一(6) 每半年专题研究一次].
+
+    Counts rows of ``kinds`` in the year and the periods of ``period_months`` (Jan–Feb, Mar–Apr … for 2;
+    halves for 6) holding at least one.  Passes with ≥ ``count`` rows covering ≥ ``periods`` periods (and,
+    when ``require_recorded``, none unrecorded).  The ratio is the smaller of the two shares, i.e. the
+    rubric's "n = the smaller of the meeting count and the windows covered".
+    """
+    kinds, pm, need_rec = rule.params["kinds"], rule.params["period_months"], rule.params["require_recorded"]
+    n_periods = 12 // pm
+    rows = ctx.rows(kinds, ctx.y0, ctx.y1)
+    agg = rows.group_by(ORG).agg(
+        n=pl.len(),
+        periods=((pl.col("date").dt.month() - 1) // pm).n_unique(),
+        unrecorded=(~pl.col("recorded").fill_null(False)).sum(),
+    )
+    lf = ctx.with_orgs(agg, zeros=["n", "periods", "unrecorded"]).with_columns(
+        c=ctx.threshold(rule, "count"), p=ctx.threshold(rule, "periods")
+    )
+    n, periods, unrec = pl.col("n"), pl.col("periods"), pl.col("unrecorded")
+    ok = (n >= pl.col("c")) & (periods >= pl.col("p"))
+    if need_rec:
+        ok &= unrec == 0
+    unit = PERIOD_ZH[pm]
+    measured = pl.format("{} 次，覆盖 {}/{} 个{}", n, periods, pl.lit(n_periods), pl.lit(unit))
+    required = pl.format(
+        "≥ {} 次，覆盖 ≥ {}/{} 个{}", num(pl.col("c")), num(pl.col("p")), pl.lit(n_periods), pl.lit(unit)
+    )
+    if need_rec:
+        measured = measured + pl.format("，未记录 {} 次", unrec)
+        required = required + pl.lit("，每次均有记录")
+    frame = result(
+        lf,
+        status=passfail(ok),
+        measured_value=n,
+        required_value=pl.col("c"),
+        ratio=pl.min_horizontal(ratio(n, pl.col("c")), ratio(periods, pl.col("p"))),
+        measured=measured,
+        required=required,
+        evidence_rows=n,
+        unrecorded=unrec,
+    )
+    return Measured(frame, _evidence(rows, "activities"))
+
+
+@measure("org.budget", tables=("orgs",), columns=(("orgs", "budget_included"),))
+def budget(ctx: Context, rule: Rule) -> Measured:
+    """党建经费列入预算 [seed 一(6)]: the registry says 是; an empty cell is that org's missing value (fail)."""
+    lf = ctx.registry("budget_included")
+    ok = pl.col("budget_included").fill_null(False)
+    shown = (
+        pl.when(pl.col("budget_included").is_null())
+        .then(pl.lit("未填"))
+        .when(ok)
+        .then(pl.lit("是"))
+        .otherwise(pl.lit("否"))
+    )
+    frame = binary_result(
+        lf,
+        ok,
+        measured=pl.format("党建经费列入预算：{}", shown),
+        required=pl.lit("党建经费列入部门预算"),
+        evidence_rows=pl.lit(1),
+    )
+    return Measured(frame, ctx.registry_evidence())
+
+
+@measure(
+    "org.secretary",
+    tables=("orgs",),
+    columns=(("orgs", "secretary"), ("orgs", "secretary_mode")),
+    params={"modes": ParamSpec("texts")},
+)
+def secretary(ctx: Context, rule: Rule) -> Measured:
+    """书记配备 [seed 一(4)]: a secretary is named and serves in one of ``modes`` (兼任/专职).
+
+    An empty secretary cell means the post is vacant, which fails.
+    """
+    modes = list(rule.params["modes"])
+    lf = ctx.registry("secretary", "secretary_mode")
+    name = pl.col("secretary").str.strip_chars()
+    mode = pl.col("secretary_mode").str.strip_chars()
+    present = name.is_not_null() & (name != "")
+    ok = present & mode.is_in(modes).fill_null(False)
+    measured = (
+        pl.when(present)
+        .then(
+            pl.format(
+                "书记：{}（{}）",
+                name,
+                pl.when(mode.is_null() | (mode == "")).then(pl.lit("配备方式未填")).otherwise(mode),
+            )
+        )
+        .otherwise(pl.lit("书记空缺"))
+    )
+    frame = binary_result(
+        lf, ok, measured=measured, required=pl.lit(f"配备书记（{'或'.join(modes)}）"), evidence_rows=pl.lit(1)
+    )
+    return Measured(frame, ctx.registry_evidence())
+
+
+# ---------------------------------------------------------------------------------------------
+# 二 党员教育管理
+# ---------------------------------------------------------------------------------------------
+@measure("edu.monthly_study", tables=("activities",), thresholds=("studies", "political"))
+def monthly_study(ctx: Context, rule: Rule) -> Measured:
+    """每月集中学习 [seed 二(1) 每月不少于两次，其中政治理论至少1次]: months of the year in which the org held
+    ≥ ``studies`` group studies of which ≥ ``political`` were political theory.  A missed month cannot
+    be made up by a busy one, so the measure counts compliant months, not rows."""
+    rows = ctx.rows(["group_study"], ctx.y0, ctx.y1)
+    monthly = (
+        rows.group_by(ORG, pl.col("date").dt.month().alias("month"))
+        .agg(n=pl.len(), pt=pl.col("political_theory").fill_null(False).sum())
+        .join(ctx.registry().select(ORG, "org_type"), on=ORG, how="inner")
+        .with_columns(
+            ok=(pl.col("n") >= ctx.threshold(rule, "studies"))
+            & (pl.col("pt") >= ctx.threshold(rule, "political"))
+        )
+    )
+    agg = monthly.group_by(ORG).agg(
+        ok_months=pl.col("ok").sum(),
+        n_rows=pl.col("n").sum(),
+        ok_list=pl.col("month").filter(pl.col("ok")).cast(pl.Int64),
+    )
+    lf = ctx.with_orgs(agg, zeros=["ok_months", "n_rows"]).with_columns(
+        s=ctx.threshold(rule, "studies"), p=ctx.threshold(rule, "political")
+    )
+    missing = _months_missing(pl.col("ok_list"))
+    k = pl.col("ok_months")
+    measured = pl.format("达标 {}/12 个月", k) + pl.when(k < 12).then(
+        pl.format("（未达标：{} 月）", missing)
+    ).otherwise(pl.lit(""))
+    frame = result(
+        lf,
+        status=passfail(k >= 12),
+        measured_value=k,
+        required_value=pl.lit(12.0),
+        ratio=k / 12,
+        measured=measured,
+        required=pl.format(
+            "每月集中学习 ≥ {} 次，其中政治理论学习 ≥ {} 次", num(pl.col("s")), num(pl.col("p"))
+        ),
+        evidence_rows=pl.col("n_rows"),
+    )
+    return Measured(frame, _evidence(rows, "activities"))
+
+
+@measure(
+    "edu.member_study_days",
+    tables=("study", "orgs"),
+    columns=(("orgs", "member_count"),),
+    thresholds=("days", "share"),
+)
+def member_study_days(ctx: Context, rule: Rule) -> Measured:
+    """党员学习天数 [seed 二(1) 每年不少于12天]: the share of the registry's ``member_count`` whose study days
+    in the year add up to ≥ ``days``.
+
+    Members are counted per org (a member's rows in another org do not help here).  An org with
+    ``member_count`` 0 has nobody to fall short (share 100 %); an empty ``member_count`` is that org's
+    missing value (fail).
+    """
+    rows = ctx.store.table("study").filter(pl.col("date").is_between(ctx.y0, ctx.y1))
+    per_member = rows.group_by(ORG, "member_id").agg(days=pl.col("days").sum(), n=pl.len())
+    per_org = (
+        per_member.join(ctx.registry().select(ORG, "org_type"), on=ORG, how="inner")
+        .with_columns(d=ctx.threshold(rule, "days"))
+        .group_by(ORG)
+        .agg(ok=(pl.col("days") >= pl.col("d") - EPS).sum(), n_rows=pl.col("n").sum())
+    )
+    lf = ctx.with_orgs(per_org, zeros=["ok", "n_rows"], cols=["member_count"]).with_columns(
+        d=ctx.threshold(rule, "days"), s=ctx.threshold(rule, "share")
+    )
+    mc, ok_n = pl.col("member_count"), pl.col("ok")
+    share = pl.when(mc > 0).then(ok_n / mc).when(mc == 0).then(1.0).otherwise(None)
+    lf = lf.with_columns(share=share)
+    sh = pl.col("share")
+    measured = (
+        pl.when(mc.is_null())
+        .then(pl.format("党员人数未填；学习满 {} 天的党员 {} 人", num(pl.col("d")), ok_n))
+        .otherwise(pl.format("学习满 {} 天的党员 {}/{} 人（{}%）", num(pl.col("d")), ok_n, mc, num(sh * 100)))
+    )
+    required = (
+        pl.when(pl.col("s") >= 1)
+        .then(pl.format("全体党员每年集中学习 ≥ {} 天", num(pl.col("d"))))
+        .otherwise(pl.format("≥ {}% 的党员每年集中学习 ≥ {} 天", num(pl.col("s") * 100), num(pl.col("d"))))
+    )
+    frame = result(
+        lf,
+        status=passfail((sh >= pl.col("s") - EPS).fill_null(False)),
+        measured_value=sh,
+        required_value=pl.col("s"),
+        ratio=pl.when(sh.is_null()).then(0.0).otherwise(ratio(sh, pl.col("s"))),
+        measured=measured,
+        required=required,
+        evidence_rows=pl.col("n_rows") + 1,
+    )
+    return Measured(frame, pl.concat([_evidence(rows, "study"), ctx.registry_evidence()]))
+
+
+@measure("edu.cadre_training", tables=("activities", "elections"), thresholds=("count",))
+def cadre_training(ctx: Context, rule: Rule) -> Measured:
+    """届内党务干部培训 [seed 二(1) 党委和党总支在届内应组织一次]: training rows from the last election on
+    record (the current term, even when overdue) to the as-of date.
+
+    ``pending`` while the current term is not yet due and none is held (it earns full points); ``fail``
+    once the term is due with none.  With no election on record the term is unknown: rows of the
+    assessment year up to the as-of date count, and none is a fail.
+    """
+    terms = ctx.terms.lazy().select(ORG, "last_election", "term_due")
+    start = pl.coalesce(pl.col("last_election"), pl.lit(ctx.y0))
+    rows = (
+        ctx.rows(["cadre_training"], None, ctx.as_of)
+        .join(terms, on=ORG, how="inner")
+        .filter(pl.col("date") >= start)
+        .drop("last_election", "term_due")
+    )
+    agg = rows.group_by(ORG).agg(n=pl.len())
+    lf = (
+        ctx.with_orgs(agg, zeros=["n"])
+        .join(terms, on=ORG, how="left")
+        .with_columns(c=ctx.threshold(rule, "count"))
+    )
+    n = pl.col("n")
+    running = pl.col("last_election").is_not_null() & (pl.lit(ctx.as_of) < pl.col("term_due"))
+    status = (
+        pl.when(n >= pl.col("c"))
+        .then(pl.lit("pass"))
+        .when(running)
+        .then(pl.lit("pending"))
+        .otherwise(pl.lit("fail"))
+    )
+    measured = (
+        pl.when(pl.col("last_election").is_null())
+        .then(pl.format("无换届记录；{} 至 {} 培训 {} 次", pl.lit(str(ctx.y0)), pl.lit(str(ctx.as_of)), n))
+        .otherwise(
+            pl.format(
+                "本届（{} 起，{} 届满）培训 {} 次", day(pl.col("last_election")), day(pl.col("term_due")), n
+            )
+        )
+    )
+    frame = result(
+        lf,
+        status=status,
+        measured_value=n,
+        required_value=pl.col("c"),
+        ratio=pl.when(status == "fail").then(ratio(n, pl.col("c"))).otherwise(1.0),
+        measured=measured,
+        required=pl.format("每届组织党务干部业务培训 ≥ {} 次", num(pl.col("c"))),
+        evidence_rows=n,
+    )
+    return Measured(frame, _evidence(rows, "activities"))
+
+
+@measure(
+    "edu.three_meetings_one_lesson",
+    "edu.democratic_life_meeting",
+    "edu.heart_talks",
+    "style.discipline_education",
+    "duty.info_submissions",
+    "duty.joint_building",
+    "mass.reports_heard",
+    tables=("activities",),
+    thresholds=("count",),
+    params={
+        "kinds": ParamSpec("kinds"),
+        "require_recorded": ParamSpec("bool", False),
+        "unit": ParamSpec("text", "次"),
+    },
+    deductions=("unrecorded",),
+)
+def count_in_year(ctx: Context, rule: Rule) -> Measured:
+    """A count of activity rows of ``kinds`` in the year against a per-org-type threshold.
+
+    Serves every "≥ n times a year" clause (三会一课, 民主生活会, 谈心谈话, 党纪教育, 信息报送, 结对共建,
+    听取工青妇汇报).  With ``require_recorded`` every counted row must also be recorded (民主生活会记录详细).
+    """
+    kinds, need_rec, unit = rule.params["kinds"], rule.params["require_recorded"], rule.params["unit"]
+    rows = ctx.rows(kinds, ctx.y0, ctx.y1)
+    per_kind = (
+        [(pl.col("kind") == k).sum().alias(f"k_{i}") for i, k in enumerate(kinds)] if len(kinds) > 1 else []
+    )
+    agg = rows.group_by(ORG).agg(
+        *per_kind, n=pl.len(), unrecorded=(~pl.col("recorded").fill_null(False)).sum()
+    )
+    zero_cols = ["n", "unrecorded", *(f"k_{i}" for i in range(len(per_kind)))]
+    lf = ctx.with_orgs(agg, zeros=zero_cols).with_columns(c=ctx.threshold(rule, "count"))
+    n, unrec = pl.col("n"), pl.col("unrecorded")
+    ok = n >= pl.col("c")
+    if per_kind:
+        parts = [
+            pl.format(f"{vocab.ACTIVITY_KIND_ZH[k]} {{}} {unit}", pl.col(f"k_{i}"))
+            for i, k in enumerate(kinds)
+        ]
+        measured = pl.concat_str(parts, separator="、") + pl.format("，共 {} {}", n, pl.lit(unit))
+    else:
+        measured = pl.format("{} {}", n, pl.lit(unit))
+    required = pl.format("{} ≥ {} {}", pl.lit(_kinds_zh(kinds)), num(pl.col("c")), pl.lit(unit))
+    if need_rec:
+        ok &= unrec == 0
+        measured = measured + pl.format("，未记录 {} {}", unrec, pl.lit(unit))
+        required = required + pl.lit("，均有记录")
+    frame = result(
+        lf,
+        status=passfail(ok),
+        measured_value=n,
+        required_value=pl.col("c"),
+        ratio=ratio(n, pl.col("c")),
+        measured=measured,
+        required=required,
+        evidence_rows=n,
+        unrecorded=unrec,
+    )
+    return Measured(frame, _evidence(rows, "activities"))
+
+
+@measure(
+    "edu.dues",
+    tables=("dues", "activities"),
+    thresholds=("months",),
+    params={"remit_months": ParamSpec("int")},
+    windows=("publication",),
+    deductions=("unpublished",),
+)
+def dues(ctx: Context, rule: Rule) -> Measured:
+    """党费 [seed 二(7) 及时足额上交，年终张榜公布]: months of the year whose dues were paid in full
+    (paid ≥ due) and remitted by the end of the ``remit_months``-th following month, plus a
+    ``dues_publication`` row in the publication window.
+
+    A month with several rows is judged on its totals, and on time only when every row with money in it
+    was remitted by the deadline; a month with nothing due needs no remittance; a month with no row
+    fails.  The ``unpublished`` column lets the rubric deduct for a missing publication.
+    """
+    remit = rule.params["remit_months"]
+    d = ctx.store.table("dues").filter(pl.col("month").is_between(ctx.y0, ctx.y1))
+    deadline = pl.col("month").dt.month_start().dt.offset_by(f"{remit + 1}mo").dt.offset_by("-1d")
+    late = pl.col("remitted_on").is_null() | (pl.col("remitted_on") > deadline)
+    monthly = (
+        d.group_by(ORG, pl.col("month").dt.month().alias("m"))
+        .agg(
+            due=pl.col("due").fill_null(0).sum(),
+            paid=pl.col("paid").fill_null(0).sum(),
+            late=(late & ((pl.col("paid").fill_null(0) > 0) | (pl.col("due").fill_null(0) > 0))).any(),
+            n=pl.len(),
+        )
+        .with_columns(ok=(pl.col("paid") >= pl.col("due") - EPS) & ((pl.col("due") <= 0) | ~pl.col("late")))
+    )
+    agg = monthly.group_by(ORG).agg(
+        ok_months=pl.col("ok").sum(),
+        n_rows=pl.col("n").sum(),
+        ok_list=pl.col("m").filter(pl.col("ok")).cast(pl.Int64),
+    )
+    pub_rows = ctx.rows(["dues_publication"], *rule.windows["publication"].bounds(ctx.year))
+    pub = pub_rows.group_by(ORG).agg(n_pub=pl.len())
+    lf = (
+        ctx.with_orgs(agg, zeros=["ok_months", "n_rows"])
+        .join(pub, on=ORG, how="left")
+        .with_columns(pl.col("n_pub").fill_null(0), c=ctx.threshold(rule, "months"))
+    )
+    k, published = pl.col("ok_months"), pl.col("n_pub") > 0
+    missing = _months_missing(pl.col("ok_list"))
+    measured = (
+        pl.format("足额按时上交 {}/12 个月", k)
+        + pl.when(k < 12).then(pl.format("（未达标：{} 月）", missing)).otherwise(pl.lit(""))
+        + pl.when(published).then(pl.lit("；已张榜公布")).otherwise(pl.lit("；未张榜公布"))
+    )
+    p0, p1 = rule.windows["publication"].bounds(ctx.year)
+    deadline_zh = "次月底前" if remit == 1 else f"其后第 {remit} 个月底前"
+    frame = result(
+        lf,
+        status=passfail((k >= pl.col("c")) & published),
+        measured_value=k,
+        required_value=pl.col("c"),
+        ratio=ratio(k, pl.col("c")),
+        measured=measured,
+        required=pl.format(
+            "≥ {} 个月足额并于{}上交；{} 至 {} 张榜公布",
+            num(pl.col("c")),
+            pl.lit(deadline_zh),
+            pl.lit(str(p0)),
+            pl.lit(str(p1)),
+        ),
+        evidence_rows=pl.col("n_rows") + pl.col("n_pub"),
+        unpublished=(~published).cast(pl.Float64),
+    )
+    return Measured(frame, pl.concat([_evidence(d, "dues"), _evidence(pub_rows, "activities")]))
+
+
+# ---------------------------------------------------------------------------------------------
+# 三 作风和廉政建设
+# ---------------------------------------------------------------------------------------------
+@measure(
+    "style.integrity_pledges",
+    tables=("activities", "orgs"),
+    columns=(("activities", "signed_count"), ("orgs", "mid_cadres")),
+    thresholds=("share",),
+)
+def integrity_pledges(ctx: Context, rule: Rule) -> Measured:
+    """廉洁自律责任状 [seed 三(3) 与中层以上党员干部签订]: ``signed_count`` summed over the year's pledge rows
+    against ``share`` × the registry's ``mid_cadres``.  No mid-level cadres = nothing to sign (pass);
+    an empty ``mid_cadres`` is that org's missing value (fail)."""
+    rows = ctx.rows(["integrity_pledge"], ctx.y0, ctx.y1)
+    agg = rows.group_by(ORG).agg(signed=pl.col("signed_count").fill_null(0).sum(), n=pl.len())
+    lf = ctx.with_orgs(agg, zeros=["signed", "n"], cols=["mid_cadres"]).with_columns(
+        need=pl.col("mid_cadres") * ctx.threshold(rule, "share")
+    )
+    signed, mid, need = pl.col("signed"), pl.col("mid_cadres"), pl.col("need")
+    ok = (signed >= need - EPS).fill_null(False)
+    measured = (
+        pl.when(mid.is_null())
+        .then(pl.format("中层以上党员干部人数未填；签订 {} 人", signed))
+        .otherwise(pl.format("签订 {} 人，中层以上党员干部 {} 人", signed, mid))
+    )
+    frame = result(
+        lf,
+        status=passfail(ok),
+        measured_value=signed,
+        required_value=need,
+        ratio=pl.when(mid.is_null()).then(0.0).otherwise(ratio(signed, need)),
+        measured=measured,
+        required=pl.when(ctx.threshold(rule, "share") >= 1)
+        .then(pl.lit("与全部中层以上党员干部签订"))
+        .otherwise(pl.format("签订人数 ≥ 中层以上党员干部的 {}%", num(ctx.threshold(rule, "share") * 100))),
+        evidence_rows=pl.col("n") + 1,
+    )
+    return Measured(frame, pl.concat([_evidence(rows, "activities"), ctx.registry_evidence()]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Qualitative clauses: inspection scores (督查评分).
+# ---------------------------------------------------------------------------------------------
+@measure(
+    "manual.*",
+    tables=("inspections",),
+    params={"pass_share": ParamSpec("share")},
+    methods=("inspection", "binary"),
+)
+def inspection(ctx: Context, rule: Rule) -> Measured:
+    """A qualitative clause scored by inspectors: the score given for this item and year, clipped to
+    the item's points.  Several scores for one org and item are averaged.  The item counts as met when
+    the score reaches ``pass_share`` of its points; an org nobody scored has 0."""
+    pts = rule.points
+    rows = ctx.store.table("inspections").filter(
+        (pl.col("year") == ctx.year) & (pl.col("item") == rule.rule_id)
+    )
+    agg = rows.group_by(ORG).agg(raw=pl.col("score").mean(), n=pl.len())
+    lf = ctx.with_orgs(agg, zeros=["n"]).with_columns(score=pl.col("raw").fill_null(0.0).clip(0.0, pts))
+    score = pl.col("score")
+    frame = result(
+        lf,
+        status=passfail(score >= rule.params["pass_share"] * pts - EPS),
+        measured_value=score,
+        required_value=pl.lit(pts),
+        ratio=ratio(score, pl.lit(pts)),
+        measured=pl.when(pl.col("n") > 0)
+        .then(pl.format("督查评分 {}", num(pl.col("raw"))))
+        .otherwise(pl.lit("无督查评分")),
+        required=pl.lit(f"督查评分（满分 {pts:g}，≥ {rule.params['pass_share'] * pts:g} 为达标）"),
+        evidence_rows=pl.col("n"),
+    )
+    warnings = lf.filter(pl.col("raw") > pts).select(
+        ORG,
+        pl.lit(rule.rule_id).alias("rule_id"),
+        pl.format(
+            "督查评分 {} 超过该项分值 {}，按 {} 计",
+            num(pl.col("raw")),
+            pl.lit(f"{pts:g}"),
+            pl.lit(f"{pts:g}"),
+        ).alias("message"),
+    )
+    return Measured(frame, _evidence(rows, "inspections"), warnings)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a ruleset.
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Evaluation:
+    """The measures of a whole ruleset, still lazy.
+
+    ``frames``: rule id -> one row per registry org (:data:`RESULT_COLUMNS` + deduction columns), with
+    ``not_applicable`` and ``no_data`` applied.  ``evidence``: :data:`EVIDENCE_COLUMNS` rows of the
+    orgs each rule applies to.  ``warnings``: org_id, rule_id, message (data problems the user should fix).
+    """
+
+    frames: dict[str, pl.LazyFrame]
+    evidence: pl.LazyFrame
+    warnings: pl.LazyFrame
+
+
+def missing_inputs(store: Store, rule_id: str) -> list[str]:
+    """The tables / registry columns the rule needs that the dataset lacks (empty = it can run)."""
+    spec = lookup(rule_id)
+    assert spec is not None, rule_id
+    out = [t for t in spec.tables if not store.has(t)]
+    out += [f"{t}.{c}" for t, c in spec.columns if store.has(t) and c not in store.columns_present(t)]
+    return out
+
+
+def _describe_missing(missing: list[str]) -> str:
+    words = []
+    for m in missing:
+        table, _, col = m.partition(".")
+        t = vocab.TABLES[table]
+        words.append(f"「{t.zh}」表的「{t.column(col).zh}」列" if col else f"「{t.zh}」表")
+    return "数据集中没有" + "、".join(words)
+
+
+def _not_applicable_text(rule: Rule) -> str:
+    types = "、".join(vocab.ORG_TYPE_ZH[t] for t in rule.applies_to)
+    if not rule.top_level_only:
+        return f"仅适用于{types}"
+    if set(rule.applies_to) == set(vocab.ORG_TYPE_ZH):
+        return "仅适用于直属党组织"
+    return f"仅适用于直属党组织中的{types}"
+
+
+def evaluate(ctx: Context) -> Evaluation:
+    """Run every rule of ``ctx.ruleset`` for all orgs; nothing is collected here.
+
+    A rule that does not apply to an org type / non-top-level org is ``not_applicable`` (no evidence,
+    zero rows counted); a rule whose tables or registry columns are absent from the whole dataset is
+    ``no_data`` for every org it applies to, and its measure is not run.
+    """
+    frames: dict[str, pl.LazyFrame] = {}
+    evidence: list[pl.LazyFrame] = []
+    warnings: list[pl.LazyFrame] = []
+    for rule in ctx.ruleset.items:
+        spec = lookup(rule.rule_id)
+        assert spec is not None, rule.rule_id  # the loader refused unknown ids
+        applicable = pl.col("org_type").is_in(list(rule.applies_to))
+        if rule.top_level_only:
+            applicable &= pl.col("is_top")
+        na_text = _not_applicable_text(rule)
+        missing = missing_inputs(ctx.store, rule.rule_id)
+        if missing:
+            frame = result(
+                ctx.registry(),
+                status=pl.when(applicable).then(pl.lit("no_data")).otherwise(pl.lit("not_applicable")),
+                measured_value=pl.lit(None),
+                required_value=pl.lit(None),
+                ratio=pl.lit(0.0),
+                measured=pl.when(applicable)
+                .then(pl.lit(_describe_missing(missing)))
+                .otherwise(pl.lit(na_text)),
+                required=pl.lit(""),
+                evidence_rows=pl.lit(0),
+                **{d: pl.lit(0.0) for d in spec.deductions},
+            )
+            frames[rule.rule_id] = frame
+            continue
+        out = spec.fn(ctx, rule)
+        keep = {
+            c: pl.when(applicable).then(pl.col(c))
+            for c in ("status", "measured", "required", "evidence_rows")
+        }
+        frames[rule.rule_id] = out.frame.with_columns(
+            keep["status"].otherwise(pl.lit("not_applicable")).alias("status"),
+            keep["measured"].otherwise(pl.lit(na_text)).alias("measured"),
+            keep["required"].otherwise(pl.lit("")).alias("required"),
+            keep["evidence_rows"].otherwise(0).alias("evidence_rows"),
+            *(pl.when(applicable).then(pl.col(c)).alias(c) for c in ("measured_value", "required_value")),
+        )
+        applies = ctx.registry().filter(applicable).select(ORG)
+        evidence.append(
+            out.evidence.join(applies, on=ORG, how="semi").with_columns(pl.lit(rule.rule_id).alias("rule_id"))
+        )
+        if out.warnings is not None:
+            warnings.append(out.warnings.join(applies, on=ORG, how="semi"))
+    ev = (
+        pl.concat([e.select(EVIDENCE_COLUMNS) for e in evidence])
+        if evidence
+        else pl.LazyFrame(schema=EVIDENCE_SCHEMA)
+    )
+    wn = (
+        pl.concat([w.select(*WARNING_SCHEMA) for w in warnings])
+        if warnings
+        else pl.LazyFrame(schema=WARNING_SCHEMA)
+    )
+    return Evaluation(frames, ev, wn)

@@ -1,0 +1,250 @@
+"""From measured rules to points, scores, grades and the one-vote veto (一票否决).
+
+The rubric (自评分表) turns each rule result into earned points; items that do not apply to an org, or
+whose data is absent from the whole dataset, leave the denominator, so every org is scored on the same
+0–100 scale: ``score = earned ÷ applicable points × 100`` (``shared/spec/RULES.md``).  The grade
+thresholds, the veto kinds and whether a veto climbs to the ancestors are read from the ruleset.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from analysis import vocab
+from analysis.rules import Rule, Ruleset
+
+ORG = "org_id"
+#: statuses whose points leave the denominator
+OUT_OF_SCOPE = ("not_applicable", "no_data")
+#: statuses that count as a failed rule (for grades and the weak list)
+FAILED = "fail"
+RULES_COLUMNS = (
+    ORG,
+    "rule_id",
+    "category",
+    "status",
+    "measured",
+    "required",
+    "measured_value",
+    "required_value",
+    "points",
+    "earned",
+    "evidence_rows",
+)
+SCORES_COLUMNS = (
+    ORG,
+    "name",
+    "org_type",
+    "parent_id",
+    "top_id",
+    "score",
+    "applicable_points",
+    "earned_points",
+    "grade",
+    "qualified",
+    "vetoed",
+    "veto_reasons",
+    "failed_rules",
+    "n_failed",
+)
+EXCELLENT, GOOD, QUALIFIED, UNQUALIFIED = vocab.GRADES
+
+
+def round_half_up(e: pl.Expr, decimals: int) -> pl.Expr:
+    """Round the way a score sheet does (四舍五入), after removing float noise (89.94999… is 89.95)."""
+    return e.round(9).round(decimals, mode="half_away_from_zero")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rubric.
+# ---------------------------------------------------------------------------------------------
+def earned_expr(rule: Rule) -> pl.Expr:
+    """Points earned on one rubric item, from a measure's result columns.
+
+    ``binary``: full points on ``pass``.  ``ratio``: points × the share met (capped at 1).  ``deduct``:
+    points minus ``per_unit`` per unit the measured value falls short.  ``inspection``: the inspectors'
+    score.  Then the item's deductions (e.g. 1 per unrecorded meeting) come off, floor 0.  ``pending``
+    earns full points; ``not_applicable``/``no_data`` earn nothing (and leave the denominator).
+    Earned points are kept to 2 decimals so a score sheet adds up as printed.
+    """
+    pts = float(rule.points)
+    rb = rule.rubric
+    status = pl.col("status")
+    if rb.method == "binary":
+        base = pl.when(status == "pass").then(pl.lit(pts)).otherwise(pl.lit(0.0))
+    elif rb.method == "ratio":
+        base = pts * pl.col("ratio").clip(0.0, 1.0)
+    elif rb.method == "deduct":
+        short = (pl.col("required_value") - pl.col("measured_value")).fill_null(0.0).clip(lower_bound=0.0)
+        base = pts - rb.per_unit * short
+    else:  # inspection
+        base = pl.col("measured_value").fill_null(0.0)
+    for name, per in sorted(rb.deduct.items()):
+        base = base - per * pl.col(name).fill_null(0.0)
+    return round_half_up(
+        pl.when(status == "pending")
+        .then(pl.lit(pts))
+        .when(status.is_in(OUT_OF_SCOPE))
+        .then(pl.lit(0.0))
+        .otherwise(base.clip(0.0, pts)),
+        2,
+    )
+
+
+def score_rule(frame: pl.LazyFrame, rule: Rule, order: int = 0) -> pl.LazyFrame:
+    """One rule's per-org results in the ``Assessment.rules`` layout (plus ``_order`` for sorting)."""
+    return frame.select(
+        ORG,
+        pl.lit(rule.rule_id).alias("rule_id"),
+        pl.lit(rule.category).alias("category"),
+        "status",
+        "measured",
+        "required",
+        "measured_value",
+        "required_value",
+        pl.lit(float(rule.points)).alias("points"),
+        earned_expr(rule).alias("earned"),
+        "evidence_rows",
+        pl.lit(order, pl.Int32).alias("_order"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Hierarchy and veto.
+# ---------------------------------------------------------------------------------------------
+def ancestors(orgs: pl.DataFrame) -> pl.DataFrame:
+    """Every (org, ancestor) pair including the org itself (depth 0), by iterative joins.
+
+    One join per level of the hierarchy, not one call per org; pairs already found are dropped each
+    round, so a cycle in a broken registry ends instead of looping.  Parents that are not in the
+    registry are ignored.
+    """
+    ids = orgs.select(pl.col(ORG).alias("parent_id"))
+    parents = orgs.select(ORG, "parent_id").drop_nulls("parent_id").join(ids, on="parent_id", how="semi")
+    closure = orgs.select(ORG, pl.col(ORG).alias("ancestor_id"), pl.lit(0, pl.Int32).alias("depth"))
+    frontier = closure
+    while frontier.height:
+        frontier = (
+            frontier.join(parents, left_on="ancestor_id", right_on=ORG)
+            .select(ORG, pl.col("parent_id").alias("ancestor_id"), (pl.col("depth") + 1).alias("depth"))
+            .join(closure, on=[ORG, "ancestor_id"], how="anti")
+        )
+        closure = pl.concat([closure, frontier])
+    return closure
+
+
+def top_ids(orgs: pl.DataFrame, closure: pl.DataFrame) -> pl.DataFrame:
+    """Each org's top-level org (the ancestor, or itself, with no parent); null in a broken chain."""
+    tops = orgs.filter(pl.col("parent_id").is_null()).select(pl.col(ORG).alias("ancestor_id"))
+    found = closure.join(tops, on="ancestor_id", how="semi").select(
+        ORG, pl.col("ancestor_id").alias("top_id")
+    )
+    return orgs.select(ORG).join(found, on=ORG, how="left")
+
+
+def year_periods(orgs: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The assessment period of every org for a yearly assessment: 1 Jan – 31 Dec."""
+    return orgs.select(ORG, pl.lit(date(year, 1, 1)).alias("start"), pl.lit(date(year, 12, 31)).alias("end"))
+
+
+def term_periods(terms: pl.DataFrame, year: int, as_of: date) -> pl.DataFrame:
+    """The assessment period of every org for a term assessment: its current term (last election on
+    record) up to the as-of date; from 1 Jan of the year when no election is on record."""
+    return terms.select(
+        ORG,
+        pl.coalesce(pl.col("last_election"), pl.lit(date(year, 1, 1))).alias("start"),
+        pl.lit(as_of).alias("end"),
+    )
+
+
+def veto(
+    incidents: pl.LazyFrame, closure: pl.DataFrame, periods: pl.DataFrame, ruleset: Ruleset
+) -> pl.LazyFrame:
+    """Orgs vetoed by an incident, with the reasons in Chinese.
+
+    An incident of a ruleset veto kind vetoes the org it names and — when the ruleset propagates —
+    every ancestor, each judged against *its own* assessment period (``periods``: org_id, start, end).
+    """
+    pairs = closure if ruleset.veto.propagate_to_ancestors else closure.filter(pl.col("depth") == 0)
+    kind_zh = pl.col("kind").replace_strict(vocab.INCIDENT_KIND_ZH, default=pl.col("kind"))
+    reason = pl.format("{} {}", pl.col("date").dt.strftime("%Y-%m-%d"), kind_zh) + pl.when(
+        pl.col("depth") > 0
+    ).then(pl.format("（下级组织 {}）", pl.col("source_id"))).otherwise(pl.lit(""))
+    return (
+        incidents.filter(pl.col("kind").is_in(list(ruleset.veto.kinds)))
+        .select(pl.col(ORG).alias("source_id"), "date", "kind")
+        .join(pairs.lazy(), left_on="source_id", right_on=ORG)
+        .join(periods.lazy(), left_on="ancestor_id", right_on=ORG)
+        .filter(pl.col("date").is_between(pl.col("start"), pl.col("end")))
+        .group_by(pl.col("ancestor_id").alias(ORG))
+        .agg(veto_reasons=reason.unique().sort().str.join("；"))
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Scores and grades.
+# ---------------------------------------------------------------------------------------------
+def grade_expr(ruleset: Ruleset) -> pl.Expr:
+    """优秀 ≥ excellent with no failed rule; 良好 ≥ good (or ≥ excellent with a failed rule);
+    合格 ≥ qualified; 不合格 below, or vetoed whatever the score."""
+    g = ruleset.grades
+    score = pl.col("score")
+    return (
+        pl.when(pl.col("vetoed"))
+        .then(pl.lit(UNQUALIFIED))
+        .when((score >= g.excellent) & (pl.col("n_failed") == 0))
+        .then(pl.lit(EXCELLENT))
+        .when(score >= g.good)
+        .then(pl.lit(GOOD))
+        .when(score >= g.qualified)
+        .then(pl.lit(QUALIFIED))
+        .otherwise(pl.lit(UNQUALIFIED))
+    )
+
+
+def summarise(
+    rules: pl.DataFrame,
+    orgs: pl.DataFrame,
+    closure: pl.DataFrame,
+    vetoes: pl.DataFrame,
+    ruleset: Ruleset,
+) -> pl.DataFrame:
+    """One row per registry org in the ``Assessment.scores`` layout (docs/CONTRACTS.md).
+
+    The score is rounded to one decimal before grading, so the grade always agrees with the number
+    people see.  An org with no applicable points (everything ``no_data``) scores 0.
+    """
+    in_scope = ~pl.col("status").is_in(OUT_OF_SCOPE)
+    failed = pl.col("status") == FAILED
+    per_org = rules.group_by(ORG).agg(
+        applicable_points=pl.col("points").filter(in_scope).sum(),
+        earned_points=pl.col("earned").sum(),
+        failed_rules=pl.col("rule_id").filter(failed).sort().str.join(";"),
+        n_failed=failed.sum().cast(pl.Int64),
+    )
+    applicable = pl.col("applicable_points")
+    return (
+        orgs.select(ORG, "name", "org_type", "parent_id")
+        .join(top_ids(orgs, closure), on=ORG, how="left")
+        .join(per_org, on=ORG, how="left")
+        .join(vetoes, on=ORG, how="left")
+        .with_columns(
+            pl.col("applicable_points").fill_null(0.0),
+            pl.col("n_failed").fill_null(0),
+            pl.col("failed_rules").fill_null(""),
+            vetoed=pl.col("veto_reasons").is_not_null(),
+            veto_reasons=pl.col("veto_reasons").fill_null(""),
+            earned_points=round_half_up(pl.col("earned_points").fill_null(0.0), 2),
+        )
+        .with_columns(
+            score=pl.when(applicable > 0)
+            .then(round_half_up(pl.col("earned_points") / applicable * 100, 1))
+            .otherwise(pl.lit(0.0))
+        )
+        .with_columns(grade=grade_expr(ruleset))
+        .with_columns(qualified=pl.col("grade") != UNQUALIFIED)
+        .select(SCORES_COLUMNS)
+        .sort(ORG)
+    )
