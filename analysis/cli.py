@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import traceback
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -197,6 +198,160 @@ def ingest_cmd(
     t = result.totals
     if strict and (t["rows_refused"] or t["files_refused"]):
         raise typer.Exit(code=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# assess, explain
+# ---------------------------------------------------------------------------------------------
+DataOption = Annotated[Path | None, typer.Option("--data", help="原始台账文件夹：先导入到输出文件夹中的新数据仓库")]
+StoreOption = Annotated[Path | None, typer.Option("--store", help="已导入的数据仓库文件夹")]
+RulesetOption = Annotated[str, typer.Option("--ruleset", help="规则集名称（changzhou-2009、national-2019）或规则文件路径")]
+RubricOption = Annotated[Path | None, typer.Option("--rubric", help="自定义评分表（TOML），覆盖规则集中的分值与评分方法")]
+
+
+def resolve_store(data: Path | None, store: Path | None, out: Path, profiles: list[Path] | None = None) -> Path:
+    """The store to work on: ``--store`` as given, or ``--data`` ingested into a fresh ``OUT/store``."""
+    import shutil
+
+    if data is not None and store is not None:
+        raise UserError("--data 和 --store 只能选一个")
+    if store is not None:
+        return store
+    if data is None:
+        if DEFAULT_STORE.exists():
+            return DEFAULT_STORE
+        raise UserError("请用 --data 指定原始台账文件夹，或用 --store 指定已导入的数据仓库")
+    if not data.exists():
+        raise UserError(f"找不到数据文件夹：{data}")
+    target = out / "store"
+    if target.exists():
+        shutil.rmtree(target)
+    result = run_ingest([data], target, profiles=profiles)
+    t = result.totals
+    console.print(
+        f"已导入 {t['files']} 个文件：读入 {t['rows_read']} 行 = 保留 {t['rows_kept']} + 拒收 {t['rows_refused']} "
+        f"+ 重复 {t['rows_duplicate']}（整份拒收文件 {t['files_refused']} 个）。数据仓库：{target}"
+    )
+    return target
+
+
+def parse_quota(text: str) -> int | str:
+    t = text.strip()
+    if t.endswith("%"):
+        try:
+            float(t[:-1])
+        except ValueError as exc:
+            raise UserError(f"名额写法有误：{text}（例：--quota 10 或 --quota 15%）") from exc
+        return t
+    try:
+        return int(t)
+    except ValueError as exc:
+        raise UserError(f"名额写法有误：{text}（例：--quota 10 或 --quota 15%）") from exc
+
+
+def print_scores_summary(a, title: str) -> None:
+    import polars as pl
+
+    from analysis.vocab import GRADES, ORG_TYPE_ZH
+
+    s = a.scores
+    table = Table(title=title)
+    table.add_column("组织类型")
+    for g in GRADES:
+        table.add_column(g, justify="right")
+    table.add_column("其中一票否决", justify="right")
+    table.add_column("平均分", justify="right")
+    for t, zh in ORG_TYPE_ZH.items():
+        part = s.filter(pl.col("org_type") == t)
+        if part.height == 0:
+            continue
+        counts = [str(part.filter(pl.col("grade") == g).height) for g in GRADES]
+        table.add_row(zh, *counts, str(part.filter(pl.col("vetoed")).height), f"{part['score'].mean():.1f}")
+    console.print(table)
+
+
+@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（给出年中截止日期时另有 pace.csv）。")
+def assess_cmd(
+    year: Annotated[int, typer.Option("--year", help="考核年度")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
+    data: DataOption = None,
+    store: StoreOption = None,
+    ruleset: RulesetOption = "changzhou-2009",
+    rubric: RubricOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="截止日期 YYYY-MM-DD（默认当年12月31日；年中则另出进度预警）")] = None,
+    quota: Annotated[str | None, typer.Option("--quota", help="先进名额：人数（10）或比例（15%）；默认取规则集设置")] = None,
+    quota_by: Annotated[str | None, typer.Option("--quota-by", help="名额按 all（总体）或 org_type（分组织类型）分配")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", help="稳健性检验的随机抽样次数（默认1000）")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="稳健性检验的随机种子")] = None,
+    profile: ProfileOption = None,
+) -> None:
+    from analysis.assess import assess, write_csv, write_outputs
+    from analysis.selection import (
+        advanced_table,
+        history_for,
+        select_advanced,
+        selection_settings,
+        weak_orgs,
+        weak_table,
+    )
+    from analysis.store import Store
+
+    if quota_by is not None and quota_by not in ("all", "org_type"):
+        raise UserError("--quota-by 只能是 all 或 org_type")
+    out.mkdir(parents=True, exist_ok=True)
+    st = Store.open(resolve_store(data, store, out, profile))
+    a = assess(st, year, ruleset=ruleset, rubric=rubric, as_of=as_of)
+    paths = write_outputs(a, out)
+    weak = weak_orgs(a, history_for(st, a))
+    settings = selection_settings(a)
+    if quota is not None:
+        settings["quota"] = parse_quota(quota)
+    if quota_by is not None:
+        settings["quota_by"] = quota_by
+    if draws is not None:
+        settings["draws"] = draws
+    if seed is not None:
+        settings["seed"] = seed
+    advanced = select_advanced(a, weak=weak, **settings)
+    write_csv(advanced_table(advanced), out / "advanced.csv")
+    write_csv(weak_table(weak), out / "weak.csv")
+    written = [paths["scores"], paths["rules"], paths["xlsx"], out / "advanced.csv", out / "weak.csv"]
+    if a.as_of < date(year, 12, 31):
+        from analysis.pace import pace, pace_table
+
+        write_csv(pace_table(pace(st, a)), out / "pace.csv")
+        written.append(out / "pace.csv")
+    print_scores_summary(a, f"{year}年度考核结果（规则集：{a.ruleset.name}，截止 {a.as_of}）")
+    n_sel = int(advanced["selected"].sum()) if advanced.height else 0
+    console.print(f"先进基层党组织推荐 {n_sel} 个；需关注的后进组织 {weak.height} 个。")
+    if a.warnings.height:
+        console.print(f"数据提示 {a.warnings.height} 条（例如任期年限与组织类型不符），详见 rules.csv 与自评分表。")
+    console.print("已写出：" + "、".join(str(p) for p in written))
+
+
+@app.command("explain", help="逐项说明一个组织的考核结果：状态、实际与要求、得分和原始依据（文件、工作表、行号）。")
+def explain_cmd(
+    org_id: Annotated[str, typer.Argument(help="组织编码")],
+    year: Annotated[int, typer.Option("--year", help="考核年度")],
+    data: DataOption = None,
+    store: StoreOption = None,
+    ruleset: RulesetOption = "changzhou-2009",
+    rubric: RubricOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="截止日期 YYYY-MM-DD")] = None,
+    rows: Annotated[int, typer.Option("--rows", help="每项最多列出的依据行数")] = 5,
+    profile: ProfileOption = None,
+) -> None:
+    import polars as pl
+
+    from analysis.assess import assess, explain
+    from analysis.store import Store
+
+    out = Path(tempfile.mkdtemp(prefix="workbench-explain-")) if data is not None else Path(".")
+    st = Store.open(resolve_store(data, store, out, profile))
+    a = assess(st, year, ruleset=ruleset, rubric=rubric, as_of=as_of)
+    if a.scores.filter(pl.col("org_id") == org_id).height == 0:
+        raise UserError(f"组织名册中没有编码为 {org_id} 的组织")
+    console.print(explain(a, org_id, limit=rows))
 
 
 # ---------------------------------------------------------------------------------------------

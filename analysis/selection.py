@@ -45,6 +45,9 @@ __all__ = [
     "select_advanced",
     "selection_settings",
     "weak_orgs",
+    "history_for",
+    "advanced_table",
+    "weak_table",
 ]
 
 
@@ -933,4 +936,52 @@ def weak_orgs(
         .join(flagged, on="org_id", how="inner")
         .sort(["score", "org_id"], nulls_last=True)
         .collect()
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The decisions of one run, as the office receives them.
+# --------------------------------------------------------------------------------------------
+def history_for(store: Any, assessment: Any, years_back: int | None = None) -> list[Any] | None:
+    """Assessments of the earlier years the decline criterion needs, when the store holds them.
+
+    Returns ``None`` (the criterion is skipped, not failed) when any of those years has no yearly work
+    on record, so a first year of data never reads as a decline.
+    """
+    from analysis.assess import assess
+    from analysis.store import years_with_data
+
+    n = int(years_back if years_back is not None else _settings(assessment, "weak", DEFAULT_WEAK, None)["decline_years"])
+    wanted = [assessment.year - k for k in range(n, 0, -1)]
+    have = set(years_with_data(store))
+    if not all(y in have for y in wanted):
+        return None
+    return [assess(store, y, ruleset=assessment.ruleset) for y in wanted]
+
+
+def advanced_table(selection: pl.DataFrame) -> pl.DataFrame:
+    """The advanced.csv layout."""
+    return selection.select(
+        "org_id",
+        "name",
+        pl.col("org_type").replace_strict(ORG_TYPE_ZH, default=pl.col("org_type")),
+        pl.col("score").round(1),
+        "rank",
+        "selected",
+        pl.col("p_selected").round(3),
+        "rank_p05",
+        "rank_p95",
+        "label",
+    )
+
+
+def weak_table(weak: pl.DataFrame) -> pl.DataFrame:
+    """The weak.csv layout."""
+    return weak.select(
+        "org_id",
+        "name",
+        pl.col("org_type").replace_strict(ORG_TYPE_ZH, default=pl.col("org_type")),
+        "parent_id",
+        pl.col("score").round(1),
+        "reasons",
     )
