@@ -285,6 +285,19 @@ def assess_cmd(
     seed: Annotated[int | None, typer.Option("--seed", help="稳健性检验的随机种子")] = None,
     profile: ProfileOption = None,
 ) -> None:
+    from analysis.store import Store
+
+    if quota_by is not None and quota_by not in ("all", "org_type"):
+        raise UserError("--quota-by 只能是 all 或 org_type")
+    out.mkdir(parents=True, exist_ok=True)
+    st = Store.open(resolve_store(data, store, out, profile))
+    overrides = {"quota": None if quota is None else parse_quota(quota), "quota_by": quota_by, "draws": draws, "seed": seed}
+    run_assessment(st, year, out, ruleset=ruleset, rubric=rubric, as_of=as_of, overrides=overrides)
+
+
+def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", rubric: Path | None = None,
+                   as_of: str | None = None, overrides: dict | None = None):
+    """Assess, select and find weak orgs; write the office's files into ``out``; print a summary."""
     from analysis.assess import assess, write_csv, write_outputs
     from analysis.selection import (
         advanced_table,
@@ -294,24 +307,12 @@ def assess_cmd(
         weak_orgs,
         weak_table,
     )
-    from analysis.store import Store
 
-    if quota_by is not None and quota_by not in ("all", "org_type"):
-        raise UserError("--quota-by 只能是 all 或 org_type")
-    out.mkdir(parents=True, exist_ok=True)
-    st = Store.open(resolve_store(data, store, out, profile))
     a = assess(st, year, ruleset=ruleset, rubric=rubric, as_of=as_of)
     paths = write_outputs(a, out)
     weak = weak_orgs(a, history_for(st, a))
     settings = selection_settings(a)
-    if quota is not None:
-        settings["quota"] = parse_quota(quota)
-    if quota_by is not None:
-        settings["quota_by"] = quota_by
-    if draws is not None:
-        settings["draws"] = draws
-    if seed is not None:
-        settings["seed"] = seed
+    settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
     advanced = select_advanced(a, weak=weak, **settings)
     write_csv(advanced_table(advanced), out / "advanced.csv")
     write_csv(weak_table(weak), out / "weak.csv")
@@ -327,6 +328,7 @@ def assess_cmd(
     if a.warnings.height:
         console.print(f"数据提示 {a.warnings.height} 条（例如任期年限与组织类型不符），详见 rules.csv 与自评分表。")
     console.print("已写出：" + "、".join(str(p) for p in written))
+    return a
 
 
 @app.command("explain", help="逐项说明一个组织的考核结果：状态、实际与要求、得分和原始依据（文件、工作表、行号）。")
@@ -352,6 +354,45 @@ def explain_cmd(
     if a.scores.filter(pl.col("org_id") == org_id).height == 0:
         raise UserError(f"组织名册中没有编码为 {org_id} 的组织")
     console.print(explain(a, org_id, limit=rows))
+
+
+# ---------------------------------------------------------------------------------------------
+# report: the main job
+# ---------------------------------------------------------------------------------------------
+@app.command("report", help="生成全部报告（网页、图表、Excel）：不带参数时使用自带的示例数据。")
+def report_cmd(
+    data: DataOption = None,
+    store: StoreOption = None,
+    year: Annotated[int | None, typer.Option("--year", help="考核年度（默认：数据中最近的年度）")] = None,
+    out: Annotated[Path, typer.Option("--out", help="报告输出文件夹")] = Path("reports"),
+    ruleset: RulesetOption = "changzhou-2009",
+    workers: Annotated[int | None, typer.Option("--workers", help="并行进程数（默认：CPU核数）")] = None,
+    profile: ProfileOption = None,
+) -> None:
+    from analysis.reports import run_reports
+    from analysis.store import Store, years_with_data
+
+    if data is None and store is None:
+        data = SAMPLE_DIR
+        console.print(f"未指定数据，使用自带的示例数据：{SAMPLE_DIR}")
+    out.mkdir(parents=True, exist_ok=True)
+    store_path = resolve_store(data, store, out, profile)
+    st = Store.open(store_path)
+    if year is None:
+        years = years_with_data(st)
+        if not years:
+            raise UserError("数据仓库中没有任何年度的活动、学习、党费或督查评分记录")
+        year = years[-1]
+    run_assessment(st, year, out / "考核结果", ruleset=ruleset)
+    run = run_reports(store_path, year, out, ruleset=ruleset, workers=workers)
+    for w in run.warnings:
+        console.print(f"[yellow]提示：[/yellow]{w}")
+    console.print(f"报告目录：{run.index}（{len(run.outputs)} 份报告，用时 {run.seconds:.0f} 秒）")
+    if run.failures:
+        for f in run.failures:
+            err_console.print(f"[red]失败：[/red]{f.describe()}")
+        err_console.print(f"共 {len(run.failures)} 份报告生成失败。")
+        raise typer.Exit(code=1)
 
 
 # ---------------------------------------------------------------------------------------------

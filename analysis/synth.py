@@ -339,7 +339,7 @@ def _build_orgs(rng: random.Random) -> list[_Org]:
 
 
 def _assign_personas(rng: random.Random, orgs: list[_Org]) -> None:
-    bases = ["exemplary"] * 12 + ["average"] * 32 + ["weak"] * 10 + ["declining"] * 6
+    bases = ["exemplary"] * 14 + ["average"] * 37 + ["weak"] * 5 + ["declining"] * 4
     rng.shuffle(bases)
     base_of = dict(zip((o.org_id for o in orgs if o.is_top), bases, strict=True))
     for o in orgs:
@@ -352,7 +352,7 @@ def _assign_personas(rng: random.Random, orgs: list[_Org]) -> None:
         elif base == "weak":
             o.persona = "average" if r < 0.3 else "weak"
         else:
-            o.persona = "weak" if r < 0.12 else "exemplary" if r < 0.27 else "average"
+            o.persona = "weak" if r < 0.06 else "exemplary" if r < 0.24 else "average"
         if o.is_top and o.persona == "weak" and rng.random() < 0.5:
             o.budget_included = False
 
@@ -461,8 +461,13 @@ def _activity_plan(rng: random.Random, org: _Org, level: Level) -> tuple[dict[st
         for m in pick(rng.randint(5, 8)):
             study[m], political[m] = 1, int(chance(0.6))
     else:
-        study = [1 if not ex and chance(0.15) else 2 for _ in range(12)]
-        political = [0 if not ex and chance(0.1) else 1 for _ in range(12)]
+        study, political = [2] * 12, [1] * 12
+        if not ex and chance(0.35):  # an average org slips in one month: one study short, or no theory
+            slip = rng.randrange(12)
+            if chance(0.5):
+                study[slip] = 1
+            else:
+                political[slip] = 0
     counts["group_study"] = study
     if org.org_type == "branch":
         # 二(2) 三会一课
@@ -505,7 +510,7 @@ def _activity_plan(rng: random.Random, org: _Org, level: Level) -> tuple[dict[st
     elif weak:
         n_info = max(1, required // 3)
     else:
-        n_info = max(1, required + rng.randint(-2, 1))
+        n_info = max(1, required + rng.choice((0, 0, 0, 1, -1)))
     put("info_submission", [*range(12), *pick(n_info - 12)] if n_info > 12 else pick(n_info))
     r = rng.random()
     if ex or (not weak and r < 0.9) or (weak and r < 0.5):
@@ -570,7 +575,7 @@ def _activity_rows(rng: random.Random, org: _Org, year: int, level: Level) -> li
 
 def _study_rows(rng: random.Random, org: _Org, year: int, level: Level) -> list[Record]:
     """Sessions per member: a full member reaches 12 days, a short one stays below."""
-    full_share = {"exemplary": 1.0, "average": 0.85, "weak": 0.4}[level]
+    full_share = {"exemplary": 1.0, "average": 1.0 if rng.random() < 0.65 else 0.85, "weak": 0.4}[level]
     absent_share = {"exemplary": 0.0, "average": 0.0, "weak": 0.15}[level]
     rows: list[Record] = []
     for k in range(1, org.member_count + 1):
@@ -600,8 +605,9 @@ def _dues_rows(rng: random.Random, org: _Org, year: int, level: Level) -> list[R
     rate = rng.randint(25, 60) + rng.choice((0.0, 0.5))
     due = round(org.member_count * rate, 2)
     rows: list[Record] = []
+    late_month = rng.randint(1, 12) if level == "average" and rng.random() < 0.3 else None  # one slip at most
     for m in range(1, 13):
-        late = {"exemplary": 0.0, "average": 0.08, "weak": 0.25}[level]
+        late = {"exemplary": 0.0, "average": 1.0 if m == late_month else 0.0, "weak": 0.25}[level]
         short = {"exemplary": 0.0, "average": 0.0, "weak": 0.2}[level]
         if level == "weak" and rng.random() < 0.08:
             continue  # a month never paid
