@@ -367,9 +367,11 @@ def report_cmd(
     out: Annotated[Path, typer.Option("--out", help="报告输出文件夹")] = Path("reports"),
     ruleset: RulesetOption = "changzhou-2009",
     workers: Annotated[int | None, typer.Option("--workers", help="并行进程数（默认：CPU核数）")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="只生成这些报告（报告名，可重复），例如 --only 数据质量")] = None,
+    notebooks: Annotated[Path | None, typer.Option("--notebooks", help="自定义报告笔记本所在文件夹（默认：项目的 notebooks/）")] = None,
     profile: ProfileOption = None,
 ) -> None:
-    from analysis.reports import run_reports
+    from analysis.reports import NOTEBOOKS_DIR, REPORTS, run_reports
     from analysis.store import Store, years_with_data
 
     if data is None and store is None:
@@ -383,8 +385,16 @@ def report_cmd(
         if not years:
             raise UserError("数据仓库中没有任何年度的活动、学习、党费或督查评分记录")
         year = years[-1]
+    chosen = REPORTS
+    if only:
+        unknown = sorted(set(only) - {r.title for r in REPORTS})
+        if unknown:
+            raise UserError(f"没有这些报告：{'、'.join(unknown)}（可选：{'、'.join(r.title for r in REPORTS)}）")
+        chosen = tuple(r for r in REPORTS if r.title in only)
     run_assessment(st, year, out / "考核结果", ruleset=ruleset)
-    run = run_reports(store_path, year, out, ruleset=ruleset, workers=workers)
+    run = run_reports(
+        store_path, year, out, reports=chosen, ruleset=ruleset, workers=workers, notebooks_dir=notebooks or NOTEBOOKS_DIR
+    )
     for w in run.warnings:
         console.print(f"[yellow]提示：[/yellow]{w}")
     console.print(f"报告目录：{run.index}（{len(run.outputs)} 份报告，用时 {run.seconds:.0f} 秒）")
@@ -436,7 +446,9 @@ def main() -> None:
     from analysis.store import StoreError
 
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)  # click hands back the code of a typer.Exit instead of raising
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except (UserError, IngestError, StoreError, ProfileError) as exc:
         err_console.print(f"[red]错误：[/red]{exc}")
         sys.exit(2)

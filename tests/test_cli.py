@@ -1,0 +1,104 @@
+"""The `workbench` command as a user runs it: real processes, real exit codes, Chinese messages."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def workbench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=cwd, check=False,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": str(cwd)},
+    )
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def assessed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("assess") / "out"
+    done = workbench("assess", "--data", str(ROOT / "data" / "sample"), "--year", "2024", "--out", str(out), "--draws", "200")
+    assert done.returncode == 0, done.stderr
+    assert "2024年度考核结果" in done.stdout and "Traceback" not in done.stderr
+    return out
+
+
+def test_assess_writes_the_contract_files_for_every_org(assessed: Path) -> None:
+    scores = read_csv(assessed / "scores.csv")
+    assert list(scores[0]) == [
+        "org_id", "name", "org_type", "parent_id", "score", "applicable_points", "grade", "qualified", "vetoed", "failed_rules",
+    ]
+    assert len(scores) == 300 and len({r["org_id"] for r in scores}) == 300
+    assert all(r["org_id"].isdigit() and len(r["org_id"]) == 6 for r in scores)  # leading zeros kept
+    assert {r["grade"] for r in scores} <= {"优秀", "良好", "合格", "不合格"}
+    assert {r["vetoed"] for r in scores} == {"true", "false"}
+    assert all(r["grade"] == "不合格" for r in scores if r["vetoed"] == "true")
+    rules = read_csv(assessed / "rules.csv")
+    assert list(rules[0]) == ["org_id", "rule_id", "status", "measured", "required", "points", "earned", "evidence_rows"]
+    assert len(rules) == 300 * 21
+    advanced = read_csv(assessed / "advanced.csv")
+    assert list(advanced[0]) == ["org_id", "name", "org_type", "score", "rank", "selected", "p_selected", "rank_p05", "rank_p95", "label"]
+    vetoed = {r["org_id"] for r in scores if r["vetoed"] == "true"}
+    assert not vetoed & {r["org_id"] for r in advanced}
+    weak = read_csv(assessed / "weak.csv")
+    assert list(weak[0]) == ["org_id", "name", "org_type", "parent_id", "score", "reasons"]
+    assert vetoed <= {r["org_id"] for r in weak}
+    wb = load_workbook(assessed / "自评分表.xlsx", read_only=True)
+    assert wb.sheetnames[0] == "汇总"
+
+
+def test_explain_shows_evidence_rows_in_chinese(assessed: Path) -> None:
+    scores = read_csv(assessed / "scores.csv")
+    org = next(r["org_id"] for r in scores if r["org_type"] == "党支部")
+    done = workbench("explain", org, "--year", "2024", "--store", str(assessed / "store"))
+    assert done.returncode == 0, done.stderr
+    assert org in done.stdout and "三会一课" in done.stdout and "行" in done.stdout
+
+
+def test_explain_of_an_unknown_org_is_one_chinese_line(assessed: Path) -> None:
+    done = workbench("explain", "999999", "--year", "2024", "--store", str(assessed / "store"))
+    assert done.returncode == 2
+    assert "组织名册中没有编码为 999999 的组织" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_failing_notebook_makes_report_exit_non_zero_and_name_it(assessed: Path, tmp_path: Path) -> None:
+    notebooks = tmp_path / "nb"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    nb = notebooks / "data_quality.py"
+    nb.write_text(nb.read_text(encoding="utf-8") + '\n# %%\nraise RuntimeError("故意的错误")\n', encoding="utf-8")
+    done = workbench(
+        "report", "--store", str(assessed / "store"), "--year", "2024", "--out", str(tmp_path / "r"),
+        "--only", "数据质量", "--notebooks", str(notebooks),
+    )
+    assert done.returncode == 1
+    assert "数据质量" in done.stderr and "RuntimeError" in done.stderr and "故意的错误" in done.stderr
+    assert (tmp_path / "r" / "index.html").is_file()
+
+
+def test_missing_store_is_a_chinese_message_not_a_traceback(tmp_path: Path) -> None:
+    done = workbench("assess", "--store", str(tmp_path / "nope"), "--year", "2024", "--out", str(tmp_path / "o"))
+    assert done.returncode == 2
+    assert "找不到数据仓库" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ingest_strict_exits_one_when_something_was_refused(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "a.csv").write_text("组织编码,组织名称,组织类型\n000001,甲,外星\n", encoding="utf-8")
+    done = workbench("ingest", str(data), "--store", str(tmp_path / "s"), "--strict")
+    assert done.returncode == 1
+    assert "拒收 1" in done.stdout
+    relaxed = workbench("ingest", str(data), "--store", str(tmp_path / "s2"))
+    assert relaxed.returncode == 0
