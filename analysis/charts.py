@@ -763,16 +763,59 @@ def show(
     chart: alt.TopLevelMixin,
     out_dir: str | os.PathLike[str] | None = None,
     name_zh: str | None = None,
-) -> list[Path]:
-    """Display ``chart`` inline as SVG and, given ``out_dir`` and ``name_zh``, also save its
-    PNG/SVG/PDF there (see :func:`save_chart`).  Returns the saved paths."""
-    from IPython.display import SVG, display
+) -> None:
+    """Display ``chart`` inline as a PNG drawn by vl-convert with the CJK font and, given ``out_dir``
+    and ``name_zh``, also save its PNG/SVG/PDF there (see :func:`save_chart`).  Returns nothing, so a
+    notebook cell ending in ``show(...)`` prints no list of paths under the chart.
+
+    PNG rather than SVG inline: an SVG's text is drawn by the *reader's* fonts, which on a machine
+    without a Chinese font are empty boxes; the PNG carries its glyphs."""
+    from IPython.display import Image, display
 
     svg = to_svg(chart)
-    display(SVG(svg))
+    scale = png_scale(svg)
+    png = vlc.svg_to_png(svg, scale=scale)
+    width = re.search(r'<svg[^>]*?\swidth="([\d.]+)"', svg)
+    display(Image(data=png, format="png", width=int(float(width.group(1))) if width else None))
     if out_dir is not None and name_zh:
-        return _write(svg, out_dir, name_zh)
-    return []
+        _write(svg, out_dir, name_zh)
+
+
+def subset_font(text: str, out_path: str | os.PathLike[str]) -> Path | None:
+    """Write a WOFF2 font holding just the glyphs of ``text``, cut from the CJK font, for web pages.
+
+    A whole Noto Sans CJK is ~20 MB; the characters of a run's reports make a font of a few hundred KB
+    that the pages load from ``fonts/`` next to them (offline, no system font needed).  Returns None
+    when no CJK font file is known (the pages then use the reader's system fonts).
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTCollection, TTFont
+
+    font = register_cjk_font()
+    if font.path is None:
+        return None
+    path = Path(font.path)
+    if path.suffix.lower() == ".ttc":
+        number = 0
+        for i, f in enumerate(TTCollection(str(path), lazy=True).fonts):
+            if f["name"].getDebugName(1) == FONT_FAMILY:
+                number = i
+                break
+        tt = TTFont(str(path), fontNumber=number, lazy=False)
+    else:
+        tt = TTFont(str(path))
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    sub = subset.Subsetter(options)
+    sub.populate(text="".join(sorted(set(text) | set(" 0123456789.,:%-()（）"))))
+    sub.subset(tt)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subset.save_font(tt, str(out), options)
+    return out
 
 
 def show_table(df: pl.DataFrame, max_rows: int | None = 200, collapsed: str | None = None) -> Any:
@@ -814,7 +857,7 @@ def use_offline() -> FontChoice:
     draw altair charts through vl-convert as SVG (no CDN JavaScript).  Returns the font used."""
     font = register_cjk_font()
     alt.theme.enable(THEME_NAME)
-    alt.renderers.enable("svg")
+    alt.renderers.enable("png")  # drawn by vl-convert with the registered font; no JavaScript, no CDN
     return font
 
 

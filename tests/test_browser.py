@@ -89,12 +89,20 @@ def test_index_and_report_open_offline_with_visible_charts(report_dir: Path) -> 
             page.goto((report_dir / "index.html").as_uri())
             assert page.title() == "党建目标管理考核报告（2024年度）"
             assert page.locator("html").get_attribute("lang") == "zh"
+            index_fonts = page.evaluate("document.fonts.ready.then(() => [...document.fonts].map(f => f.status))")
+            assert index_fonts == ["loaded"]
             page.get_by_role("link", name="数据质量", exact=True).click()
             page.wait_for_load_state("load")
             assert page.url.endswith("%E6%95%B0%E6%8D%AE%E8%B4%A8%E9%87%8F.html")  # 数据质量.html
             assert page.title() == "数据质量"
 
-            images = page.locator(".jp-RenderedSVG img")
+            # the page carries its own CJK font: Chinese reads on a machine with no Chinese font at all
+            fonts = page.evaluate("document.fonts.ready.then(() => [...document.fonts].map(f => f.family + ':' + f.status))")
+            assert fonts == ["Workbench CJK:loaded"]
+            heading = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
+            assert heading.startswith('"Workbench CJK"')
+
+            images = page.locator(".jp-RenderedImage img, .jp-RenderedSVG img")
             assert images.count() == 3  # 拒收原因, 各文件拒收行数, 各组织拒收行数
             inks: list[Any] = []
             for i in range(images.count()):

@@ -381,7 +381,9 @@ def test_data_quality_report_runs_on_a_written_store(tmp_path: Path) -> None:
     assert "共导入 <strong>3</strong> 个文件，其中整份拒收 <strong>1</strong> 个" in page
     assert external_refs(page) == []
     executed = (tmp_path / "out" / "notebooks" / "数据质量.ipynb").read_text(encoding="utf-8")
-    assert "009999（不在组织名册中）" in executed  # a bar label of the by-org chart
+    chart_svgs = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out" / "charts").rglob("*.svg"))
+    assert "009999（不在组织名册中）" in chart_svgs  # a bar label of the by-org chart
+    assert "image/png" in executed  # charts are shown as PNG drawn with the CJK font
     names = sorted(p.name for p in (tmp_path / "out" / "charts" / "数据质量").iterdir())
     assert "拒收原因.png" in names and "各组织拒收行数.pdf" in names
 
