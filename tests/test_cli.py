@@ -6,6 +6,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def workbench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    home = Path(tempfile.mkdtemp(prefix="workbench-home-"))  # kernels write their settings under HOME
     return subprocess.run(
         [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=cwd, check=False,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": str(cwd)},
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": str(home)},
     )
 
 

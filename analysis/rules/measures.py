@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -83,6 +83,26 @@ class ParamSpec:
     default: Any = REQUIRED
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How a measure's year-to-date progress is read for pace warnings (``analysis.pace``).
+
+    Declared next to the measure, so a new rule served by a paced measure gets its warning without
+    anyone listing rule ids.  The measure itself is re-run on the rows dated 1 Jan up to a cut-off;
+    ``kind`` says what a shortfall early in the year means:
+
+    - ``count``: rows so far against the year's count; nothing is lost by waiting (信息报送, 谈心谈话).
+    - ``periods``: rows fall into periods of ``params[period_param]`` months and ``threshold.periods`` of
+      them must hold one; a period that ended empty is lost for good (委员会议 每两个月, 党员大会 每季度).
+    - ``months``: months that met the rule; a month that ended (plus ``params[lag_param]`` months of
+      grace, e.g. dues remitted by the end of the next month) without meeting it is lost (每月集中学习, 党费).
+    """
+
+    kind: Literal["count", "periods", "months"]
+    period_param: str | None = None
+    lag_param: str | None = None
+
+
 @dataclass
 class Measured:
     """What a measure returns: the per-org result frame, its evidence rows and any data warnings."""
@@ -103,7 +123,8 @@ class MeasureSpec:
     ``columns``: ``(table, column)`` pairs some source must have carried, else ``no_data``.
     ``thresholds``: names of the per-org-type thresholds (one name: a bare number is allowed).
     ``params``/``windows``: names the ruleset must (or may) give.  ``deductions``: shortfall columns the
-    rubric may deduct for.  ``methods``: rubric methods that make sense for this measure.
+    rubric may deduct for.  ``methods``: rubric methods that make sense for this measure.  ``pace``: how
+    its year-to-date progress is read (:class:`Pace`); ``None`` = no pace warning for its rules.
     """
 
     rule_id: str
@@ -115,6 +136,7 @@ class MeasureSpec:
     windows: tuple[str, ...] = ()
     deductions: tuple[str, ...] = ()
     methods: tuple[str, ...] = ("binary", "ratio", "deduct")
+    pace: Pace | None = None
 
 
 REGISTRY: dict[str, MeasureSpec] = {}
@@ -129,6 +151,7 @@ def measure(
     windows: Sequence[str] = (),
     deductions: Sequence[str] = (),
     methods: Sequence[str] = ("binary", "ratio", "deduct"),
+    pace: Pace | None = None,
 ) -> Callable[[MeasureFn], MeasureFn]:
     """Register ``fn`` as the measure of ``rule_ids`` (``"manual.*"`` matches every ``manual.<name>``)."""
 
@@ -138,7 +161,7 @@ def measure(
                 raise ValueError(f"measure {rid} registered twice")
             REGISTRY[rid] = MeasureSpec(
                 rid, fn, tuple(tables), tuple(columns), tuple(thresholds), dict(params or {}),
-                tuple(windows), tuple(deductions), tuple(methods),
+                tuple(windows), tuple(deductions), tuple(methods), pace,
             )  # fmt: skip
         return fn
 
@@ -486,6 +509,9 @@ def annual_plan(ctx: Context, rule: Rule) -> Measured:
 @measure(
     "org.committee_meetings",
     "org.leadership_review",
+    "org.member_congress",
+    "edu.group_meetings",
+    "edu.themed_party_day",
     tables=("activities",),
     thresholds=("count", "periods"),
     params={
@@ -494,9 +520,11 @@ def annual_plan(ctx: Context, rule: Rule) -> Measured:
         "require_recorded": ParamSpec("bool", False),
     },
     deductions=("unrecorded",),
+    pace=Pace("periods", period_param="period_months"),
 )
 def periodic_count(ctx: Context, rule: Rule) -> Measured:
-    """Meetings held through the year [seed 一(5) 每两个月一次、不少于5次; 一(6) 每半年专题研究一次].
+    """Meetings held through the year [seed 一(5) 每两个月一次、不少于5次; 一(6) 每半年专题研究一次;
+    national-2019: 支委会、党小组会、主题党日每月, 党员大会每季度].
 
     Counts rows of ``kinds`` in the year and the periods of ``period_months`` (Jan–Feb, Mar–Apr … for 2;
     halves for 6) holding at least one.  Passes with ≥ ``count`` rows covering ≥ ``periods`` periods (and,
@@ -599,7 +627,9 @@ def secretary(ctx: Context, rule: Rule) -> Measured:
 # ---------------------------------------------------------------------------------------------
 # 二 党员教育管理
 # ---------------------------------------------------------------------------------------------
-@measure("edu.monthly_study", tables=("activities",), thresholds=("studies", "political"))
+@measure(
+    "edu.monthly_study", tables=("activities",), thresholds=("studies", "political"), pace=Pace("months")
+)
 def monthly_study(ctx: Context, rule: Rule) -> Measured:
     """每月集中学习 [seed 二(1) 每月不少于两次，其中政治理论至少1次]: months of the year in which the org held
     ≥ ``studies`` group studies of which ≥ ``political`` were political theory.  A missed month cannot
@@ -756,6 +786,8 @@ def cadre_training(ctx: Context, rule: Rule) -> Measured:
     "duty.info_submissions",
     "duty.joint_building",
     "mass.reports_heard",
+    "edu.org_life_meeting",
+    "edu.member_review",
     tables=("activities",),
     thresholds=("count",),
     params={
@@ -764,12 +796,14 @@ def cadre_training(ctx: Context, rule: Rule) -> Measured:
         "unit": ParamSpec("text", "次"),
     },
     deductions=("unrecorded",),
+    pace=Pace("count"),
 )
 def count_in_year(ctx: Context, rule: Rule) -> Measured:
     """A count of activity rows of ``kinds`` in the year against a per-org-type threshold.
 
     Serves every "≥ n times a year" clause (三会一课, 民主生活会, 谈心谈话, 党纪教育, 信息报送, 结对共建,
-    听取工青妇汇报).  With ``require_recorded`` every counted row must also be recorded (民主生活会记录详细).
+    听取工青妇汇报; national-2019: 组织生活会, 民主评议党员).  With ``require_recorded`` every counted row must
+    also be recorded (民主生活会记录详细).
     """
     kinds, need_rec, unit = rule.params["kinds"], rule.params["require_recorded"], rule.params["unit"]
     rows = ctx.rows(kinds, ctx.y0, ctx.y1)
@@ -817,6 +851,7 @@ def count_in_year(ctx: Context, rule: Rule) -> Measured:
     params={"remit_months": ParamSpec("int")},
     windows=("publication",),
     deductions=("unpublished",),
+    pace=Pace("months", lag_param="remit_months"),
 )
 def dues(ctx: Context, rule: Rule) -> Measured:
     """党费 [seed 二(7) 及时足额上交，年终张榜公布]: months of the year whose dues were paid in full
