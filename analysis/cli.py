@@ -356,6 +356,41 @@ def explain_cmd(
     console.print(explain(a, org_id, limit=rows))
 
 
+@app.command("compare", help="用两套或多套规则集考核同一批数据：哪些组织的等次或先进入选情况发生变化，由哪些规则引起。")
+def compare_cmd(
+    year: Annotated[int, typer.Option("--year", help="考核年度")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
+    rulesets: Annotated[list[str], typer.Option("--rulesets", help="规则集名称或文件路径（至少两个，第一个为基准）")],
+    data: DataOption = None,
+    store: StoreOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="截止日期 YYYY-MM-DD")] = None,
+    quota: Annotated[str | None, typer.Option("--quota", help="先进名额：人数或比例（默认取各规则集设置）")] = None,
+    quota_by: Annotated[str | None, typer.Option("--quota-by", help="all 或 org_type")] = None,
+    profile: ProfileOption = None,
+) -> None:
+    import polars as pl
+
+    from analysis.compare import compare_rulesets, write_comparison
+    from analysis.store import Store
+
+    out.mkdir(parents=True, exist_ok=True)
+    st = Store.open(resolve_store(data, store, out, profile))
+    cmp = compare_rulesets(
+        st, year, list(rulesets), as_of=as_of, quota=None if quota is None else parse_quota(quota), quota_by=quota_by
+    )
+    paths = write_comparison(cmp, out)
+    changed = cmp.orgs.filter(pl.col("changed"))
+    console.print(
+        f"{year}年度，{len(cmp.names)} 套规则集（基准：{cmp.names[0]}）：共 {cmp.orgs.height} 个组织，"
+        f"其中 {changed.height} 个的等次、先进入选或后进名单发生变化。"
+    )
+    for r in changed.head(10).iter_rows(named=True):
+        console.print(f"  {r['org_id']} {r['name']}：{r['change']}")
+    if changed.height > 10:
+        console.print(f"  ……其余 {changed.height - 10} 个见 compare.csv")
+    console.print("已写出：" + "、".join(str(p) for p in paths.values()))
+
+
 # ---------------------------------------------------------------------------------------------
 # report: the main job
 # ---------------------------------------------------------------------------------------------

@@ -104,3 +104,28 @@ def test_ingest_strict_exits_one_when_something_was_refused(tmp_path: Path) -> N
     assert "拒收 1" in done.stdout
     relaxed = workbench("ingest", str(data), "--store", str(tmp_path / "s2"))
     assert relaxed.returncode == 0
+
+
+def test_compare_names_orgs_that_change_and_the_rules_that_cause_it(assessed: Path, tmp_path: Path) -> None:
+    done = workbench(
+        "compare", "--store", str(assessed / "store"), "--year", "2024",
+        "--rulesets", "changzhou-2009", "--rulesets", "national-2019", "--out", str(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    rows = read_csv(tmp_path / "compare.csv")
+    assert len(rows) == 300
+    changed = [r for r in rows if r["changed"] == "true"]
+    assert changed and all(r["change"].startswith("national-2019：") for r in changed)
+    assert all(r["causes"] for r in changed)
+    assert f"其中 {len(changed)} 个" in done.stdout
+
+
+def test_assess_mid_year_writes_pace(assessed: Path, tmp_path: Path) -> None:
+    done = workbench(
+        "assess", "--store", str(assessed / "store"), "--year", "2024", "--as-of", "2024-06-30",
+        "--out", str(tmp_path), "--draws", "0",
+    )
+    assert done.returncode == 0, done.stderr
+    pace = read_csv(tmp_path / "pace.csv")
+    assert pace and {r["colour"] for r in pace} <= {"绿", "黄", "红", "灰"}
+    assert {"红", "绿"} <= {r["colour"] for r in pace}
