@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import numpy as np
 import polars as pl
 
-from analysis.vocab import ACTIVITY_KIND_ZH, GRADES, ORG_TYPE_ZH
+from analysis.vocab import ACTIVITY_KIND_ZH, GRADES, ORG_TYPE_ZH, SELECTION_LABEL_ZH, WEAK_REASON_ZH
 
 __all__ = [
     "DEFAULT_SELECTION",
@@ -63,21 +63,9 @@ class AssessmentLike(Protocol):
 # Words the user sees.  They belong in analysis/vocab.py; kept here until the lead moves them
 # (this module was written without touching vocab.py).
 # --------------------------------------------------------------------------------------------
-LABEL_STABLE = "稳定入选"
-LABEL_MARGINAL = "边缘"
-LABEL_DROPPED = "落选"
+LABEL_STABLE, LABEL_MARGINAL, LABEL_DROPPED = SELECTION_LABEL_ZH["stable"], SELECTION_LABEL_ZH["marginal"], SELECTION_LABEL_ZH["dropped"]
 FAILING_GRADE = GRADES[-1]  # 不合格
 
-#: reason code -> short Chinese name (for filters and legends; the full reason carries the numbers)
-WEAK_REASON_ZH: dict[str, str] = {
-    "vetoed": "一票否决",
-    "failing_grade": "考核不合格",
-    "many_failed_rules": "多项规则未达标",
-    "secretary_vacant": "书记空缺",
-    "few_meetings": "会议次数不足",
-    "far_below_peers": "明显低于同级组织",
-    "declining": "连续两年得分下降",
-}
 #: short names of the meeting rules in reasons; other rule ids fall back to the ruleset's title
 _MEETING_NAME_ZH = {
     "org.committee_meetings": ACTIVITY_KIND_ZH["committee_meeting"],  # 委员会议

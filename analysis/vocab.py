@@ -261,6 +261,20 @@ STATUS_ZH = {
     "no_data": "无数据",
 }
 GRADES = ("优秀", "良好", "合格", "不合格")
+#: robustness labels of advanced-organization candidates
+SELECTION_LABEL_ZH = {"stable": "稳定入选", "marginal": "边缘", "dropped": "落选"}
+#: weak-org reason code -> short Chinese name (for filters and legends; the full reason carries the numbers)
+WEAK_REASON_ZH: dict[str, str] = {
+    "vetoed": "一票否决",
+    "failing_grade": "考核不合格",
+    "many_failed_rules": "多项规则未达标",
+    "secretary_vacant": "书记空缺",
+    "few_meetings": "会议次数不足",
+    "far_below_peers": "明显低于同级组织",
+    "declining": "连续两年得分下降",
+}
+#: year-to-date pace colours
+PACE_COLOUR_ZH = {"green": "绿", "amber": "黄", "red": "红", "grey": "灰"}
 
 
 # --------------------------------------------------------------------------------------------
