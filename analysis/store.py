@@ -1,14 +1,17 @@
-"""The Parquet store: one file per canonical table, the rejects, the duplicates and a manifest.
+"""The Parquet store: one folder of part files per canonical table, the rejects, the duplicates and a manifest.
 
 Layout of a store folder::
 
-    orgs.parquet activities.parquet ...   kept rows, canonical columns + _file/_sheet/_row
+    orgs/part-00000.parquet ...           kept rows, canonical columns + _file/_sheet/_row, in part files
+    study/part-00000.parquet ...          (a large table is written part by part, never held whole in memory)
     duplicates.parquet                    exact duplicates that were counted, not kept (with table name)
     rejects.parquet                       refused rows and refused files, with reasons in Chinese and English
     manifest.parquet                      one row per ingested file: size, sha256, rows read/kept/refused/dup
     store.json                            which canonical columns each table's sources carried
 
-A table file is absent when no source ever held that table: rules that need it are then ``no_data``.
+A table folder is absent when no source ever held that table: rules that need it are then ``no_data``;
+a table that exists always has at least one part (maybe with zero rows).  Stores written before the
+part layout (one ``<table>.parquet`` file per table) are still read, and migrated by the next ingest.
 Writes go to a temporary sibling folder that is swapped in at the end, so an interrupted ingest
 leaves the previous store intact.
 """
@@ -26,7 +29,7 @@ import polars as pl
 
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, TABLES, ColumnKind, Table
 
-STORE_VERSION = 1
+STORE_VERSION = 2  #: 2 = a folder of part files per table; 1 = one file per table
 DEFAULT_STORE = Path("data/store")
 
 _DTYPES: dict[ColumnKind, pl.DataType] = {
@@ -146,7 +149,7 @@ class Store:
             return name in self._frames
         if name == "orgs" and (self.path / "orgs_derived.parquet").is_file():
             return True
-        return (self.path / f"{name}.parquet").is_file()
+        return bool(table_parts(self.path, name))
 
     def table(self, name: str) -> pl.LazyFrame:
         """The kept rows of a canonical table; an empty frame of the right schema when absent."""
@@ -154,8 +157,8 @@ class Store:
             raise StoreError(f"未知的数据表：{name}")
         if self.path is None:
             return self._frames.get(name, empty_table(name)).lazy()
-        f = self.path / f"{name}.parquet"
-        lf = pl.scan_parquet(f) if f.is_file() else empty_table(name).lazy()
+        parts = table_parts(self.path, name)
+        lf = pl.scan_parquet(parts) if parts else empty_table(name).lazy()
         derived = self.path / "orgs_derived.parquet"
         if name == "orgs" and derived.is_file():
             # orgs derived from hierarchy columns complete the registry; the registry wins on a code
@@ -235,9 +238,97 @@ def conform(df: pl.DataFrame, name: str) -> pl.DataFrame:
     return df.select(exprs)
 
 
+def table_parts(path: Path, name: str) -> list[Path]:
+    """The Parquet files holding the kept rows of table ``name`` in the store folder ``path``: the
+    part files of its folder, or the single file of a store written before the part layout."""
+    folder = path / name
+    if folder.is_dir():
+        return sorted(folder.glob("*.parquet"))
+    legacy = path / f"{name}.parquet"
+    return [legacy] if legacy.is_file() else []
+
+
 # ---------------------------------------------------------------------------------------------
 # Writing (used by ingest): everything goes to a temporary folder, then swapped in.
 # ---------------------------------------------------------------------------------------------
+class StoreWriter:
+    """A store being written: part files go to a temporary sibling folder as they come, and
+    :meth:`finish` adds the small tables and the metadata and swaps the folder in.  Any failure before
+    that (call :meth:`abort`) leaves the previous store as it was."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.path.parent.glob(f".{self.path.name}.tmp-*"):  # left by an ingest that was killed
+            shutil.rmtree(stale, ignore_errors=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.tmp-", dir=self.path.parent))
+        self._next: dict[str, int] = {}
+
+    def _new_part(self, name: str) -> Path:
+        folder = self.tmp / name
+        folder.mkdir(exist_ok=True)
+        k = self._next.get(name, 0)
+        while (folder / f"part-{k:05d}.parquet").exists():
+            k += 1
+        self._next[name] = k + 1
+        return folder / f"part-{k:05d}.parquet"
+
+    def write_part(self, name: str, df: pl.DataFrame) -> Path:
+        """Write rows of table ``name`` (in store schema) as a new part; returns its path."""
+        target = self._new_part(name)
+        df.write_parquet(target)
+        return target
+
+    def link_part(self, name: str, source: Path) -> Path:
+        """Carry a part of the previous store over unchanged: a hard link when the file system allows
+        (no copy, and the previous store stays intact), else a copy.  Parts of the part layout keep their
+        name; the single file of an older store becomes a part."""
+        folder = self.tmp / name
+        folder.mkdir(exist_ok=True)
+        target = folder / source.name if source.parent.name == name else self._new_part(name)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+        return target
+
+    def finish(
+        self,
+        tables: dict[str, int],
+        duplicates: pl.DataFrame,
+        rejects: pl.DataFrame,
+        manifest: pl.DataFrame,
+        columns_present: dict[str, list[str]],
+        derived_orgs: pl.DataFrame | None = None,
+        conflicts: pl.DataFrame | None = None,
+    ) -> None:
+        """Complete the store (``tables``: name -> rows kept, for every table that exists) and swap it in."""
+        for name in tables:
+            folder = self.tmp / name
+            if not folder.is_dir() or not any(folder.glob("*.parquet")):
+                self.write_part(name, empty_table(name))  # an existing table with no rows
+        duplicates.write_parquet(self.tmp / "duplicates.parquet")
+        rejects.write_parquet(self.tmp / "rejects.parquet")
+        manifest.write_parquet(self.tmp / "manifest.parquet")
+        if derived_orgs is not None and derived_orgs.height:
+            derived_orgs.write_parquet(self.tmp / "orgs_derived.parquet")
+        if conflicts is not None and conflicts.height:
+            conflicts.write_parquet(self.tmp / "conflicts.parquet")
+        meta = {
+            "version": STORE_VERSION,
+            "tables": {
+                name: {"columns_present": sorted(columns_present.get(name, [])), "rows": rows}
+                for name, rows in tables.items()
+            },
+            "derived_orgs": 0 if derived_orgs is None else derived_orgs.height,
+        }
+        (self.tmp / "store.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        _swap_in(self.tmp, self.path)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 def write_store(
     path: Path,
     tables: dict[str, pl.DataFrame],
@@ -248,34 +339,17 @@ def write_store(
     derived_orgs: pl.DataFrame | None = None,
     conflicts: pl.DataFrame | None = None,
 ) -> None:
-    """Write a complete store to ``path`` atomically (temporary sibling folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.tmp-*"):  # left by an ingest that was killed
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    """Write a complete store held in memory to ``path`` atomically (temporary sibling folder, then rename)."""
+    writer = StoreWriter(path)
     try:
         for name, df in tables.items():
-            df.write_parquet(tmp / f"{name}.parquet")
-        duplicates.write_parquet(tmp / "duplicates.parquet")
-        rejects.write_parquet(tmp / "rejects.parquet")
-        manifest.write_parquet(tmp / "manifest.parquet")
-        if derived_orgs is not None and derived_orgs.height:
-            derived_orgs.write_parquet(tmp / "orgs_derived.parquet")
-        if conflicts is not None and conflicts.height:
-            conflicts.write_parquet(tmp / "conflicts.parquet")
-        meta = {
-            "version": STORE_VERSION,
-            "tables": {
-                name: {"columns_present": sorted(columns_present.get(name, [])), "rows": df.height}
-                for name, df in tables.items()
-            },
-            "derived_orgs": 0 if derived_orgs is None else derived_orgs.height,
-        }
-        (tmp / "store.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        _swap_in(tmp, path)
+            writer.write_part(name, df)
+        writer.finish(
+            {name: df.height for name, df in tables.items()},
+            duplicates, rejects, manifest, columns_present, derived_orgs, conflicts,
+        )
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        writer.abort()
         raise
 
 

@@ -47,25 +47,25 @@ def stage_ingest(raw: Path, store: Path) -> dict:
     return {"rows": result.totals["rows_read"], "kept": result.totals["rows_kept"]}
 
 
+def _table_files(store: Path) -> list[list[Path]]:
+    """The Parquet files of each canonical table in the store (a folder of parts, or one older file)."""
+    from analysis.store import table_parts
+    from analysis.vocab import TABLES
+
+    return [parts for name in TABLES if (parts := table_parts(store, name))]
+
+
 def _rows_in_store(store: Path) -> int:
     import polars as pl
 
-    return sum(
-        pl.scan_parquet(f).select(pl.len()).collect().item()
-        for f in store.glob("*.parquet")
-        if f.stem not in ("rejects", "manifest", "duplicates", "conflicts")
-    )
+    return sum(pl.scan_parquet(parts).select(pl.len()).collect().item() for parts in _table_files(store))
 
 
 def stage_floor(store: Path) -> dict:
     """The least any engine must do: scan every table once and count rows per org."""
     import polars as pl
 
-    frames = [
-        pl.scan_parquet(f).group_by("org_id").agg(pl.len())
-        for f in sorted(store.glob("*.parquet"))
-        if f.stem not in ("rejects", "manifest", "duplicates", "conflicts")
-    ]
+    frames = [pl.scan_parquet(parts).group_by("org_id").agg(pl.len()) for parts in _table_files(store)]
     pl.collect_all(frames)
     return {"rows": _rows_in_store(store)}
 

@@ -314,3 +314,108 @@ def test_code_typed_as_number_with_zero_padded_format_keeps_its_zeros(tmp_path: 
     _, st = run(data, tmp_path / "store")
     orgs = st.table("orgs").collect().sort("org_id")
     assert orgs.select("org_id", "parent_id", "_row").rows() == [("000100", None, 2), ("000101", "000100", 3)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Large tables go to part files: duplicates across parts, incremental ingest, older stores.
+# ---------------------------------------------------------------------------------------------
+def _study(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "member_id": [r[0] for r in rows],
+            "org_id": ["000101"] * len(rows),
+            "date": [dt.date.fromisoformat(r[1]) for r in rows],
+            "days": [r[2] for r in rows],
+        }
+    )
+
+
+def test_parquet_parts_duplicates_across_parts_and_incremental_reingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import analysis.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "PART_ROWS", 2)  # every sheet becomes its own part
+    data = tmp_path / "in"
+    (data / "study").mkdir(parents=True)
+    write_registry(data)
+    _study([("m1", "2024-01-01", 1.0), ("m2", "2024-01-01", 1.0), ("m3", "2024-01-02", 0.5)]).write_parquet(data / "study" / "part-1.parquet")
+    # row 2 repeats part-1 row 1 (a duplicate across parts); row 3 repeats its own row 1
+    _study([("m4", "2024-02-01", 1.0), ("m1", "2024-01-01", 1.0), ("m4", "2024-02-01", 1.0)]).write_parquet(data / "study" / "part-2.parquet")
+    store = tmp_path / "store"
+    result, st = run(data, store)
+    assert sorted(st.table("study").collect().select("member_id", "_file", "_row").rows()) == [
+        ("m1", "study/part-1.parquet", 1), ("m2", "study/part-1.parquet", 2), ("m3", "study/part-1.parquet", 3),
+        ("m4", "study/part-2.parquet", 1),
+    ]
+    assert st.duplicates().select("table", "_file", "_row").rows() == [("study", "study/part-2.parquet", 2), ("study", "study/part-2.parquet", 3)]
+    assert st.table("study").collect_schema()["_file"] == pl.String
+    assert len(list((store / "study").glob("*.parquet"))) == 2
+    assert result.totals["rows_duplicate"] == 2
+
+    # a new part that sorts first takes over the evidence copy; the parts that did not change are kept as they were
+    unchanged = (store / "orgs").glob("*.parquet")
+    before = {p.name: p.read_bytes() for p in unchanged}
+    _study([("m2", "2024-01-01", 1.0), ("m5", "2024-03-01", 2.0)]).write_parquet(data / "study" / "part-0.parquet")
+    result, st = run(data, store)
+    assert result.files["path"].to_list() == ["study/part-0.parquet"]
+    assert result.skipped == ["study/part-1.parquet", "study/part-2.parquet", "组织.csv"]
+    assert sorted(st.table("study").collect().select("member_id", "_file", "_row").rows()) == [
+        ("m1", "study/part-1.parquet", 1), ("m2", "study/part-0.parquet", 1), ("m3", "study/part-1.parquet", 3),
+        ("m4", "study/part-2.parquet", 1), ("m5", "study/part-0.parquet", 2),
+    ]
+    assert st.duplicates().select("_file", "_row").rows() == [
+        ("study/part-1.parquet", 2), ("study/part-2.parquet", 2), ("study/part-2.parquet", 3)
+    ]
+    assert {p.name: p.read_bytes() for p in (store / "orgs").glob("*.parquet")} == before
+    m = st.manifest().select("path", "rows_read", "rows_kept", "rows_duplicate").rows()
+    assert m == [
+        ("study/part-0.parquet", 2, 2, 0), ("study/part-1.parquet", 3, 2, 1), ("study/part-2.parquet", 3, 1, 2), ("组织.csv", 3, 3, 0)
+    ]
+
+    # same path, new content: the old rows of that file go, and the duplicate they caused is kept again
+    _study([("m9", "2024-05-01", 1.0)]).write_parquet(data / "study" / "part-0.parquet")
+    result, st = run(data, store)
+    assert sorted(st.table("study").collect().select("member_id", "_file", "_row").rows()) == [
+        ("m1", "study/part-1.parquet", 1), ("m2", "study/part-1.parquet", 2), ("m3", "study/part-1.parquet", 3),
+        ("m4", "study/part-2.parquet", 1), ("m9", "study/part-0.parquet", 1),
+    ]
+    assert st.duplicates().select("_file", "_row").rows() == [("study/part-2.parquet", 2), ("study/part-2.parquet", 3)]
+    m = st.manifest()
+    assert (m["rows_read"] == m["rows_kept"] + m["rows_refused"] + m["rows_duplicate"]).all()
+
+
+def test_rows_refused_as_unknown_orgs_stay_refused_when_files_are_added(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / "a.csv").write_text("组织编码,活动日期,活动类型\n999999,2024-01-05,党课\n000101,2024-01-05,党课\n", encoding="utf-8")
+    store = tmp_path / "store"
+    run(data, store)
+    (data / "b.csv").write_text("组织编码,活动日期,活动类型\n000102,2024-01-06,党课\n", encoding="utf-8")
+    result, st = run(data, store)  # the accounting of a.csv still holds
+    assert rejects_of(st) == [("a.csv", "", 2, "org_id", "999999", "unknown_org")]
+    assert st.manifest().select("path", "rows_read", "rows_kept", "rows_refused").rows() == [
+        ("a.csv", 2, 1, 1), ("b.csv", 1, 1, 0), ("组织.csv", 3, 3, 0)
+    ]
+
+
+def test_a_store_of_the_one_file_per_table_layout_is_read_and_migrated(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / "a.csv").write_text("组织编码,活动日期,活动类型\n000101,2024-01-05,党课\n", encoding="utf-8")
+    store = tmp_path / "store"
+    run(data, store)
+    for name in ("orgs", "activities"):  # rewrite it as a store of the first layout
+        pl.read_parquet(store / name / "*.parquet").write_parquet(store / f"{name}.parquet")
+        for p in (store / name).iterdir():
+            p.unlink()
+        (store / name).rmdir()
+    st = Store.open(store)
+    assert st.has("activities") and not st.has("study")
+    assert st.table("activities").collect().height == 1
+    (data / "b.csv").write_text("组织编码,活动日期,活动类型\n000101,2024-01-05,党课\n000102,2024-01-06,党课\n", encoding="utf-8")
+    result, st = run(data, store)
+    assert not (store / "activities.parquet").exists() and (store / "activities").is_dir()
+    assert sorted(st.table("activities").collect().select("_file", "_row").rows()) == [("a.csv", 2), ("b.csv", 3)]
+    assert st.duplicates().select("_file", "_row").rows() == [("b.csv", 2)]
+    assert st.table("orgs").collect().height == 3

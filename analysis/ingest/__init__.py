@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from analysis.ingest.profiles import Profile, ProfileError, load_profiles
@@ -30,9 +31,10 @@ from analysis.store import (
     REJECTS_SCHEMA,
     Store,
     StoreError,
+    StoreWriter,
     empty_table,
+    table_parts,
     table_schema,
-    write_store,
 )
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, PROVENANCE, TABLES, reason
 
@@ -293,21 +295,126 @@ def _check_registry(orgs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.
 
 @dataclass
 class _Existing:
-    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    """What the store holds before this run; the big tables stay on disk (``parts``)."""
+
+    orgs: pl.DataFrame | None = None  #: kept registry rows (small, read whole)
+    parts: dict[str, list[Path]] = field(default_factory=dict)  #: other tables: their part files
     rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
     manifest: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MANIFEST_SCHEMA))
     duplicates: pl.DataFrame = field(default_factory=pl.DataFrame)
     derived: pl.DataFrame = field(default_factory=lambda: empty_table("orgs"))
     present: dict[str, list[str]] = field(default_factory=dict)
 
+    @property
+    def names(self) -> set[str]:
+        return set(self.parts) | ({"orgs"} if self.orgs is not None else set())
+
 
 def _load_existing(store_path: Path) -> _Existing:
     if not (store_path / "store.json").is_file():
         return _Existing()
     st = Store.open(store_path)
-    tables = {n: pl.read_parquet(store_path / f"{n}.parquet") for n in TABLES if (store_path / f"{n}.parquet").is_file()}
+    parts = {n: table_parts(store_path, n) for n in TABLES}
+    orgs = pl.concat([pl.read_parquet(p) for p in parts.pop("orgs")]) if parts["orgs"] else None
+    parts = {n: ps for n, ps in parts.items() if ps}
     present = {n: sorted(st.columns_present(n)) for n in TABLES}
-    return _Existing(tables, st.rejects(), st.manifest(), st.duplicates(), st.derived_orgs(), present)
+    return _Existing(orgs, parts, st.rejects(), st.manifest(), st.duplicates(), st.derived_orgs(), present)
+
+
+#: rows of new sheets gathered into one part file before it is written (a larger sheet is one part)
+PART_ROWS = 1_000_000
+_HASH_SEED = 20090819
+
+
+@dataclass
+class _Source:
+    """Kept rows of one canonical table at the link and duplicate stages: a part file in the store
+    being written, or (rows that were duplicates before) a frame in memory.  Only a 64-bit hash per
+    row, the org codes and the rows per file stay in memory for a part."""
+
+    table: str
+    path: Path | None = None
+    frame: pl.DataFrame | None = None
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    org_ids: pl.Series = field(default_factory=lambda: pl.Series("org_id", [], pl.String))
+    counts: pl.DataFrame = field(default_factory=pl.DataFrame)  #: _file, n
+
+    @classmethod
+    def of(cls, table: str, df: pl.DataFrame, path: Path | None = None) -> _Source:
+        src = cls(table, path, None if path is not None else df)
+        src._describe(df)
+        return src
+
+    def _describe(self, df: pl.DataFrame) -> None:
+        self.hashes = df.select(pl.struct(_canonical(self.table)).hash(_HASH_SEED)).to_series().to_numpy()
+        self.org_ids = df["org_id"].unique()
+        self.counts = df.group_by(PROV_FILE).agg(pl.len().alias("n"))
+
+    @property
+    def rows(self) -> int:
+        return len(self.hashes)
+
+    def load(self) -> pl.DataFrame:
+        if self.frame is not None:
+            return self.frame
+        assert self.path is not None
+        return pl.read_parquet(self.path)
+
+    def replace(self, df: pl.DataFrame) -> None:
+        """New content for this source (rows refused or found duplicate were taken out)."""
+        if self.path is None:
+            self.frame = df
+        elif df.height == 0:
+            self.path.unlink()  # the table keeps at least one part: StoreWriter.finish sees to that
+        else:
+            tmp = self.path.with_suffix(".rewrite")
+            df.write_parquet(tmp)
+            os.replace(tmp, self.path)  # rebinds the name only: a hard-linked previous part is untouched
+        self._describe(df)
+
+
+def _check_links(sources: list[_Source], name: str, registry: pl.Series) -> list[pl.DataFrame]:
+    """Restore stripped leading zeros and refuse rows whose org is not in the registry; only sources
+    holding an unknown code are read again."""
+    rejects = []
+    known = registry.implode()
+    for src in sources:
+        if src.org_ids.is_in(known).all():
+            continue
+        df = _normalise_codes(src.load(), "org_id", registry)
+        df, r = _fk_reject(df, name, ~pl.col("org_id").is_in(known), "org_id", "unknown_org")
+        src.replace(df)
+        rejects.append(r)
+    return rejects
+
+
+def _take_duplicates(sources: list[_Source], name: str) -> pl.DataFrame:
+    """Take exact duplicates out of the sources and return them; the first copy in (file, sheet, row)
+    order stays.  A row can only be a duplicate when its 64-bit hash occurs more than once, so only
+    those candidate rows are read and compared — on their values, the hash only preselects."""
+    if not sources:
+        return empty_table(name)
+    every = np.concatenate([s.hashes for s in sources])
+    every.sort()
+    repeated = np.unique(every[1:][every[1:] == every[:-1]])
+    del every
+    if repeated.size == 0:
+        return empty_table(name)
+    candidates = []
+    for i, src in enumerate(sources):
+        idx = np.flatnonzero(np.isin(src.hashes, repeated))
+        if idx.size:
+            wanted = pl.Series(idx.astype(np.int64)).implode()
+            rows = src.load().with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
+            candidates.append(rows.filter(pl.col("_idx").is_in(wanted)).with_columns(pl.lit(i, pl.Int64).alias("_src")))
+    cand = pl.concat(candidates).sort(list(PROVENANCE))
+    dups = cand.filter(~pl.struct(_canonical(name)).is_first_distinct())
+    for (i,), grp in dups.group_by("_src"):
+        src = sources[int(i)]  # type: ignore[call-overload]
+        drop = grp["_idx"].implode()
+        rows = src.load().with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
+        src.replace(rows.filter(~pl.col("_idx").is_in(drop)).drop("_idx"))
+    return dups.drop("_idx", "_src")
 
 
 def ingest(
@@ -343,6 +450,11 @@ def ingest(
     ------
     IngestError
         A path does not exist, or the accounting identity failed (a bug: nothing is written then).
+
+    Notes
+    -----
+    Memory stays bounded by the largest sheet, not the dataset: the rows of the large tables go to part
+    files of the new store as they are read, and only a hash per row is kept to find duplicates.
     """
     limits = limits or Limits()
     profile_list = list(profiles or [])
@@ -352,97 +464,169 @@ def ingest(
         ex = _load_existing(store_path)
     except StoreError as exc:
         raise IngestError(str(exc)) from exc
-    tables, old_rejects, manifest, old_dups, present = ex.tables, ex.rejects, ex.manifest, ex.duplicates, ex.present
-    derived_parts = [ex.derived]
-
+    manifest = ex.manifest
     known_hashes = set(manifest["sha256"].to_list()) if manifest.height else set()
-    known_paths = dict(zip(manifest["path"].to_list(), manifest["sha256"].to_list(), strict=True)) if manifest.height else {}
+    known_paths = set(manifest["path"].to_list()) if manifest.height else set()
     if on_start:
         on_start(len(files))
 
-    outcomes: list[_FileOutcome] = []
+    # --- which files are new: same content (any path) is skipped, same path with new content replaces
+    plan: list[tuple[str, tuple[Path, int, str] | _FileOutcome | None]] = []
     skipped: list[str] = []
     replaced: set[str] = set()
+    seen: set[str] = set()
     for path, rel in files:
         try:
             size = path.stat().st_size
             sha = _sha256(path)
         except OSError as exc:
-            outcomes.append(_FileOutcome(rel, 0, "", [], [_file_reject(rel, "", "unreadable", exc.strerror or str(exc))], reason("unreadable")[0], 0))
+            err = _FileOutcome(rel, 0, "", [], [_file_reject(rel, "", "unreadable", exc.strerror or str(exc))], reason("unreadable")[0], 0)
+            plan.append((rel, err))
+            continue
+        if sha in known_hashes or sha in seen:
+            skipped.append(rel)
+            plan.append((rel, None))
+            continue
+        seen.add(sha)
+        if rel in known_paths:
+            replaced.add(rel)  # same name, new content: the new version replaces the old rows
+        plan.append((rel, (path, size, sha)))
+
+    if all(item is None for _, item in plan):
+        for rel, _ in plan:
             if on_file:
                 on_file(rel)
-            continue
-        if sha in known_hashes or any(o.sha == sha for o in outcomes):
-            skipped.append(rel)
-        else:
-            if rel in known_paths:
-                replaced.add(rel)  # same name, new content: the new version replaces the old rows
-            outcomes.append(_read_one(path, rel, size, sha, limits, profile_list))
-        if on_file:
-            on_file(rel)
-
-    if not outcomes:
         return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped)
 
-    # --- drop what replaced files had contributed ---------------------------------------------
-    if replaced:
-        keep = ~pl.col(PROV_FILE).is_in(sorted(replaced))
-        tables = {n: df.filter(keep) for n, df in tables.items()}
-        old_rejects = old_rejects.filter(keep)
-        if old_dups.height:
-            old_dups = old_dups.filter(keep)
-        derived_parts = [d.filter(keep) for d in derived_parts]
-        manifest = manifest.filter(~pl.col("path").is_in(sorted(replaced)))
+    writer = StoreWriter(store_path)
+    try:
+        return _ingest_into(writer, ex, plan, replaced, skipped, limits, profile_list, on_file)
+    except BaseException:
+        writer.abort()
+        raise
 
-    # --- gather new rows per table --------------------------------------------------------------
-    new_rows: dict[str, list[pl.DataFrame]] = {}
-    new_rejects: list[pl.DataFrame] = []
-    for o in outcomes:
-        new_rejects.extend(r for r in o.rejects if r.height)
-        for p in o.parsed:
-            new_rows.setdefault(p.table, []).append(p.valid)
-            if p.derived_orgs is not None:
-                derived_parts.append(p.derived_orgs)
-                present["orgs"] = sorted(set(present.get("orgs", [])) | {"org_id", "name", "org_type", "parent_id"})
-            present[p.table] = sorted(set(present.get(p.table, [])) | set(p.columns_present))
 
-    names = [n for n in TABLES if n in tables or n in new_rows]
-    combined: dict[str, pl.DataFrame] = {}
-    for n in names:
-        parts = [tables.get(n, empty_table(n))]
-        if old_dups.height:
-            parts.append(old_dups.filter(pl.col("table") == n).select(list(table_schema(n))))
-        parts.extend(new_rows.get(n, []))
-        combined[n] = pl.concat(parts, how="vertical_relaxed")
+def _ingest_into(
+    writer: StoreWriter,
+    ex: _Existing,
+    plan: list[tuple[str, tuple[Path, int, str] | _FileOutcome | None]],
+    replaced: set[str],
+    skipped: list[str],
+    limits: Limits,
+    profiles: list[Profile],
+    on_file: Callable[[str], None] | None,
+) -> IngestResult:
+    gone = pl.col(PROV_FILE).is_in(sorted(replaced))
+    present = ex.present
+    names: set[str] = ex.names
+    sources: dict[str, list[_Source]] = {}
+
+    # --- the previous store's parts: carried over (hard links), or rewritten without replaced files
+    for name, parts in ex.parts.items():
+        for part in parts:
+            df = pl.read_parquet(part)
+            if replaced and df.select(gone.any()).item():
+                df = df.filter(~gone)
+                if df.height == 0:
+                    continue
+                target = writer.write_part(name, df)
+            else:
+                target = writer.link_part(name, part)
+            sources.setdefault(name, []).append(_Source.of(name, df, target))
+            del df
+
+    # --- read the new files in path order; large tables go straight to part files ---------------
+    outcomes: list[_FileOutcome] = []
+    new_orgs: list[pl.DataFrame] = []
+    derived_parts = [ex.derived.filter(~gone)]
+    buffers: dict[str, list[pl.DataFrame]] = {}
+
+    def flush(name: str) -> None:
+        frames = buffers.pop(name, [])
+        if frames:
+            df = pl.concat(frames)
+            sources.setdefault(name, []).append(_Source.of(name, df, writer.write_part(name, df)))
+
+    for rel, item in plan:
+        if isinstance(item, tuple):
+            outcome = _read_one(item[0], rel, item[1], item[2], limits, profiles)
+        else:
+            outcome = item
+        if outcome is not None:
+            outcomes.append(outcome)
+            for p in sorted(outcome.parsed, key=lambda p: p.valid[PROV_SHEET][0] if p.valid.height else ""):
+                names.add(p.table)
+                if p.derived_orgs is not None:
+                    derived_parts.append(p.derived_orgs)
+                    present["orgs"] = sorted(set(present.get("orgs", [])) | {"org_id", "name", "org_type", "parent_id"})
+                present[p.table] = sorted(set(present.get(p.table, [])) | set(p.columns_present))
+                if p.table == "orgs":
+                    new_orgs.append(p.valid)
+                elif p.valid.height:
+                    buffers.setdefault(p.table, []).append(p.valid)
+                    if sum(f.height for f in buffers[p.table]) >= PART_ROWS:
+                        flush(p.table)
+                p.valid = p.valid.clear()  # its rows are in a buffer or a part now
+        if on_file:
+            on_file(rel)
+    for name in list(buffers):
+        flush(name)
+
+    old_dups = ex.duplicates.filter(~gone) if ex.duplicates.height else ex.duplicates
+    old_rejects = ex.rejects.filter(~gone)
+    manifest = ex.manifest.filter(~pl.col("path").is_in(sorted(replaced)))
+
+    def dups_of(name: str) -> pl.DataFrame:
+        if not old_dups.height:
+            return empty_table(name)
+        rows = old_dups.filter(pl.col("table") == name)
+        return rows.select(
+            pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c) for c, t in table_schema(name).items()
+        )
 
     # --- registry first, then every table's link to it, then duplicates ---------------------------
     fk_rejects: list[pl.DataFrame] = []
-    kept: dict[str, pl.DataFrame] = {}
     dup_frames: list[pl.DataFrame] = []
-    if "orgs" in combined:
-        k, d, r = _check_registry(combined["orgs"])
-        kept["orgs"] = k
+    kept_counts: list[pl.DataFrame] = []
+    rows_kept: dict[str, int] = {}
+    kept_orgs = None
+    if "orgs" in names:
+        old_orgs = ex.orgs.filter(~gone) if ex.orgs is not None else empty_table("orgs")
+        combined = pl.concat([old_orgs, dups_of("orgs"), *new_orgs], how="vertical_relaxed")
+        kept_orgs, d, r = _check_registry(combined)
         dup_frames.append(d.with_columns(pl.lit("orgs").alias("table")))
         fk_rejects.append(r)
-    derived, conflicts = _merge_derived(pl.concat(derived_parts, how="vertical_relaxed"), kept.get("orgs"))
+        if kept_orgs.height:
+            writer.write_part("orgs", kept_orgs)
+            kept_counts.append(kept_orgs.group_by(PROV_FILE).agg(pl.len().alias("n")))
+        rows_kept["orgs"] = kept_orgs.height
+    derived, conflicts = _merge_derived(pl.concat(derived_parts, how="vertical_relaxed"), kept_orgs)
     registry = pl.concat(
-        [kept["orgs"]["org_id"] if "orgs" in kept else pl.Series("org_id", [], dtype=pl.String), derived["org_id"]]
+        [kept_orgs["org_id"] if kept_orgs is not None else pl.Series("org_id", [], dtype=pl.String), derived["org_id"]]
     )
-    for n in names:
-        if n == "orgs":
+    for name in TABLES:
+        if name == "orgs" or name not in names:
             continue
-        df = _normalise_codes(combined[n], "org_id", registry)
-        df, r = _fk_reject(df, n, ~pl.col("org_id").is_in(registry.implode()), "org_id", "unknown_org")
-        fk_rejects.append(r)
-        k, d = _split_duplicates(df, n)
-        kept[n] = k
-        dup_frames.append(d.with_columns(pl.lit(n).alias("table")))
+        srcs = sources.get(name, [])
+        earlier = dups_of(name)
+        if earlier.height:  # rows counted as duplicates before: one may be the first copy now
+            srcs.append(_Source.of(name, earlier))
+        fk_rejects.extend(_check_links(srcs, name, registry))
+        dups = _take_duplicates(srcs, name)
+        if dups.height:
+            dup_frames.append(dups.with_columns(pl.lit(name).alias("table")))
+        for src in srcs:
+            if src.frame is not None and src.frame.height:
+                src.path, src.frame = writer.write_part(name, src.frame), None
+            if src.rows:
+                kept_counts.append(src.counts)
+        rows_kept[name] = sum(s.rows for s in srcs)
+        srcs.clear()
 
-    # rejects from earlier runs that were refused at the link stage are re-derived now
-    old_rejects = old_rejects.filter(~pl.col("reason_code").is_in(["unknown_org", "unknown_parent", "parent_cycle", "conflicting_org"]))
-    rejects = pl.concat([old_rejects, *new_rejects, *fk_rejects], how="vertical_relaxed").sort(
-        [PROV_FILE, PROV_SHEET, PROV_ROW, "column"], nulls_last=False
-    )
+    # rows refused at the link stage in an earlier run are not re-read, so their rejects stay
+    rejects = pl.concat(
+        [old_rejects, *(r for o in outcomes for r in o.rejects if r.height), *fk_rejects], how="vertical_relaxed"
+    ).sort([PROV_FILE, PROV_SHEET, PROV_ROW, "column"], nulls_last=False)
     dups_full = pl.concat(dup_frames, how="diagonal_relaxed") if dup_frames else pl.DataFrame()
 
     # --- the manifest, and the identity that proves nothing is lost -----------------------------
@@ -464,7 +648,7 @@ def ingest(
         schema=MANIFEST_SCHEMA,
     )
     manifest = pl.concat([manifest, new_manifest], how="vertical_relaxed")
-    manifest = _recount(manifest, kept, dups_full, rejects)
+    manifest = _recount(manifest, kept_counts, dups_full, rejects)
     bad = manifest.filter(pl.col("rows_read") != pl.col("rows_kept") + pl.col("rows_refused") + pl.col("rows_duplicate"))
     if bad.height:
         raise IngestError(
@@ -473,13 +657,12 @@ def ingest(
 
     if not dups_full.height:
         dups_full = pl.DataFrame(schema=DUP_SCHEMA)
-    write_store(store_path, kept, dups_full, rejects, manifest.sort("path"), present, derived, conflicts)
+    tables = {n: rows_kept.get(n, 0) for n in TABLES if n in names}
+    writer.finish(tables, dups_full, rejects, manifest.sort("path"), present, derived, conflicts)
     new_paths = new_manifest["path"].to_list()
     run_files = manifest.filter(pl.col("path").is_in(new_paths)).sort("path")
     run_rejects = rejects.filter(pl.col(PROV_FILE).is_in(new_paths))
-    return IngestResult(store_path, run_files, skipped, run_rejects, conflicts)
-
-
+    return IngestResult(writer.path, run_files, skipped, run_rejects, conflicts)
 
 
 def _merge_derived(derived: pl.DataFrame, registry: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -513,9 +696,9 @@ def _merge_derived(derived: pl.DataFrame, registry: pl.DataFrame | None) -> tupl
     return kept, pl.concat(conflicts).select(list(CONFLICT_SCHEMA)).cast(CONFLICT_SCHEMA)
 
 
-def _recount(manifest: pl.DataFrame, kept: dict[str, pl.DataFrame], dups: pl.DataFrame, rejects: pl.DataFrame) -> pl.DataFrame:
-    """rows kept / refused / duplicate per file, derived from the store itself."""
-    counts = [df.group_by(PROV_FILE).agg(pl.len().alias("n")) for df in kept.values() if df.height]
+def _recount(manifest: pl.DataFrame, counts: list[pl.DataFrame], dups: pl.DataFrame, rejects: pl.DataFrame) -> pl.DataFrame:
+    """rows kept / refused / duplicate per file, derived from the store itself (``counts``: _file, n
+    of every part of every table)."""
     k = pl.concat(counts).group_by(PROV_FILE).agg(pl.col("n").sum().alias("k")) if counts else pl.DataFrame(schema={PROV_FILE: pl.String, "k": pl.UInt32})
     if dups.height:
         d = dups.group_by(PROV_FILE).agg(pl.len().alias("d"))
