@@ -188,3 +188,33 @@ def test_killed_ingest_leaves_previous_store_readable(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert Store.open(store).table("activities").collect().height == 200_000
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".s.")] == []  # stale temp folders swept
+
+
+def test_xlsx_with_hundreds_of_thousands_of_empty_styled_rows_reads_its_one_row(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    wb = xlsxwriter.Workbook(data / "styled.xlsx", {"constant_memory": True})
+    ws = wb.add_worksheet()
+    yellow = wb.add_format({"bg_color": "yellow"})
+    ws.write_row(0, 0, ["组织编码", "活动日期", "活动类型"])
+    ws.write_row(1, 0, ["000101", "2024-01-01", "党课"])
+    for r in range(2, 300_000):
+        ws.write_blank(r, 0, None, yellow)
+        ws.write_blank(r, 1, None, yellow)
+    wb.close()
+    result = ingest([data], store=tmp_path / "s")
+    row = result.files.filter(pl.col("path") == "styled.xlsx").row(0, named=True)
+    assert (row["status"], row["rows_read"], row["rows_kept"]) == ("ok", 1, 1)
+
+
+def test_password_protected_workbook_is_refused_with_a_hint(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    # an encrypted .xlsx is an OLE2 compound file, not a zip
+    (data / "加密.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4096)
+    result = ingest([data], store=tmp_path / "s")
+    message = result.files.filter(pl.col("path") == "加密.xlsx")["message"].item()
+    assert message.startswith("Excel文件无法打开") and "加密" in message
