@@ -730,14 +730,14 @@ def png_scale(svg: str, max_pixels: float = PNG_MAX_PIXELS) -> float:
     return min(PNG_SCALE, round((max_pixels / area) ** 0.5, 2)) if area > 0 else PNG_SCALE
 
 
-def _write(svg: str, out_dir: str | os.PathLike[str], name_zh: str) -> list[Path]:
+def _write(svg: str, out_dir: str | os.PathLike[str], name_zh: str, png: bytes | None = None) -> list[Path]:
     # PNG and PDF are rasterised/converted from the one SVG: Vega lays the chart out once
     # (the slow step), resvg draws it with the registered fonts (the PDF embeds them).
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = safe_filename(name_zh)
     files = {
-        out / f"{stem}.png": vlc.svg_to_png(svg, scale=png_scale(svg)),
+        out / f"{stem}.png": png if png is not None else vlc.svg_to_png(svg, scale=png_scale(svg)),
         out / f"{stem}.svg": svg.encode("utf-8"),
         out / f"{stem}.pdf": vlc.svg_to_pdf(svg),
     }
@@ -778,7 +778,7 @@ def show(
     width = re.search(r'<svg[^>]*?\swidth="([\d.]+)"', svg)
     display(Image(data=png, format="png", width=int(float(width.group(1))) if width else None))
     if out_dir is not None and name_zh:
-        _write(svg, out_dir, name_zh)
+        _write(svg, out_dir, name_zh, png)  # the PNG just shown is the file: rasterised once
 
 
 def subset_font(text: str, out_path: str | os.PathLike[str]) -> Path | None:

@@ -144,6 +144,30 @@ def select_orgs(scores: pl.DataFrame, under: str | None = None, org_type: str | 
     return out
 
 
+_ASSESSMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def cached_assess(store: Store, year: int, ruleset: str = DEFAULT_RULESET) -> Any:
+    """``assess(store, year, ruleset)``, remembered for the life of the process.
+
+    A report worker keeps one kernel for many notebooks (60 单位画像 runs assess the same store and
+    year); the kernel's ``%reset`` clears the notebook's variables but not imported modules, so this
+    cache turns 60 assessments into one.  The key includes the store's ``store.json`` modification
+    time: a new ingest (which swaps the whole folder) is never served a stale result.
+    """
+    from analysis.assess import assess
+
+    if store.path is None:
+        return assess(store, year, ruleset=ruleset)
+    meta = Path(store.path) / "store.json"
+    key = (str(Path(store.path).resolve()), meta.stat().st_mtime_ns, int(year), str(ruleset))
+    if key not in _ASSESSMENTS:
+        if len(_ASSESSMENTS) >= 8:
+            _ASSESSMENTS.pop(next(iter(_ASSESSMENTS)))
+        _ASSESSMENTS[key] = assess(store, year, ruleset=ruleset)
+    return _ASSESSMENTS[key]
+
+
 def grade_summary(scores: pl.DataFrame) -> dict[str, Any]:
     """The numbers a report's first paragraph quotes: how many organisations, per grade, vetoed,
     and the mean and median score."""
@@ -893,6 +917,7 @@ __all__: Iterable[str] = (
     "grade_summary",
     "rule_table",
     "years_with_data",
+    "cached_assess",
     "Quality",
     "Report",
     "ReportFailure",

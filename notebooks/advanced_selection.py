@@ -16,8 +16,7 @@
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.assess import assess
-from analysis.reports import rule_table, years_with_data
+from analysis.reports import cached_assess, rule_table, years_with_data
 from analysis.selection import select_advanced, weak_orgs
 from analysis.store import Store
 
@@ -34,9 +33,9 @@ seed = 0  # 随机种子（相同种子结果可重复）
 # %%
 charts.use_offline()
 store = Store.open(store_path)
-current = assess(store, year, ruleset=ruleset)
+current = cached_assess(store, year, ruleset=ruleset)
 years = years_with_data(store)
-history = [assess(store, y, ruleset=ruleset) for y in (year - 2, year - 1) if y in years]
+history = [cached_assess(store, y, ruleset=ruleset) for y in (year - 2, year - 1) if y in years]
 weak = weak_orgs(current, history if len(history) == 2 else None)
 selection = select_advanced(current, quota=quota, quota_by=quota_by, draws=draws, seed=seed, weak=weak)
 chosen = selection.filter(selection["selected"])

@@ -16,8 +16,7 @@
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.assess import assess
-from analysis.reports import grade_summary, select_orgs, years_with_data
+from analysis.reports import cached_assess, grade_summary, select_orgs, years_with_data
 from analysis.store import Store
 from analysis.vocab import ORG_TYPE_ZH
 
@@ -32,10 +31,10 @@ org_type = None  # 只看一类组织："committee" 党委、"general_branch" �
 # %%
 charts.use_offline()
 store = Store.open(store_path)
-current = assess(store, year, ruleset=ruleset)
+current = cached_assess(store, year, ruleset=ruleset)
 scores = select_orgs(current.scores, under, org_type)
 rules = current.rules.join(scores.select("org_id"), on="org_id", how="semi")
-previous = assess(store, year - 1, ruleset=ruleset) if year - 1 in years_with_data(store) else None
+previous = cached_assess(store, year - 1, ruleset=ruleset) if year - 1 in years_with_data(store) else None
 summary = grade_summary(scores)
 
 # %%

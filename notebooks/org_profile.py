@@ -16,8 +16,7 @@
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.assess import assess
-from analysis.reports import grade_summary, rule_table, subtree
+from analysis.reports import cached_assess, grade_summary, rule_table, subtree
 from analysis.store import Store
 
 # %% tags=["parameters"]
@@ -30,7 +29,7 @@ org_id = "001000"  # 党委的组织编码（文本，保留前导零）
 # %%
 charts.use_offline()
 store = Store.open(store_path)
-current = assess(store, year, ruleset=ruleset)
+current = cached_assess(store, year, ruleset=ruleset)
 unit = subtree(current.scores, org_id)
 if unit.height == 0:
     raise ValueError(f"组织名册中没有编码为 {org_id} 的组织")

@@ -17,8 +17,7 @@ import polars as pl
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.assess import assess
-from analysis.reports import select_orgs, years_with_data
+from analysis.reports import cached_assess, select_orgs, years_with_data
 from analysis.selection import WEAK_REASON_ZH, peer_comparison, weak_orgs
 from analysis.store import Store
 
@@ -34,9 +33,9 @@ trend_years = 5  # 走势图最多显示的年数
 # %%
 charts.use_offline()
 store = Store.open(store_path)
-current = assess(store, year, ruleset=ruleset)
+current = cached_assess(store, year, ruleset=ruleset)
 years = [y for y in years_with_data(store) if year - trend_years < y <= year]
-history = {y: assess(store, y, ruleset=ruleset) for y in years if y != year}
+history = {y: cached_assess(store, y, ruleset=ruleset) for y in years if y != year}
 earlier = [history[y] for y in (year - 2, year - 1) if y in history]
 weak_all = weak_orgs(current, earlier if len(earlier) == 2 else None)
 weak = weak_all.join(select_orgs(current.scores, under, org_type).select("org_id"), on="org_id", how="semi")
