@@ -16,25 +16,37 @@
 # # 自由探索
 #
 # 在 JupyterLab 中打开本文件（右键 → 打开方式 → Notebook），修改下面的参数后逐格运行。
-# 图表用本机字体离线绘制，不需要联网；`charts.show(图表, 文件夹, "名称")` 同时保存 PNG/SVG/PDF。
+# 第一次运行时，如果还没有数据仓库，会先导入自带的示例数据（data/sample）。
+# 图表用自带的中文字体离线绘制，不需要联网；`charts.show(图表, 文件夹, "名称")` 同时保存 PNG/SVG/PDF。
 
 # %%
+from pathlib import Path
+
 import polars as pl
 
+import analysis
 from analysis import charts
 from analysis.assess import assess
+from analysis.ingest import ingest
 from analysis.reports import select_orgs
 from analysis.selection import peer_comparison, select_advanced, weak_orgs
 from analysis.store import Store
 
+# %%
+PROJECT = Path(analysis.__file__).resolve().parents[1]  # JupyterLab runs a notebook in its own folder
+
 # %% tags=["parameters"]
-store_path = "data/store"
+store_path = str(PROJECT / "data" / "store")  # 数据仓库（workbench ingest 生成）
+sample_path = str(PROJECT / "data" / "sample")  # 没有数据仓库时导入的示例数据
 year = 2024
 ruleset = "changzhou-2009"
-charts_dir = "out/charts/自由探索"
+charts_dir = str(PROJECT / "out" / "charts" / "自由探索")
 
 # %%
-charts.use_offline()  # altair 图表直接显示为 SVG，不从网络加载任何脚本
+charts.use_offline()  # 图表由 vl-convert 画成 PNG（自带中文字体），不从网络加载任何脚本
+if not (Path(store_path) / "store.json").is_file():
+    result = ingest([sample_path], store=store_path)
+    print(f"已导入示例数据：{result.totals}")
 store = Store.open(store_path)
 a = assess(store, year, ruleset=ruleset)
 a.scores.head()
