@@ -69,7 +69,8 @@ app = typer.Typer(
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
-SAMPLE_DIR = Path("data/sample")
+#: the bundled sample, found from any working folder (the package sits next to data/ in the project)
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 class UserError(Exception):
