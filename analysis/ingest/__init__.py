@@ -204,8 +204,6 @@ def _read_one_unlimited(path: Path, rel: str, size: int, sha: str, limits: Limit
         out.refused_message = "；".join(messages) or reason("header_only")[0]
         if not messages:
             out.rejects.append(_file_reject(rel, "", "header_only", ""))
-    elif messages:
-        out.refused_message = None
     return out
 
 

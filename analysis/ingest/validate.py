@@ -223,13 +223,17 @@ def _date(col: str, dtype: pl.DataType, formats: tuple[str, ...] = ()) -> tuple[
         extra = [s.str.strptime(pl.Datetime, f, strict=False).dt.date() for f in formats]
         v = pl.coalesce([*extra, _date_parts(s), _excel_serial(s)])
         raw_present = s.is_not_null()
-    err = (
+    return v, _date_error(v, raw_present, "bad_date")
+
+
+def _date_error(v: pl.Expr, raw_present: pl.Expr, unreadable: str) -> pl.Expr:
+    """``unreadable`` when a value was given but not read, out of range when outside 2000–2100."""
+    return (
         pl.when(raw_present & v.is_null())
-        .then(pl.lit("bad_date"))
+        .then(pl.lit(unreadable))
         .when((v < DATE_MIN) | (v > DATE_MAX))
         .then(pl.lit("date_out_of_range"))
     )
-    return v, err
 
 
 def _month(col: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
@@ -246,13 +250,7 @@ def _month(col: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
             _excel_serial(s).dt.truncate("1mo"),
         )
         raw_present = s.is_not_null()
-    err = (
-        pl.when(raw_present & v.is_null())
-        .then(pl.lit("bad_month"))
-        .when((v < DATE_MIN) | (v > DATE_MAX))
-        .then(pl.lit("date_out_of_range"))
-    )
-    return v, err
+    return v, _date_error(v, raw_present, "bad_month")
 
 
 def _bool(col: str, dtype: pl.DataType, yes: frozenset[str] = frozenset(), no: frozenset[str] = frozenset()) -> tuple[pl.Expr, pl.Expr]:
