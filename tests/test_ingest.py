@@ -419,3 +419,62 @@ def test_a_store_of_the_one_file_per_table_layout_is_read_and_migrated(tmp_path:
     assert sorted(st.table("activities").collect().select("_file", "_row").rows()) == [("a.csv", 2), ("b.csv", 3)]
     assert st.duplicates().select("_file", "_row").rows() == [("b.csv", 2)]
     assert st.table("orgs").collect().height == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# The member index: one integer per (org, member) pair of the study table.
+# ---------------------------------------------------------------------------------------------
+def _keyed_rows(st: Store) -> list[tuple]:
+    rows, members = st.study_keyed()
+    return sorted(rows.join(members, on="_member").select("org_id", "member_id", "date", "days", "_member").collect().rows())
+
+
+def _study_of(org_member: list[tuple[str, str]], day: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "member_id": [m for _, m in org_member],
+            "org_id": [o for o, _ in org_member],
+            "date": [dt.date.fromisoformat(day)] * len(org_member),
+            "days": [1.0] * len(org_member),
+        }
+    )
+
+
+def test_member_index_keys_every_pair_once_and_keeps_keys_across_ingests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import analysis.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "PART_ROWS", 2)  # every sheet its own part
+    data = tmp_path / "in"
+    (data / "study").mkdir(parents=True)
+    write_registry(data)
+    # m1 is in two orgs (two pairs); "101" lost its zeros and is corrected to 000101 after its part was
+    # keyed, so that part is keyed again (key 2 went to the pair ("101", "m1"), which no row has now)
+    _study_of([("000101", "m2"), ("000102", "m1")], "2024-01-01").write_parquet(data / "study" / "a.parquet")
+    _study_of([("101", "m1"), ("000101", "m2")], "2024-02-01").write_parquet(data / "study" / "b.parquet")
+    store = tmp_path / "store"
+    _, st = run(data, store)
+    assert "_member" not in st.table("study").collect_schema().names()
+    keys = {(o, m): k for o, m, _, _, k in _keyed_rows(st)}
+    assert keys == {("000101", "m1"): 3, ("000101", "m2"): 0, ("000102", "m1"): 1}
+    assert [(o, m, str(d), x) for o, m, d, x, _ in _keyed_rows(st)] == [
+        ("000101", "m1", "2024-02-01", 1.0), ("000101", "m2", "2024-01-01", 1.0),
+        ("000101", "m2", "2024-02-01", 1.0), ("000102", "m1", "2024-01-01", 1.0),
+    ]
+
+    # a later ingest keeps every earlier key; a new pair gets the next one
+    _study_of([("000102", "m1"), ("000102", "m3")], "2024-03-01").write_parquet(data / "study" / "c.parquet")
+    _, st = run(data, store)
+    keys2 = {(o, m): k for o, m, _, _, k in _keyed_rows(st)}
+    assert keys2 == {**keys, ("000102", "m3"): 4}
+    assert Store.open(store).study_keyed()[1].collect().height == 5  # keys are never reused
+
+    # a store written before the index existed: the keys are made on the fly, the rows are the same
+    (store / "study_members.parquet").unlink()
+    old = {(o, m, d, x) for o, m, d, x, _ in _keyed_rows(Store.open(store))}
+    assert old == {(o, m, d, x) for o, m, d, x, _ in _keyed_rows(st)}
+    # ... and the next ingest keys it again from scratch
+    _study_of([("000101", "m4")], "2024-04-01").write_parquet(data / "study" / "d.parquet")
+    _, st = run(data, store)
+    rows = _keyed_rows(st)
+    assert len(rows) == 7 and {k for *_, k in rows} == {0, 1, 2, 3, 4}
+    assert len({(o, m) for o, m, *_ in rows}) == 5

@@ -27,6 +27,7 @@ from analysis.ingest.validate import Parsed, parse_sheet, recognise, with_reason
 from analysis.store import (
     DEFAULT_STORE,
     MANIFEST_SCHEMA,
+    MEMBER_KEY,
     PROVENANCE_SCHEMA,
     REJECTS_SCHEMA,
     Store,
@@ -35,6 +36,7 @@ from analysis.store import (
     empty_table,
     table_parts,
     table_schema,
+    write_part_file,
 )
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, PROVENANCE, TABLES, reason
 
@@ -366,7 +368,7 @@ class _Source:
             self.path.unlink()  # the table keeps at least one part: StoreWriter.finish sees to that
         else:
             tmp = self.path.with_suffix(".rewrite")
-            df.write_parquet(tmp)
+            write_part_file(df, tmp)
             os.replace(tmp, self.path)  # rebinds the name only: a hard-linked previous part is untouched
         self._describe(df)
 
@@ -379,7 +381,7 @@ def _check_links(sources: list[_Source], name: str, registry: pl.Series) -> list
     for src in sources:
         if src.org_ids.is_in(known).all():
             continue
-        df = _normalise_codes(src.load(), "org_id", registry)
+        df = _normalise_codes(src.load().drop(MEMBER_KEY, strict=False), "org_id", registry)  # codes change: key again
         df, r = _fk_reject(df, name, ~pl.col("org_id").is_in(known), "org_id", "unknown_org")
         src.replace(df)
         rejects.append(r)
@@ -404,7 +406,8 @@ def _take_duplicates(sources: list[_Source], name: str) -> pl.DataFrame:
         if idx.size:
             wanted = pl.Series(idx.astype(np.int64)).implode()
             rows = src.load().with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
-            candidates.append(rows.filter(pl.col("_idx").is_in(wanted)).with_columns(pl.lit(i, pl.Int64).alias("_src")))
+            picked = rows.filter(pl.col("_idx").is_in(wanted)).select("_idx", *table_schema(name))
+            candidates.append(picked.with_columns(pl.lit(i, pl.Int64).alias("_src")))
     cand = pl.concat(candidates).sort(list(PROVENANCE))
     dups = cand.filter(~pl.struct(_canonical(name)).is_first_distinct())
     for (i,), grp in dups.group_by("_src"):
