@@ -221,14 +221,22 @@ def summarise(
     per_org = rules.group_by(ORG).agg(
         applicable_points=pl.col("points").filter(in_scope).sum(),
         earned_points=pl.col("earned").sum(),
-        failed_rules=pl.col("rule_id").filter(failed).sort().str.join(";"),
         n_failed=failed.sum().cast(pl.Int64),
+    )
+    # the failed rule ids of each org, joined: only the failed rows are sorted and grouped
+    failed_rules = (
+        rules.filter(failed)
+        .select(ORG, "rule_id")
+        .sort(ORG, "rule_id")
+        .group_by(ORG, maintain_order=True)
+        .agg(failed_rules=pl.col("rule_id").str.join(";"))
     )
     applicable = pl.col("applicable_points")
     return (
         orgs.select(ORG, "name", "org_type", "parent_id")
         .join(top_ids(orgs, closure), on=ORG, how="left")
         .join(per_org, on=ORG, how="left")
+        .join(failed_rules, on=ORG, how="left")
         .join(vetoes, on=ORG, how="left")
         .with_columns(
             pl.col("applicable_points").fill_null(0.0),

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 from analysis import vocab
-from analysis.store import Store
+from analysis.store import MEMBER_KEY, Store
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET
 
 if TYPE_CHECKING:
@@ -365,14 +365,21 @@ def binary_result(
     )
 
 
-def _months_missing(ok_list: pl.Expr) -> pl.Expr:
-    """The months 1-12 not in ``ok_list`` as text, e.g. "3、7" (a null list = no month was met)."""
-    return (
-        pl.int_ranges(1, 13)
-        .list.set_difference(ok_list.fill_null(pl.lit([], pl.List(pl.Int64))))
-        .list.sort()
-        .list.eval(pl.element().cast(pl.String))
-        .list.join("、")
+_MONTH_BITS = {m: 1 << (m - 1) for m in range(1, 13)}
+
+
+def _month_bit(month: pl.Expr) -> pl.Expr:
+    """Month 1-12 as one bit of a 12-bit mask (summed per org: the months met, without a list per org)."""
+    return month.replace_strict(_MONTH_BITS, return_dtype=pl.Int32)
+
+
+def _months_missing(ok_mask: pl.Expr) -> pl.Expr:
+    """The months 1-12 whose bit is not set in ``ok_mask`` as text, e.g. "3、7" (null = no month met)."""
+    mask = ok_mask.fill_null(0)
+    return pl.concat_str(
+        [pl.when((mask & (1 << (m - 1))) == 0).then(pl.lit(str(m))) for m in range(1, 13)],
+        separator="、",
+        ignore_nulls=True,
     )
 
 
@@ -647,12 +654,12 @@ def monthly_study(ctx: Context, rule: Rule) -> Measured:
     agg = monthly.group_by(ORG).agg(
         ok_months=pl.col("ok").sum(),
         n_rows=pl.col("n").sum(),
-        ok_list=pl.col("month").filter(pl.col("ok")).cast(pl.Int64),
+        ok_mask=_month_bit(pl.col("month")).filter(pl.col("ok")).sum(),
     )
     lf = ctx.with_orgs(agg, zeros=["ok_months", "n_rows"]).with_columns(
         s=ctx.threshold(rule, "studies"), p=ctx.threshold(rule, "political")
     )
-    missing = _months_missing(pl.col("ok_list"))
+    missing = _months_missing(pl.col("ok_mask"))
     k = pl.col("ok_months")
     measured = pl.format("达标 {}/12 个月", k) + pl.when(k < 12).then(
         pl.format("（未达标：{} 月）", missing)
@@ -686,8 +693,15 @@ def member_study_days(ctx: Context, rule: Rule) -> Measured:
     ``member_count`` 0 has nobody to fall short (share 100 %); an empty ``member_count`` is that org's
     missing value (fail).
     """
-    rows = ctx.store.table("study").filter(pl.col("date").is_between(ctx.y0, ctx.y1))
-    per_member = rows.group_by(ORG, "member_id").agg(days=pl.col("days").sum(), n=pl.len())
+    in_year = pl.col("date").is_between(ctx.y0, ctx.y1)
+    rows = ctx.store.table("study").filter(in_year)
+    keyed, members = ctx.store.study_keyed()  # one integer per (org, member): see analysis/store.py
+    per_member = (
+        keyed.filter(in_year)
+        .group_by(MEMBER_KEY)
+        .agg(days=pl.col("days").sum(), n=pl.len())
+        .join(members.select(MEMBER_KEY, ORG), on=MEMBER_KEY, how="inner")
+    )
     per_org = (
         per_member.join(ctx.registry().select(ORG, "org_type"), on=ORG, how="inner")
         .with_columns(d=ctx.threshold(rule, "days"))
@@ -879,7 +893,7 @@ def dues(ctx: Context, rule: Rule) -> Measured:
     agg = monthly.group_by(ORG).agg(
         ok_months=pl.col("ok").sum(),
         n_rows=pl.col("n").sum(),
-        ok_list=pl.col("m").filter(pl.col("ok")).cast(pl.Int64),
+        ok_mask=_month_bit(pl.col("m")).filter(pl.col("ok")).sum(),
     )
     pub_rows = ctx.rows(["dues_publication"], *rule.windows["publication"].bounds(ctx.year))
     pub = pub_rows.group_by(ORG).agg(n_pub=pl.len())
@@ -889,7 +903,7 @@ def dues(ctx: Context, rule: Rule) -> Measured:
         .with_columns(pl.col("n_pub").fill_null(0), c=ctx.threshold(rule, "months"))
     )
     k, published = pl.col("ok_months"), pl.col("n_pub") > 0
-    missing = _months_missing(pl.col("ok_list"))
+    missing = _months_missing(pl.col("ok_mask"))
     measured = (
         pl.format("足额按时上交 {}/12 个月", k)
         + pl.when(k < 12).then(pl.format("（未达标：{} 月）", missing)).otherwise(pl.lit(""))
