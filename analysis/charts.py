@@ -32,7 +32,6 @@ import html
 import os
 import re
 import sys
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,7 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
+from analysis.filenames import safe_filename
 from analysis.vocab import GRADES, ORG_TYPE_ZH, ORGS, STATUS_ZH
 
 # --------------------------------------------------------------------------------------------
@@ -681,24 +681,6 @@ def trend_lines(
 # --------------------------------------------------------------------------------------------
 # Rendering, export and display.
 # --------------------------------------------------------------------------------------------
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
-
-
-def safe_filename(name: str, default: str = "图表", limit: int = 80) -> str:
-    """A file name a person recognises and every file system accepts: the Chinese name kept,
-    characters Windows forbids replaced by ``_``, no trailing dots or spaces, at most ``limit``
-    characters."""
-    s = unicodedata.normalize("NFC", name)
-    s = _UNSAFE.sub("_", s)
-    s = re.sub(r"\s+", " ", s).strip(" ._")[:limit].rstrip(" .")
-    if not s:
-        s = default
-    if _RESERVED.match(s):
-        s = f"_{s}"
-    return s
-
-
 def to_vega(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """The compiled Vega spec of ``chart`` under the workbench theme (whatever theme is active)."""
     register_cjk_font()

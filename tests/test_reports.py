@@ -254,6 +254,41 @@ def _job(tmp_path: Path) -> Any:
     )
 
 
+LEAKY = (
+    HEADER
+    + """
+# %% tags=["parameters"]
+store_path = ""
+year = 0
+ruleset = ""
+charts_dir = ""
+org_id = "none"
+
+# %%
+print("leak" in globals(), org_id)
+leak = org_id
+"""
+)
+
+
+def test_a_warm_kernel_forgets_the_previous_notebook(tmp_path: Path) -> None:
+    # one worker: the three notebooks run one after another in the same kernel
+    nb = _write(tmp_path / "leaky.py", LEAKY)
+    orgs = [("000001", "甲"), ("000002", "乙"), ("000003", "丙")]
+    run = run_reports(
+        make_store(tmp_path / "store"), 2024, tmp_path / "out",
+        reports=[Report("泄漏", str(nb), each="org_id", values=lambda s: orgs)], workers=1, progress=False,
+    )
+    assert run.ok and len(run.outputs) == 3
+    for output, (org, _) in zip(run.outputs, orgs, strict=True):
+        cells = [c for c in nbformat.read(output.notebook, as_version=4).cells if c.cell_type == "code"]
+        # the written notebook starts with its own parameters cell (the reset cell is taken out) ...
+        assert "parameters" in cells[0].metadata.get("tags", [])
+        # ... its cells are numbered from 1, and the variable of the previous notebook is gone
+        assert [c.execution_count for c in cells] == [1, 2, 3]
+        assert [o["text"] for o in cells[2].outputs] == [f"False {org}\n"]
+
+
 def test_kernel_start_failure_is_retried_once(tmp_path: Path) -> None:
     calls: list[int] = []
 
