@@ -65,7 +65,8 @@ def stage_floor(store: Path) -> dict:
     """The least any engine must do: scan every table once and count rows per org.
 
     Also timed: the same plus the one grouping no per-org engine can avoid for the 12-days-per-member
-    rule — study rows grouped per (org, member) — so the table shows where assess's time goes."""
+    rule — study rows grouped per member (by the store's member key, as assess does) — so the table
+    shows where assess's time goes."""
     import polars as pl
 
     from analysis.store import table_parts
@@ -74,10 +75,12 @@ def stage_floor(store: Path) -> dict:
     frames = [pl.scan_parquet(parts).group_by("org_id").agg(pl.len()) for parts in _table_files(store)]
     pl.collect_all(frames)
     floor = time.perf_counter() - t0
-    study = table_parts(store, "study")
+    from analysis.store import Store
+
     t1 = time.perf_counter()
-    if study:
-        pl.scan_parquet(study).group_by("org_id", "member_id").agg(pl.col("days").sum()).collect()
+    if table_parts(store, "study"):
+        rows, _ = Store.open(store).study_keyed()  # by the member key, as assess does
+        rows.group_by("_member").agg(pl.col("days").sum()).collect()
     member = time.perf_counter() - t1
     return {"rows": _rows_in_store(store), "seconds": floor, "member_group_s": member}
 
@@ -162,6 +165,11 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000, 200000])
     ap.add_argument("--years", type=int, default=1)
     ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument(
+        "--skip-ingest",
+        action="store_true",
+        help="reuse the store of the last run and its ingest figures (only when the store format did not change)",
+    )
     ap.add_argument("--stage", nargs=argparse.REMAINDER)
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = ap.parse_args()
@@ -180,8 +188,14 @@ def main() -> None:
             print(f"generating {n:,} orgs × {args.years} year(s) ...", flush=True)
             gen = child("generate", raw, n, args.years)
             (raw / ".complete").write_text(json.dumps(gen))
-        print(f"[{n:,} orgs] ingest ...", flush=True)
-        ing = child("ingest", raw, store)
+        saved = DATA / f"ingest-{n}-{args.years}y.json"
+        if args.skip_ingest and saved.is_file() and (store / "store.json").is_file():
+            print(f"[{n:,} orgs] ingest: figures of the last run, store reused", flush=True)
+            ing = json.loads(saved.read_text())
+        else:
+            print(f"[{n:,} orgs] ingest ...", flush=True)
+            ing = child("ingest", raw, store)
+            saved.write_text(json.dumps(ing))
         print(f"[{n:,} orgs] floor ...", flush=True)
         flo = child("floor", store)
         print(f"[{n:,} orgs] assess ...", flush=True)
@@ -198,8 +212,8 @@ def main() -> None:
         f"on {time.strftime('%Y-%m-%d')}.",
         "",
         "Seconds are the stage's own work in a fresh process, after imports (a fixed ~1.5 s). *floor* = one "
-        "scan of every table with a group-by count per org; *+member* = the floor plus grouping study rows per "
-        "(org, member), which the 12-days-per-member rule cannot avoid. *selection* = the Monte Carlo "
+        "scan of every table with a group-by count per org; *+member* = the floor plus grouping the study rows per "
+        "member (by the store's member key, as assess does), which the 12-days-per-member rule cannot avoid. *selection* = the Monte Carlo "
         f"robustness check alone ({args.draws} draws).",
         "",
         "| orgs | rows in store | ingest s | ingest rows/s | floor s | floor +member s | assess s | assess rows/s "
