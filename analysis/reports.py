@@ -526,10 +526,7 @@ _KERNEL: Any = None
 #: imports stay loaded), open a new history session and number the cells from 1 again.  A cell of the notebook itself rather than a
 #: separate request, which would cost a client round trip (~0.2 s) per report.
 _RESET_TAG = "workbench-reset"
-_RESET_CELL = (
-    "# 批量运行：清空上一份报告留下的变量\n"
-    "get_ipython().reset(new_session=True); get_ipython().execution_count = 0"
-)
+_RESET_CELL = "# 批量运行：清空上一份报告留下的变量\nget_ipython().reset(new_session=True)"
 
 
 def _worker_kernel(cwd: Path, start_timeout: int) -> Any:
@@ -593,22 +590,45 @@ def _execute(job: _Job) -> None:
             km=_worker_kernel(job.cwd, job.start_timeout),
         )
     except PapermillExecutionError as exc:
-        exc.cell_index -= 1  # numbered as in the notebook written, which has no reset cell
+        counts = _tidy_executed(job.ipynb)
+        exc.cell_index -= 1  # as in the notebook written, which has no reset cell
+        if 0 <= exc.cell_index < len(counts) and counts[exc.cell_index] is not None:
+            exc.exec_count = counts[exc.cell_index]
         raise
-    finally:
-        _drop_reset_cell(job.ipynb)
+    except BaseException:
+        _tidy_executed(job.ipynb)
+        raise
+    _tidy_executed(job.ipynb)
 
 
-def _drop_reset_cell(path: Path) -> None:
-    """Take the reset cell out of an executed notebook: it is batch plumbing, not part of the report."""
+def _tidy_executed(path: Path) -> list[int | None]:
+    """Take the reset cell out of an executed notebook (batch plumbing, not part of the report) and
+    number its executed cells 1, 2, … as a fresh kernel would (how IPython counts after a reset differs
+    between versions).  Returns the number of each cell of the notebook as it was run, without the reset
+    cell and papermill's error banners — papermill's numbering of a failed cell (None: not a code cell,
+    or not run)."""
     import nbformat
 
     if not path.is_file():
-        return
+        return []
     nb = nbformat.read(str(path), as_version=4)
-    if nb.cells and _RESET_TAG in nb.cells[0].metadata.get("tags", []):
-        del nb.cells[0]
-        nbformat.write(nb, str(path))
+    nb.cells = [c for c in nb.cells if _RESET_TAG not in c.metadata.get("tags", [])]
+    counts: list[int | None] = []
+    n = 0
+    for cell in nb.cells:
+        if "papermill-error-cell-tag" in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type != "code" or cell.get("execution_count") is None:
+            counts.append(None)
+            continue
+        n += 1
+        cell.execution_count = n
+        for out in cell.get("outputs", []):
+            if "execution_count" in out:
+                out["execution_count"] = n
+        counts.append(n)
+    nbformat.write(nb, str(path))
+    return counts
 
 
 @dataclass(frozen=True)
