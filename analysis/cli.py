@@ -181,6 +181,12 @@ def print_ingest_summary(result) -> None:
         )
         for r in conflicts.head(10).iter_rows(named=True):
             console.print(f"  {r['org_id']} {r['field']}：名册“{r['registry_value']}”，{r['_file']} 第{r['_row']}行“{r['derived_value']}”")
+    if result.rechecked:
+        console.print(
+            f"{len(result.rechecked)} 个此前导入过的文件有行因组织编码不在名册中被拒收，已按现在的名册重新读取："
+            + "、".join(result.rechecked[:10])
+            + ("等" if len(result.rechecked) > 10 else "")
+        )
     if result.skipped:
         console.print(f"另有 {len(result.skipped)} 个文件此前已导入（内容相同），本次跳过。")
     if t["rows_refused"] or t["files_refused"]:

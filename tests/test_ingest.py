@@ -391,10 +391,51 @@ def test_rows_refused_as_unknown_orgs_stay_refused_when_files_are_added(tmp_path
     store = tmp_path / "store"
     run(data, store)
     (data / "b.csv").write_text("组织编码,活动日期,活动类型\n000102,2024-01-06,党课\n", encoding="utf-8")
-    result, st = run(data, store)  # the accounting of a.csv still holds
+    result, st = run(data, store)  # a.csv is read again (999999 is still unknown); its accounting holds
+    assert result.rechecked == ["a.csv"] and "a.csv" not in result.skipped
     assert rejects_of(st) == [("a.csv", "", 2, "org_id", "999999", "unknown_org")]
     assert st.manifest().select("path", "rows_read", "rows_kept", "rows_refused").rows() == [
         ("a.csv", 2, 1, 1), ("b.csv", 1, 1, 0), ("组织.csv", 3, 3, 0)
+    ]
+    assert sorted(st.table("activities").collect().select("org_id", "_file", "_row").rows()) == [
+        ("000101", "a.csv", 3), ("000102", "b.csv", 2)
+    ]
+    result, _ = run(data, store)  # nothing new: nothing is read again
+    assert result.rechecked == [] and result.files.height == 0
+
+
+def test_rows_refused_for_an_unregistered_org_are_kept_once_the_registry_has_it(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    (data / "a.csv").write_text("组织编码,活动日期,活动类型\n000103,2024-01-05,党课\n000101,2024-01-05,党课\n", encoding="utf-8")
+    store = tmp_path / "store"
+    _, st = run(data, store)
+    assert rejects_of(st) == [("a.csv", "", 2, "org_id", "000103", "unknown_org")]
+    # the registry of the third branch arrives later, in a file of its own
+    (data / "组织2.csv").write_text("组织编码,组织名称,组织类型,上级组织编码\n000103,第三支部,党支部,000100\n", encoding="utf-8")
+    result, st = run(data, store)
+    assert result.rechecked == ["a.csv"]
+    assert rejects_of(st) == []
+    assert sorted(st.table("activities").collect().select("org_id", "_row").rows()) == [("000101", 3), ("000103", 2)]
+    assert st.manifest().select("path", "rows_read", "rows_kept", "rows_refused").rows() == [
+        ("a.csv", 2, 2, 0), ("组织.csv", 3, 3, 0), ("组织2.csv", 1, 1, 0)
+    ]
+
+
+def test_a_registry_row_refused_for_an_unknown_parent_is_kept_once_the_parent_is_registered(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "组织.csv").write_text("组织编码,组织名称,组织类型,上级组织编码\n000101,第一支部,党支部,000100\n", encoding="utf-8")
+    store = tmp_path / "store"
+    _, st = run(data, store)
+    assert rejects_of(st) == [("组织.csv", "", 2, "parent_id", "000100", "unknown_parent")]
+    (data / "上级.csv").write_text("组织编码,组织名称,组织类型,上级组织编码\n000100,机关党委,党委,\n", encoding="utf-8")
+    result, st = run(data, store)
+    assert result.rechecked == ["组织.csv"]
+    assert rejects_of(st) == []
+    assert sorted(st.table("orgs").collect().select("org_id", "parent_id").rows(), key=str) == [
+        ("000100", None), ("000101", "000100")
     ]
 
 

@@ -65,6 +65,9 @@ class IngestResult:
     skipped: list[str] = field(default_factory=list)  #: already in the store (same content)
     rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
     conflicts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CONFLICT_SCHEMA))
+    #: files already in the store read again because rows of theirs had been refused for an org code the
+    #: registry did not have (it may have it now); they are also in ``files``
+    rechecked: list[str] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -323,6 +326,8 @@ def _load_existing(store_path: Path) -> _Existing:
 
 #: rows of new sheets gathered into one part file before it is written (a larger sheet is one part)
 PART_ROWS = 1_000_000
+#: reasons a later registry can undo: a file with rows refused for them is read again at the next ingest
+RECHECK_REASONS = ("unknown_org", "unknown_parent")
 _HASH_SEED = 20090819
 
 
@@ -476,6 +481,11 @@ def ingest(
     skipped: list[str] = []
     replaced: set[str] = set()
     seen: set[str] = set()
+    # files with rows refused for an org (or parent) code the registry did not have: read again when
+    # anything else is new (the registry may have grown), so no row stays refused once its org is there
+    unknown = ex.rejects.filter(pl.col("reason_code").is_in(RECHECK_REASONS))[PROV_FILE].unique().to_list()
+    sha_of = dict(zip(manifest["path"].to_list(), manifest["sha256"].to_list(), strict=True)) if unknown else {}
+    recheck: dict[int, tuple[Path, int, str]] = {}
     for path, rel in files:
         try:
             size = path.stat().st_size
@@ -485,6 +495,8 @@ def ingest(
             plan.append((rel, err))
             continue
         if sha in known_hashes or sha in seen:
+            if rel in unknown and sha_of.get(rel) == sha and sha not in seen:
+                recheck[len(plan)] = (path, size, sha)
             skipped.append(rel)
             plan.append((rel, None))
             continue
@@ -498,10 +510,18 @@ def ingest(
             if on_file:
                 on_file(rel)
         return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped)
+    rechecked = [plan[i][0] for i in sorted(recheck)]
+    for i, item in recheck.items():
+        rel = plan[i][0]
+        plan[i] = (rel, item)
+        replaced.add(rel)  # its earlier rows, rejects and counts go; the new read stands
+        skipped.remove(rel)
 
     writer = StoreWriter(store_path)
     try:
-        return _ingest_into(writer, ex, plan, replaced, skipped, limits, profile_list, on_file)
+        result = _ingest_into(writer, ex, plan, replaced, skipped, limits, profile_list, on_file)
+        result.rechecked = rechecked
+        return result
     except BaseException:
         writer.abort()
         raise
@@ -624,7 +644,8 @@ def _ingest_into(
         rows_kept[name] = sum(s.rows for s in srcs)
         srcs.clear()
 
-    # rows refused at the link stage in an earlier run are not re-read, so their rejects stay
+    # rows refused at the link stage in an earlier run for other reasons (cycles, conflicting registry
+    # rows) are not re-read — new files cannot make them right — so their rejects stay
     rejects = pl.concat(
         [old_rejects, *(r for o in outcomes for r in o.rejects if r.height), *fk_rejects], how="vertical_relaxed"
     ).sort([PROV_FILE, PROV_SHEET, PROV_ROW, "column"], nulls_last=False)
