@@ -151,6 +151,8 @@ def run_ingest(paths: list[Path], store: Path, quiet: bool = False, profiles: li
 
 
 def print_ingest_summary(result) -> None:
+    import polars as pl
+
     files = result.files
     table = Table(title=f"导入结果（数据仓库：{result.store}）", show_lines=False)
     for col in ("文件", "数据表", "读入行", "保留", "拒收", "重复", "说明"):
@@ -189,7 +191,10 @@ def print_ingest_summary(result) -> None:
         )
     if result.skipped:
         console.print(f"另有 {len(result.skipped)} 个文件此前已导入（内容相同），本次跳过。")
-    if t["rows_refused"] or t["files_refused"]:
+    partly = files.filter((pl.col("status") == "ok") & (pl.col("message") != ""))
+    for r in partly.iter_rows(named=True):
+        console.print(f"[yellow]注意：[/yellow]{r['path']} 中有工作表未导入——{r['message']}")
+    if t["rows_refused"] or t["files_refused"] or partly.height:
         console.print(f"拒收明细见数据仓库中的 rejects.parquet（{result.store / 'rejects.parquet'}），或运行数据质量报告。")
 
 
@@ -197,13 +202,13 @@ def print_ingest_summary(result) -> None:
 def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="要导入的文件或文件夹")],
     store: Annotated[Path, typer.Option("--store", help="数据仓库文件夹")] = DEFAULT_STORE,
-    strict: Annotated[bool, typer.Option("--strict", help="有任何行或文件被拒收时以非零状态退出")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="有任何行、工作表或文件被拒收时以非零状态退出")] = False,
     profile: ProfileOption = None,
 ) -> None:
     result = run_ingest(paths, store, profiles=profile)
     print_ingest_summary(result)
     t = result.totals
-    if strict and (t["rows_refused"] or t["files_refused"]):
+    if strict and (t["rows_refused"] or t["files_refused"] or result.rejects.height):
         raise typer.Exit(code=1)
 
 

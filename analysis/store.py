@@ -89,7 +89,7 @@ MANIFEST_SCHEMA: dict[str, pl.DataType] = {
     "sha256": pl.String(),
     "tables": pl.String(),  # canonical tables found, joined by ","
     "status": pl.String(),  # "ok" or "refused"
-    "message": pl.String(),  # Chinese message for a refused file
+    "message": pl.String(),  # Chinese message: why the file, or some of its sheets, were refused
     "rows_read": pl.Int64(),
     "rows_kept": pl.Int64(),
     "rows_refused": pl.Int64(),

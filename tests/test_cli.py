@@ -106,6 +106,26 @@ def test_ingest_strict_exits_one_when_something_was_refused(tmp_path: Path) -> N
     assert relaxed.returncode == 0
 
 
+def test_ingest_names_a_sheet_it_could_not_read_and_strict_counts_it(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "组织.csv").write_text("组织编码,组织名称,组织类型,上级组织编码\n000101,一支部,党支部,\n", encoding="utf-8")
+    wb = xlsxwriter.Workbook(data / "台账.xlsx")
+    wb.add_worksheet("活动").write_row(0, 0, ["组织编码", "活动日期", "活动类型"])
+    wb.get_worksheet_by_name("活动").write_row(1, 0, ["000101", "2024-01-05", "党课"])
+    wb.add_worksheet("通讯录").write_row(0, 0, ["姓名", "电话"])
+    wb.get_worksheet_by_name("通讯录").write_row(1, 0, ["张三", "123"])
+    wb.close()
+    done = workbench("ingest", str(data), "--store", str(tmp_path / "s"))
+    assert done.returncode == 0, done.stderr
+    assert "注意：台账.xlsx 中有工作表未导入——工作表“通讯录”：无法识别表格" in done.stdout
+    assert "拒收明细见数据仓库中的 rejects.parquet" in done.stdout
+    strict = workbench("ingest", str(data), "--store", str(tmp_path / "s2"), "--strict")
+    assert strict.returncode == 1
+
+
 def test_compare_names_orgs_that_change_and_the_rules_that_cause_it(assessed: Path, tmp_path: Path) -> None:
     done = workbench(
         "compare", "--store", str(assessed / "store"), "--year", "2024",

@@ -519,3 +519,23 @@ def test_member_index_keys_every_pair_once_and_keeps_keys_across_ingests(tmp_pat
     rows = _keyed_rows(st)
     assert len(rows) == 7 and {k for *_, k in rows} == {0, 1, 2, 3, 4}
     assert len({(o, m) for o, m, *_ in rows}) == 5
+
+
+def test_a_refused_sheet_is_named_in_the_manifest_of_a_file_whose_other_sheet_was_read(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    wb = xlsxwriter.Workbook(data / "台账.xlsx")
+    good = wb.add_worksheet("活动")
+    good.write_row(0, 0, ["组织编码", "活动日期", "活动类型"])
+    good.write_row(1, 0, ["000101", "2024-01-05", "党课"])
+    other = wb.add_worksheet("通讯录")
+    other.write_row(0, 0, ["姓名", "电话"])
+    other.write_row(1, 0, ["张三", "123"])
+    wb.close()
+    result, st = run(data, tmp_path / "store")
+    row = result.files.filter(pl.col("path") == "台账.xlsx").row(0, named=True)
+    assert (row["status"], row["rows_read"], row["rows_kept"]) == ("ok", 1, 1)
+    assert row["message"] == "工作表“通讯录”：" + st.rejects().filter(pl.col("_sheet") == "通讯录")["reason_zh"][0]
+    assert row["message"].startswith("工作表“通讯录”：") and len(row["message"]) > len("工作表“通讯录”：")
+    assert st.rejects().select("_file", "_sheet", "reason_code").rows() == [("台账.xlsx", "通讯录", "unknown_layout")]

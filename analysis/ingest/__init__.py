@@ -130,6 +130,7 @@ class _FileOutcome:
     rejects: list[pl.DataFrame]
     refused_message: str | None
     rows_read: int
+    note: str = ""  #: sheets refused in a file whose other sheets were read
 
 
 def _file_reject(rel: str, sheet: str, code: str, detail: str) -> pl.DataFrame:
@@ -209,6 +210,8 @@ def _read_one_unlimited(path: Path, rel: str, size: int, sha: str, limits: Limit
         out.refused_message = "；".join(messages) or reason("header_only")[0]
         if not messages:
             out.rejects.append(_file_reject(rel, "", "header_only", ""))
+    else:
+        out.note = "；".join(messages)
     return out
 
 
@@ -660,7 +663,7 @@ def _ingest_into(
             "sha256": [o.sha for o in outcomes],
             "tables": [",".join(sorted({p.table for p in o.parsed})) for o in outcomes],
             "status": ["refused" if o.refused_message else "ok" for o in outcomes],
-            "message": [o.refused_message or "" for o in outcomes],
+            "message": [o.refused_message or o.note for o in outcomes],
             "rows_read": [o.rows_read for o in outcomes],
             "rows_kept": [0] * len(outcomes),
             "rows_refused": [0] * len(outcomes),
