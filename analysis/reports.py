@@ -590,29 +590,32 @@ def _execute(job: _Job) -> None:
             km=_worker_kernel(job.cwd, job.start_timeout),
         )
     except PapermillExecutionError as exc:
-        counts = _tidy_executed(job.ipynb)
+        counts = _tidy_executed(job.ipynb, job.source)
         exc.cell_index -= 1  # as in the notebook written, which has no reset cell
         if 0 <= exc.cell_index < len(counts) and counts[exc.cell_index] is not None:
             exc.exec_count = counts[exc.cell_index]
         raise
     except BaseException:
-        _tidy_executed(job.ipynb)
+        _tidy_executed(job.ipynb, job.source)
         raise
-    _tidy_executed(job.ipynb)
+    _tidy_executed(job.ipynb, job.source)
 
 
-def _tidy_executed(path: Path) -> list[int | None]:
+def _tidy_executed(path: Path, source: Path) -> list[int | None]:
     """Take the reset cell out of an executed notebook (batch plumbing, not part of the report) and
     number its executed cells 1, 2, … as a fresh kernel would (how IPython counts after a reset differs
     between versions).  Returns the number of each cell of the notebook as it was run, without the reset
     cell and papermill's error banners — papermill's numbering of a failed cell (None: not a code cell,
-    or not run)."""
+    or not run).  papermill's record of the input names the notebook file (it was handed a notebook
+    object, and would keep a copy of the whole thing)."""
     import nbformat
 
     if not path.is_file():
         return []
     nb = nbformat.read(str(path), as_version=4)
     nb.cells = [c for c in nb.cells if _RESET_TAG not in c.metadata.get("tags", [])]
+    if isinstance(nb.metadata.get("papermill"), dict):
+        nb.metadata.papermill["input_path"] = str(source)
     counts: list[int | None] = []
     n = 0
     for cell in nb.cells:

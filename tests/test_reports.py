@@ -281,7 +281,9 @@ def test_a_warm_kernel_forgets_the_previous_notebook(tmp_path: Path) -> None:
     )
     assert run.ok and len(run.outputs) == 3
     for output, (org, _) in zip(run.outputs, orgs, strict=True):
-        cells = [c for c in nbformat.read(output.notebook, as_version=4).cells if c.cell_type == "code"]
+        executed = nbformat.read(output.notebook, as_version=4)
+        assert executed.metadata.papermill.input_path == str(nb)  # a name, not a copy of the notebook
+        cells = [c for c in executed.cells if c.cell_type == "code"]
         # the written notebook starts with its own parameters cell (the reset cell is taken out) ...
         assert "parameters" in cells[0].metadata.get("tags", [])
         # ... its cells are numbered from 1, and the variable of the previous notebook is gone
