@@ -189,6 +189,13 @@ def print_ingest_summary(result) -> None:
             + "、".join(result.rechecked[:10])
             + ("等" if len(result.rechecked) > 10 else "")
         )
+    if result.fixable:
+        console.print(
+            f"[yellow]注意：[/yellow]{len(result.fixable)} 个文件中有行此前因组织编码不在名册中被拒收，而名册现在已有这些组织："
+            + "、".join(result.fixable[:10])
+            + ("等" if len(result.fixable) > 10 else "")
+            + "。把它们所在的文件夹再导入一次，这些行就会保留。"
+        )
     if result.skipped:
         console.print(f"另有 {len(result.skipped)} 个文件此前已导入（内容相同），本次跳过。")
     partly = files.filter((pl.col("status") == "ok") & (pl.col("message") != ""))

@@ -423,6 +423,27 @@ def test_rows_refused_for_an_unregistered_org_are_kept_once_the_registry_has_it(
     ]
 
 
+def test_a_registry_ingested_from_another_folder_names_the_files_to_ingest_again(tmp_path: Path) -> None:
+    acts, regs = tmp_path / "活动", tmp_path / "名册"
+    acts.mkdir()
+    regs.mkdir()
+    write_registry(acts)
+    (acts / "a.csv").write_text("组织编码,活动日期,活动类型\n000103,2024-01-05,党课\n", encoding="utf-8")
+    store = tmp_path / "store"
+    first, _ = run(acts, store)
+    assert first.fixable == []
+    (regs / "组织2.csv").write_text("组织编码,组织名称,组织类型,上级组织编码\n000103,第三支部,党支部,000100\n", encoding="utf-8")
+    second, st = run(regs, store)  # a.csv is not among this run's files: it is named, not read
+    assert (second.rechecked, second.fixable) == ([], ["a.csv"])
+    assert rejects_of(st) == [("a.csv", "", 2, "org_id", "000103", "unknown_org")]
+    third, st = run(acts, store)  # nothing new in that folder, but the registry has 000103 now
+    assert (third.rechecked, third.fixable) == (["a.csv"], [])
+    assert rejects_of(st) == []
+    assert st.table("activities").collect().select("org_id", "_file", "_row").rows() == [("000103", "a.csv", 2)]
+    fourth, _ = run(acts, store)  # and then nothing is read again
+    assert (fourth.rechecked, fourth.fixable, fourth.files.height) == ([], [], 0)
+
+
 def test_a_registry_row_refused_for_an_unknown_parent_is_kept_once_the_parent_is_registered(tmp_path: Path) -> None:
     data = tmp_path / "in"
     data.mkdir()

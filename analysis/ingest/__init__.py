@@ -68,6 +68,9 @@ class IngestResult:
     #: files already in the store read again because rows of theirs had been refused for an org code the
     #: registry did not have (it may have it now); they are also in ``files``
     rechecked: list[str] = field(default_factory=list)
+    #: files (not among this run's inputs) whose refused rows name an org the registry now has: ingesting
+    #: their folder again keeps those rows
+    fixable: list[str] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -485,8 +488,10 @@ def ingest(
     replaced: set[str] = set()
     seen: set[str] = set()
     # files with rows refused for an org (or parent) code the registry did not have: read again when
-    # anything else is new (the registry may have grown), so no row stays refused once its org is there
+    # anything else is new (the registry may have grown), or at once when the registry already has the
+    # code now, so no row stays refused once its org is there
     unknown = ex.rejects.filter(pl.col("reason_code").is_in(RECHECK_REASONS))[PROV_FILE].unique().to_list()
+    fixable = set(_fixable_files(ex.rejects, _registry_codes(ex.orgs, ex.derived))) if unknown else set()
     sha_of = dict(zip(manifest["path"].to_list(), manifest["sha256"].to_list(), strict=True)) if unknown else {}
     recheck: dict[int, tuple[Path, int, str]] = {}
     for path, rel in files:
@@ -508,11 +513,14 @@ def ingest(
             replaced.add(rel)  # same name, new content: the new version replaces the old rows
         plan.append((rel, (path, size, sha)))
 
-    if all(item is None for _, item in plan):
+    if not any(item is not None for _, item in plan):  # nothing new: only files the registry now fixes
+        recheck = {i: item for i, item in recheck.items() if plan[i][0] in fixable}
+    if not recheck and all(item is None for _, item in plan):
         for rel, _ in plan:
             if on_file:
                 on_file(rel)
-        return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped)
+        still = _fixable_files(ex.rejects, _registry_codes(ex.orgs, ex.derived))
+        return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped, fixable=still)
     rechecked = [plan[i][0] for i in sorted(recheck)]
     for i, item in recheck.items():
         rel = plan[i][0]
@@ -687,7 +695,20 @@ def _ingest_into(
     new_paths = new_manifest["path"].to_list()
     run_files = manifest.filter(pl.col("path").is_in(new_paths)).sort("path")
     run_rejects = rejects.filter(pl.col(PROV_FILE).is_in(new_paths))
-    return IngestResult(writer.path, run_files, skipped, run_rejects, conflicts)
+    fixable = _fixable_files(rejects, registry)
+    return IngestResult(writer.path, run_files, skipped, run_rejects, conflicts, fixable=fixable)
+
+
+def _registry_codes(orgs: pl.DataFrame | None, derived: pl.DataFrame) -> pl.Series:
+    codes = [derived["org_id"]] + ([orgs["org_id"]] if orgs is not None else [])
+    return pl.concat(codes).unique()
+
+
+def _fixable_files(rejects: pl.DataFrame, registry: pl.Series) -> list[str]:
+    """Files with rows refused for an org or parent code that the registry has now: read again, those
+    rows would be kept."""
+    hit = rejects.filter(pl.col("reason_code").is_in(RECHECK_REASONS) & pl.col("value").is_in(registry.implode()))
+    return sorted(hit[PROV_FILE].unique().to_list())
 
 
 def _merge_derived(derived: pl.DataFrame, registry: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
