@@ -150,6 +150,11 @@ def run_ingest(paths: list[Path], store: Path, quiet: bool = False, profiles: li
         return ingest(paths, store=store, profiles=profile_list, on_start=on_start, on_file=on_file)
 
 
+def _first_names(names: list[str], n: int = 10) -> str:
+    """The first ``n`` names joined the Chinese way, with 等 when there are more."""
+    return "、".join(names[:n]) + ("等" if len(names) > n else "")
+
+
 def print_ingest_summary(result) -> None:
     import polars as pl
 
@@ -186,14 +191,12 @@ def print_ingest_summary(result) -> None:
     if result.rechecked:
         console.print(
             f"{len(result.rechecked)} 个此前导入过的文件有行因组织编码不在名册中被拒收，已按现在的名册重新读取："
-            + "、".join(result.rechecked[:10])
-            + ("等" if len(result.rechecked) > 10 else "")
+            + _first_names(result.rechecked)
         )
     if result.fixable:
         console.print(
             f"[yellow]注意：[/yellow]{len(result.fixable)} 个文件中有行此前因组织编码不在名册中被拒收，而名册现在已有这些组织："
-            + "、".join(result.fixable[:10])
-            + ("等" if len(result.fixable) > 10 else "")
+            + _first_names(result.fixable)
             + "。把它们所在的文件夹再导入一次，这些行就会保留。"
         )
     if result.skipped:

@@ -491,7 +491,7 @@ def ingest(
     # anything else is new (the registry may have grown), or at once when the registry already has the
     # code now, so no row stays refused once its org is there
     unknown = ex.rejects.filter(pl.col("reason_code").is_in(RECHECK_REASONS))[PROV_FILE].unique().to_list()
-    fixable = set(_fixable_files(ex.rejects, _registry_codes(ex.orgs, ex.derived))) if unknown else set()
+    fixable = _fixable_files(ex.rejects, _registry_codes(ex.orgs, ex.derived)) if unknown else []
     sha_of = dict(zip(manifest["path"].to_list(), manifest["sha256"].to_list(), strict=True)) if unknown else {}
     recheck: dict[int, tuple[Path, int, str]] = {}
     for path, rel in files:
@@ -513,14 +513,14 @@ def ingest(
             replaced.add(rel)  # same name, new content: the new version replaces the old rows
         plan.append((rel, (path, size, sha)))
 
-    if not any(item is not None for _, item in plan):  # nothing new: only files the registry now fixes
+    nothing_new = all(item is None for _, item in plan)
+    if nothing_new:  # only the files the registry now fixes are read again
         recheck = {i: item for i, item in recheck.items() if plan[i][0] in fixable}
-    if not recheck and all(item is None for _, item in plan):
+    if nothing_new and not recheck:  # and the fixable files, if any, are not among the inputs
         for rel, _ in plan:
             if on_file:
                 on_file(rel)
-        still = _fixable_files(ex.rejects, _registry_codes(ex.orgs, ex.derived))
-        return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped, fixable=still)
+        return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped, fixable=fixable)
     rechecked = [plan[i][0] for i in sorted(recheck)]
     for i, item in recheck.items():
         rel = plan[i][0]
@@ -633,9 +633,7 @@ def _ingest_into(
             kept_counts.append(kept_orgs.group_by(PROV_FILE).agg(pl.len().alias("n")))
         rows_kept["orgs"] = kept_orgs.height
     derived, conflicts = _merge_derived(pl.concat(derived_parts, how="vertical_relaxed"), kept_orgs)
-    registry = pl.concat(
-        [kept_orgs["org_id"] if kept_orgs is not None else pl.Series("org_id", [], dtype=pl.String), derived["org_id"]]
-    )
+    registry = _registry_codes(kept_orgs, derived)
     for name in TABLES:
         if name == "orgs" or name not in names:
             continue
@@ -700,8 +698,9 @@ def _ingest_into(
 
 
 def _registry_codes(orgs: pl.DataFrame | None, derived: pl.DataFrame) -> pl.Series:
-    codes = [derived["org_id"]] + ([orgs["org_id"]] if orgs is not None else [])
-    return pl.concat(codes).unique()
+    """Every org code of the registry: the kept registry rows and the orgs derived from hierarchy columns."""
+    codes = ([orgs["org_id"]] if orgs is not None else []) + [derived["org_id"]]
+    return pl.concat(codes).unique(maintain_order=True)
 
 
 def _fixable_files(rejects: pl.DataFrame, registry: pl.Series) -> list[str]:
