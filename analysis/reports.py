@@ -523,8 +523,10 @@ def _load_notebook(path: Path) -> Any:
 #: the warm kernel of this worker process (see :func:`_worker_kernel`)
 _KERNEL: Any = None
 #: the first cell of every notebook run on a warm kernel: forget the previous notebook's variables (its
-#: imports stay loaded), open a new history session and number the cells from 1 again.  A cell of the notebook itself rather than a
-#: separate request, which would cost a client round trip (~0.2 s) per report.
+#: imports stay loaded) and open a new history session, so IPython's history never sees a line number
+#: twice.  A cell of the notebook itself rather than a separate request, which would cost a client round
+#: trip (~0.2 s) per report; :func:`_tidy_executed` takes it out of the written notebook and numbers the
+#: cells from 1.
 _RESET_TAG = "workbench-reset"
 _RESET_CELL = "# 批量运行：清空上一份报告留下的变量\nget_ipython().reset(new_session=True)"
 

@@ -69,18 +69,16 @@ def stage_floor(store: Path) -> dict:
     shows where assess's time goes."""
     import polars as pl
 
-    from analysis.store import table_parts
+    from analysis.store import MEMBER_KEY, Store, table_parts
 
     t0 = time.perf_counter()
     frames = [pl.scan_parquet(parts).group_by("org_id").agg(pl.len()) for parts in _table_files(store)]
     pl.collect_all(frames)
     floor = time.perf_counter() - t0
-    from analysis.store import Store
-
     t1 = time.perf_counter()
     if table_parts(store, "study"):
         rows, _ = Store.open(store).study_keyed()  # by the member key, as assess does
-        rows.group_by("_member").agg(pl.col("days").sum()).collect()
+        rows.group_by(MEMBER_KEY).agg(pl.col("days").sum()).collect()
     member = time.perf_counter() - t1
     return {"rows": _rows_in_store(store), "seconds": floor, "member_group_s": member}
 
