@@ -404,6 +404,10 @@ def test_rows_refused_as_unknown_orgs_stay_refused_when_files_are_added(tmp_path
     assert result.rechecked == [] and result.files.height == 0
 
 
+#: a registry file of one more branch under 000100, which the first registry does not have
+THIRD_BRANCH_CSV = "组织编码,组织名称,组织类型,上级组织编码\n000103,第三支部,党支部,000100\n"
+
+
 def test_rows_refused_for_an_unregistered_org_are_kept_once_the_registry_has_it(tmp_path: Path) -> None:
     data = tmp_path / "in"
     data.mkdir()
@@ -413,7 +417,7 @@ def test_rows_refused_for_an_unregistered_org_are_kept_once_the_registry_has_it(
     _, st = run(data, store)
     assert rejects_of(st) == [("a.csv", "", 2, "org_id", "000103", "unknown_org")]
     # the registry of the third branch arrives later, in a file of its own
-    (data / "组织2.csv").write_text("组织编码,组织名称,组织类型,上级组织编码\n000103,第三支部,党支部,000100\n", encoding="utf-8")
+    (data / "组织2.csv").write_text(THIRD_BRANCH_CSV, encoding="utf-8")
     result, st = run(data, store)
     assert result.rechecked == ["a.csv"]
     assert rejects_of(st) == []
@@ -432,7 +436,7 @@ def test_a_registry_ingested_from_another_folder_names_the_files_to_ingest_again
     store = tmp_path / "store"
     first, _ = run(acts, store)
     assert first.fixable == []
-    (regs / "组织2.csv").write_text("组织编码,组织名称,组织类型,上级组织编码\n000103,第三支部,党支部,000100\n", encoding="utf-8")
+    (regs / "组织2.csv").write_text(THIRD_BRANCH_CSV, encoding="utf-8")
     second, st = run(regs, store)  # a.csv is not among this run's files: it is named, not read
     assert (second.rechecked, second.fixable) == ([], ["a.csv"])
     assert rejects_of(st) == [("a.csv", "", 2, "org_id", "000103", "unknown_org")]

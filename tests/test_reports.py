@@ -34,17 +34,21 @@ HEADER = """\
 # ---
 """
 
-# Cell 0 parameters, cell 1 papermill's injected parameters, cell 2 a chart, cell 3 the timestamps.
-GOOD = (
-    HEADER
-    + """
+#: the parameters cell of the test report notebooks run once per org
+PARAMETERS = """
 # %% tags=["parameters"]
 store_path = ""
 year = 0
 ruleset = ""
 charts_dir = ""
 org_id = "none"
+"""
 
+# Cell 0 parameters, cell 1 papermill's injected parameters, cell 2 a chart, cell 3 the timestamps.
+GOOD = (
+    HEADER
+    + PARAMETERS
+    + """
 # %%
 import time
 started = time.time()
@@ -256,14 +260,8 @@ def _job(tmp_path: Path) -> Any:
 
 LEAKY = (
     HEADER
+    + PARAMETERS
     + """
-# %% tags=["parameters"]
-store_path = ""
-year = 0
-ruleset = ""
-charts_dir = ""
-org_id = "none"
-
 # %%
 print("leak" in globals(), org_id)
 leak = org_id
