@@ -36,6 +36,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -49,6 +50,7 @@ MEMBER_KEY = "_member"  #: dense UInt32 key of an (org_id, member_id) pair in th
 MEMBERS_FILE = "study_members.parquet"
 MEMBERS_SCHEMA: dict[str, pl.DataType] = {"org_id": pl.String(), "member_id": pl.String(), MEMBER_KEY: pl.UInt32()}
 PART_ROW_GROUP = 131_072  #: rows per Parquet row group of a part (several groups per part: parallel reads)
+PART_ORDER = ("kind", "org_id", "date")  #: row order of parts of tables with these columns (activities)
 
 _DTYPES: dict[ColumnKind, pl.DataType] = {
     "code": pl.String(),
@@ -185,21 +187,32 @@ class Store:
             lf = pl.concat([lf, extra], how="vertical_relaxed")
         return lf
 
-    def study_keyed(self) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-        """The study rows as ``(_member, date, days)`` and the member index ``(org_id, member_id, _member)``.
+    def study_keyed(
+        self, start: date | None = None, end: date | None = None
+    ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+        """The study rows dated ``start``–``end`` (both inclusive; all rows when not given) as
+        ``(_member, date, days)``, and the member index ``(org_id, member_id, _member)``.
 
         Grouping by the one integer ``_member`` is several times cheaper than by the two code strings.  A
         store written by ingest carries the keys (see the module notes); an in-memory store, or one written
-        before the index existed, gets them here, with one pass over the rows.
+        before the index existed, gets them here, with one pass over the rows.  A part whose dates all lie
+        in the window (its Parquet statistics say so) is read without testing each row's date.
         """
         cols = (MEMBER_KEY, "date", "days")
+        windowed = start is not None or end is not None
+        start, end = start or date.min, end or date.max
+        dated = pl.col("date").is_between(start, end) if windowed else pl.lit(True)
         if self.path is not None and (self.path / MEMBERS_FILE).is_file():
             parts = table_parts(self.path, "study")
             if parts and all(MEMBER_KEY in pq.read_schema(p).names for p in parts):
-                return pl.scan_parquet(parts).select(cols), pl.scan_parquet(self.path / MEMBERS_FILE)
+                inside = [p for p in parts if not windowed or _dates_within(p, "date", start, end)]
+                rest = [p for p in parts if p not in inside]
+                scans = [pl.scan_parquet(inside).select(cols)] if inside else []
+                scans += [pl.scan_parquet(rest).select(cols).filter(dated)] if rest else []
+                return pl.concat(scans), pl.scan_parquet(self.path / MEMBERS_FILE)
         rows = self.table("study")
         members = rows.select("org_id", "member_id").unique().sort("org_id", "member_id").with_row_index(MEMBER_KEY)
-        keyed = rows.join(members, on=["org_id", "member_id"], how="left", nulls_equal=True)
+        keyed = rows.filter(dated).join(members, on=["org_id", "member_id"], how="left", nulls_equal=True)
         return keyed.select(cols), members.select(*MEMBERS_SCHEMA)
 
     def columns_present(self, name: str) -> set[str]:
@@ -235,6 +248,23 @@ class Store:
     def tables(self) -> dict[str, pl.LazyFrame]:
         """Every canonical table that exists in the dataset."""
         return {n: self.table(n) for n in TABLES if self.has(n)}
+
+
+def _dates_within(part: Path, column: str, start: date, end: date) -> bool:
+    """True when the Parquet statistics of ``part`` show every value of ``column`` non-null and within
+    ``start``–``end``; False when they do not, or say nothing (then the rows must be tested)."""
+    meta = pq.ParquetFile(part).metadata
+    names = meta.schema.names
+    if column not in names:
+        return False
+    j = names.index(column)
+    for i in range(meta.num_row_groups):
+        st = meta.row_group(i).column(j).statistics
+        if st is None or not st.has_min_max or st.null_count != 0:
+            return False
+        if not (isinstance(st.min, date) and isinstance(st.max, date) and start <= st.min and st.max <= end):
+            return False
+    return True
 
 
 def years_with_data(store: Store) -> list[int]:
@@ -417,7 +447,13 @@ def write_part_file(df: pl.DataFrame, path: Path) -> None:
     """Write one part file: zstd, row groups of :data:`PART_ROW_GROUP` rows, every column
     dictionary-encoded (pyarrow's writer: polars' own leaves numbers plain, and reading the ``days`` of
     a large study table then takes 4× as long) except the row numbers, which count up and are
-    delta-encoded (a dictionary of unique numbers would double the size of a study part)."""
+    delta-encoded (a dictionary of unique numbers would double the size of a study part).
+
+    Rows of a table with a ``kind`` (activities, incidents) are stored in :data:`PART_ORDER` (a stable
+    sort, so exact duplicates keep their order): a rule reads the rows of one or two kinds, and the row
+    groups holding other kinds are then skipped on their statistics instead of read and filtered."""
+    if all(c in df.columns for c in PART_ORDER):
+        df = df.sort(PART_ORDER, nulls_last=True, maintain_order=True)
     plain = [PROV_ROW] if PROV_ROW in df.columns else []
     pq.write_table(
         df.to_arrow(),
