@@ -26,7 +26,7 @@ from rich.text import Text
 
 from analysis import scoring, vocab
 from analysis.rules import Context, Ruleset, evaluate, load_ruleset
-from analysis.rules.measures import num
+from analysis.rules.measures import ORG_INDEX, num
 from analysis.store import Store
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET
 
@@ -162,9 +162,7 @@ def assess(
         rs = load_ruleset(ruleset, rubric)
     ctx = Context(store, rs, int(year), _as_date(as_of, int(year)))
     ev = evaluate(ctx)
-    rules_lf = pl.concat(
-        [scoring.score_rule(ev.frames[r.rule_id], r, i) for i, r in enumerate(rs.items)]
-    ).sort(ORG, "_order")
+    rules_lf = pl.concat([scoring.score_rule(ev.frames[r.rule_id], r, i) for i, r in enumerate(rs.items)])
     closure = scoring.ancestors(ctx.orgs)
     periods = (
         scoring.term_periods(ctx.terms, ctx.year, ctx.as_of)
@@ -173,9 +171,11 @@ def assess(
     )
     vetoes = scoring.veto(store.table("incidents"), closure, periods, rs)
     rules, veto_df, warnings = pl.collect_all(
-        [rules_lf.drop("_order"), vetoes, ev.warnings.sort(ORG, "rule_id", "message")], engine="streaming"
+        [rules_lf, vetoes, ev.warnings.sort(ORG, "rule_id", "message")], engine="streaming"
     )
+    rules = scoring.order_rules(rules, len(rs.items))
     scores = scoring.summarise(rules, ctx.orgs, closure, veto_df, rs)
+    rules = rules.drop(ORG_INDEX, "_order")
     return Assessment(
         scores=scores,
         rules=rules,

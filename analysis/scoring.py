@@ -14,6 +14,7 @@ import polars as pl
 
 from analysis import vocab
 from analysis.rules import Rule, Ruleset
+from analysis.rules.measures import ORG_INDEX
 
 ORG = "org_id"
 #: statuses whose points leave the denominator
@@ -94,7 +95,8 @@ def earned_expr(rule: Rule) -> pl.Expr:
 
 
 def score_rule(frame: pl.LazyFrame, rule: Rule, order: int = 0) -> pl.LazyFrame:
-    """One rule's per-org results in the ``Assessment.rules`` layout (plus ``_order`` for sorting)."""
+    """One rule's per-org results in the ``Assessment.rules`` layout, plus the registry row number
+    ``_oi`` and the rubric position ``_order`` (the keys :func:`order_rules` and :func:`summarise` use)."""
     return frame.select(
         ORG,
         pl.lit(rule.rule_id).alias("rule_id"),
@@ -107,8 +109,17 @@ def score_rule(frame: pl.LazyFrame, rule: Rule, order: int = 0) -> pl.LazyFrame:
         pl.lit(float(rule.points)).alias("points"),
         earned_expr(rule).alias("earned"),
         "evidence_rows",
+        ORG_INDEX,
         pl.lit(order, pl.Int32).alias("_order"),
     )
+
+
+def order_rules(rules: pl.DataFrame, n_items: int) -> pl.DataFrame:
+    """The scored rules of all items in (org_id, rubric order): sorted by the one integer
+    ``_oi × n_items + _order`` — the registry is sorted by org_id, so this is the same order as sorting
+    by the code and the position, at a quarter of the cost for millions of rows."""
+    key = pl.col(ORG_INDEX).cast(pl.UInt64) * n_items + pl.col("_order").cast(pl.UInt64)
+    return rules.rechunk().sort(key)  # one chunk first: gathering from the streaming engine's many is 4× slower
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,6 +215,59 @@ def grade_expr(ruleset: Ruleset) -> pl.Expr:
     )
 
 
+def _per_org_grouped(rules: pl.DataFrame) -> pl.DataFrame:
+    """Per org (``_oi``): applicable and earned points, the number of failed rules and their ids joined
+    by ";" in id order — for rules in any order and layout."""
+    failed = pl.col("status") == FAILED
+    per_org = rules.group_by(ORG_INDEX).agg(
+        applicable_points=pl.col("points").filter(~pl.col("status").is_in(OUT_OF_SCOPE)).sum(),
+        earned_points=pl.col("earned").sum(),
+        n_failed=failed.sum().cast(pl.Int64),
+    )
+    failed_rules = (
+        rules.filter(failed)
+        .select(ORG_INDEX, "rule_id")
+        .sort(ORG_INDEX, "rule_id")
+        .group_by(ORG_INDEX, maintain_order=True)
+        .agg(failed_rules=pl.col("rule_id").str.join(";"))
+    )
+    return per_org.join(failed_rules, on=ORG_INDEX, how="left")
+
+
+def _per_org_block(rules: pl.DataFrame, n_orgs: int) -> pl.DataFrame | None:
+    """What :func:`_per_org_grouped` gives, for rules laid out as :func:`order_rules` leaves an
+    assessment's: one block of the same n items per registry org, in registry order.  Item i of every
+    org is then every n-th row from row i, so the sums are row-wise sums over n columns and no group is
+    hashed or string joined per org.  None when ``rules`` is not in that layout."""
+    if n_orgs == 0 or rules.height % n_orgs or "_order" not in rules.columns:
+        return None
+    n = rules.height // n_orgs
+    pos = pl.int_range(pl.len(), dtype=pl.UInt64)
+    laid_out = (pl.col(ORG_INDEX).cast(pl.UInt64) == pos // n) & (pl.col("_order").cast(pl.UInt64) == pos % n)
+    ids = rules["rule_id"].head(n)
+    if not rules.select(laid_out.all()).item() or not rules.select(
+        (pl.col("rule_id") == pl.lit(ids).gather(pl.int_range(pl.len()) % n)).all()
+    ).item():
+        return None
+
+    def item(column: str, i: int) -> pl.Expr:
+        return pl.col(column).gather_every(n, i)
+
+    failed = [item("status", i) == FAILED for i in range(n)]
+    by_id = sorted(range(n), key=lambda i: ids[i])
+    return rules.select(
+        item(ORG_INDEX, 0),
+        applicable_points=pl.sum_horizontal(
+            pl.when(item("status", i).is_in(OUT_OF_SCOPE)).then(0.0).otherwise(item("points", i)) for i in range(n)
+        ),
+        earned_points=pl.sum_horizontal(item("earned", i) for i in range(n)),
+        n_failed=pl.sum_horizontal(f.cast(pl.Int64) for f in failed),
+        failed_rules=pl.concat_str(
+            [pl.when(failed[i]).then(pl.lit(ids[i])) for i in by_id], separator=";", ignore_nulls=True
+        ),
+    )
+
+
 def summarise(
     rules: pl.DataFrame,
     orgs: pl.DataFrame,
@@ -213,30 +277,23 @@ def summarise(
 ) -> pl.DataFrame:
     """One row per registry org in the ``Assessment.scores`` layout (docs/CONTRACTS.md).
 
-    The score is rounded to one decimal before grading, so the grade always agrees with the number
-    people see.  An org with no applicable points (everything ``no_data``) scores 0.
+    ``rules`` carries the registry row number ``_oi`` of ``orgs`` (as :func:`score_rule` gives it), so
+    the per-org sums group one integer; frames without it (a hand-built registry) get it here.  The score is rounded to one decimal before grading, so the
+    grade always agrees with the number people see.  An org with no applicable points (everything
+    ``no_data``) scores 0.
     """
-    in_scope = ~pl.col("status").is_in(OUT_OF_SCOPE)
-    failed = pl.col("status") == FAILED
-    per_org = rules.group_by(ORG).agg(
-        applicable_points=pl.col("points").filter(in_scope).sum(),
-        earned_points=pl.col("earned").sum(),
-        n_failed=failed.sum().cast(pl.Int64),
-    )
-    # the failed rule ids of each org, joined: only the failed rows are sorted and grouped
-    failed_rules = (
-        rules.filter(failed)
-        .select(ORG, "rule_id")
-        .sort(ORG, "rule_id")
-        .group_by(ORG, maintain_order=True)
-        .agg(failed_rules=pl.col("rule_id").str.join(";"))
-    )
+    if ORG_INDEX not in orgs.columns:  # a registry not prepared by rules.Context
+        orgs = orgs.sort(ORG).with_row_index(ORG_INDEX)
+    if ORG_INDEX not in rules.columns:
+        rules = rules.join(orgs.select(ORG, ORG_INDEX), on=ORG, how="inner")
+    per_org = _per_org_block(rules, orgs.height)
+    if per_org is None:
+        per_org = _per_org_grouped(rules)
     applicable = pl.col("applicable_points")
     return (
-        orgs.select(ORG, "name", "org_type", "parent_id")
-        .join(top_ids(orgs, closure), on=ORG, how="left")
-        .join(per_org, on=ORG, how="left")
-        .join(failed_rules, on=ORG, how="left")
+        orgs.select(ORG, ORG_INDEX, "name", "org_type", "parent_id")
+        .join(top_ids(orgs, closure), on=ORG, how="left", maintain_order="left")
+        .join(per_org, on=ORG_INDEX, how="left", maintain_order="left")
         .join(vetoes, on=ORG, how="left")
         .with_columns(
             pl.col("applicable_points").fill_null(0.0),
@@ -253,6 +310,6 @@ def summarise(
         )
         .with_columns(grade=grade_expr(ruleset))
         .with_columns(qualified=pl.col("grade") != UNQUALIFIED)
+        .sort(ORG_INDEX)
         .select(SCORES_COLUMNS)
-        .sort(ORG)
     )

@@ -146,6 +146,51 @@ def test_grade_thresholds(points_earned: float, n_failed: int, vetoed: bool, gra
     assert s["n_failed"] == n_failed
 
 
+def _rules_block(orgs: int, items: list[str], statuses: list[list[str]], earned: list[list[float]]) -> pl.DataFrame:
+    """Scored rules in the layout assess leaves them: one block of the items per org, in org order."""
+    n = len(items)
+    return pl.DataFrame(
+        {
+            "rule_id": items * orgs,
+            "status": [s for row in statuses for s in row],
+            "points": [10.0] * (orgs * n),
+            "earned": [e for row in earned for e in row],
+            "_oi": [o for o in range(orgs) for _ in items],
+            "_order": list(range(n)) * orgs,
+        },
+        schema_overrides={"_oi": pl.UInt32, "_order": pl.Int32},
+    )
+
+
+def test_per_org_sums_by_block_agree_with_grouping() -> None:
+    # items deliberately not in id order: failed ids are listed sorted, whatever the rubric order
+    items = ["z.last", "a.first", "m.mid"]
+    rules = _rules_block(
+        3,
+        items,
+        [["fail", "fail", "pass"], ["not_applicable", "pass", "no_data"], ["pass", "pending", "fail"]],
+        [[0.0, 2.5, 10.0], [0.0, 10.0, 0.0], [10.0, 10.0, 3.25]],
+    )
+    block = scoring._per_org_block(rules, 3)
+    assert block is not None
+    assert block.rows() == [
+        (0, 30.0, 12.5, 2, "a.first;z.last"),
+        (1, 10.0, 10.0, 0, ""),
+        (2, 30.0, 23.25, 1, "m.mid"),
+    ]
+    grouped = scoring._per_org_grouped(rules).sort("_oi").with_columns(pl.col("failed_rules").fill_null(""))
+    assert grouped.select(block.columns).rows() == block.rows()
+
+
+def test_per_org_block_refuses_other_layouts() -> None:
+    rules = _rules_block(2, ["a", "b"], [["pass", "fail"], ["fail", "pass"]], [[10.0, 0.0], [0.0, 10.0]])
+    assert scoring._per_org_block(rules, 2) is not None
+    assert scoring._per_org_block(rules.reverse(), 2) is None  # orgs out of order
+    assert scoring._per_org_block(rules.head(3), 2) is None  # an org short of an item
+    swapped = rules.with_columns(pl.Series("rule_id", ["a", "b", "b", "a"]))
+    assert scoring._per_org_block(swapped, 2) is None  # the items in another order for one org
+
+
 # ---------------------------------------------------------------------------------------------
 # Hierarchy and veto.
 # ---------------------------------------------------------------------------------------------
