@@ -173,7 +173,7 @@ def assess(
     rules, veto_df, warnings = pl.collect_all(
         [rules_lf, vetoes, ev.warnings.sort(ORG, "rule_id", "message")], engine="streaming"
     )
-    rules = scoring.order_rules(rules, len(rs.items))
+    rules = scoring.order_rules(rules, rs.items)
     scores = scoring.summarise(rules, ctx.orgs, closure, veto_df, rs)
     rules = rules.drop(ORG_INDEX, "_order")
     return Assessment(

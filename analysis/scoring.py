@@ -8,6 +8,7 @@ thresholds, the veto kinds and whether a veto climbs to the ancestors are read f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
@@ -95,18 +96,16 @@ def earned_expr(rule: Rule) -> pl.Expr:
 
 
 def score_rule(frame: pl.LazyFrame, rule: Rule, order: int = 0) -> pl.LazyFrame:
-    """One rule's per-org results in the ``Assessment.rules`` layout, plus the registry row number
-    ``_oi`` and the rubric position ``_order`` (the keys :func:`order_rules` and :func:`summarise` use)."""
+    """One rule's per-org results: status, texts, values and earned points, with the registry row
+    number ``_oi`` and the rubric position ``_order``.  The columns that are the same on every row of
+    the rule (id, category, points) are added by :func:`order_rules`, after the rows are in order."""
     return frame.select(
         ORG,
-        pl.lit(rule.rule_id).alias("rule_id"),
-        pl.lit(rule.category).alias("category"),
         "status",
         "measured",
         "required",
         "measured_value",
         "required_value",
-        pl.lit(float(rule.points)).alias("points"),
         earned_expr(rule).alias("earned"),
         "evidence_rows",
         ORG_INDEX,
@@ -114,12 +113,27 @@ def score_rule(frame: pl.LazyFrame, rule: Rule, order: int = 0) -> pl.LazyFrame:
     )
 
 
-def order_rules(rules: pl.DataFrame, n_items: int) -> pl.DataFrame:
-    """The scored rules of all items in (org_id, rubric order): sorted by the one integer
-    ``_oi × n_items + _order`` — the registry is sorted by org_id, so this is the same order as sorting
-    by the code and the position, at a quarter of the cost for millions of rows."""
-    key = pl.col(ORG_INDEX).cast(pl.UInt64) * n_items + pl.col("_order").cast(pl.UInt64)
-    return rules.rechunk().sort(key)  # one chunk first: gathering from the streaming engine's many is 4× slower
+def order_rules(rules: pl.DataFrame, items: Sequence[Rule]) -> pl.DataFrame:
+    """The results of :func:`score_rule` for all ``items`` in the ``Assessment.rules`` layout (plus
+    ``_oi`` and ``_order``), in (org_id, rubric order).
+
+    Sorted by the one integer ``_oi × len(items) + _order`` — the registry is sorted by org_id, so this
+    is the order of the code and the position at a quarter of the cost for millions of rows — and only
+    then given each item's id, category and points, so those are not moved by the sort."""
+    n = len(items)
+    key = pl.col(ORG_INDEX).cast(pl.UInt64) * n + pl.col("_order").cast(pl.UInt64)
+    by_order = {
+        "rule_id": pl.Series([r.rule_id for r in items], dtype=pl.String),
+        "category": pl.Series([r.category for r in items], dtype=pl.String),
+        "points": pl.Series([float(r.points) for r in items], dtype=pl.Float64),
+    }
+    # one chunk first: gathering from the streaming engine's many chunks is 4× slower
+    return (
+        rules.rechunk()
+        .sort(key)
+        .with_columns(pl.lit(v).gather(pl.col("_order")).alias(k) for k, v in by_order.items())
+        .select(*RULES_COLUMNS, ORG_INDEX, "_order")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,17 +252,16 @@ def _per_org_block(rules: pl.DataFrame, n_orgs: int) -> pl.DataFrame | None:
     """What :func:`_per_org_grouped` gives, for rules laid out as :func:`order_rules` leaves an
     assessment's: one block of the same n items per registry org, in registry order.  Item i of every
     org is then every n-th row from row i, so the sums are row-wise sums over n columns and no group is
-    hashed or string joined per org.  None when ``rules`` is not in that layout."""
+    hashed or string joined per org.  The item ids are read from the first block (``_order`` is the
+    item's position, so every block has them in the same order).  None when ``rules`` is not in that
+    layout."""
     if n_orgs == 0 or rules.height % n_orgs or "_order" not in rules.columns:
         return None
     n = rules.height // n_orgs
-    pos = pl.int_range(pl.len(), dtype=pl.UInt64)
-    laid_out = (pl.col(ORG_INDEX).cast(pl.UInt64) == pos // n) & (pl.col("_order").cast(pl.UInt64) == pos % n)
-    ids = rules["rule_id"].head(n)
-    if not rules.select(laid_out.all()).item() or not rules.select(
-        (pl.col("rule_id") == pl.lit(ids).gather(pl.int_range(pl.len()) % n)).all()
-    ).item():
+    key = pl.col(ORG_INDEX).cast(pl.UInt64) * n + pl.col("_order").cast(pl.UInt64)
+    if not rules.select((key == pl.int_range(pl.len(), dtype=pl.UInt64)).all()).item():
         return None
+    ids = rules["rule_id"].head(n)
 
     def item(column: str, i: int) -> pl.Expr:
         return pl.col(column).gather_every(n, i)

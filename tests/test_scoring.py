@@ -187,7 +187,7 @@ def test_per_org_block_refuses_other_layouts() -> None:
     assert scoring._per_org_block(rules, 2) is not None
     assert scoring._per_org_block(rules.reverse(), 2) is None  # orgs out of order
     assert scoring._per_org_block(rules.head(3), 2) is None  # an org short of an item
-    swapped = rules.with_columns(pl.Series("rule_id", ["a", "b", "b", "a"]))
+    swapped = rules.with_columns(pl.Series("_order", [0, 1, 1, 0], dtype=pl.Int32))
     assert scoring._per_org_block(swapped, 2) is None  # the items in another order for one org
 
 
