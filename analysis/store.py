@@ -50,7 +50,12 @@ MEMBER_KEY = "_member"  #: dense UInt32 key of an (org_id, member_id) pair in th
 MEMBERS_FILE = "study_members.parquet"
 MEMBERS_SCHEMA: dict[str, pl.DataType] = {"org_id": pl.String(), "member_id": pl.String(), MEMBER_KEY: pl.UInt32()}
 PART_ROW_GROUP = 131_072  #: rows per Parquet row group of a part (several groups per part: parallel reads)
-PART_ORDER = ("kind", "org_id", "date")  #: row order of parts of tables with these columns (activities)
+#: row order of a table's parts: a rule reads the rows of one or two activity kinds, or one inspection
+#: item, and the row groups holding others are then skipped on their statistics instead of read
+PART_ORDER: dict[str, tuple[str, ...]] = {
+    "activities": ("kind", "org_id", "date"),
+    "inspections": ("item", "org_id", "year"),
+}
 
 _DTYPES: dict[ColumnKind, pl.DataType] = {
     "code": pl.String(),
@@ -349,7 +354,7 @@ class StoreWriter:
         if name == "study" and MEMBER_KEY not in df.columns:
             df = self.key_members(df)
             self._keyed.add(target.name)
-        write_part_file(df, target)
+        write_part_file(df, target, name)
         return target
 
     def members(self) -> pl.DataFrame:
@@ -435,7 +440,7 @@ class StoreWriter:
             if not keyed or not (self._inherited or part.name in self._keyed):
                 df = self.key_members(pl.read_parquet(part).drop(MEMBER_KEY, strict=False))
                 tmp = part.with_suffix(".rekey")
-                write_part_file(df, tmp)
+                write_part_file(df, tmp, "study")
                 os.replace(tmp, part)  # a new file: a hard-linked previous part is untouched
         write_part_file(self.members(), self.tmp / MEMBERS_FILE)
 
@@ -443,17 +448,16 @@ class StoreWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def write_part_file(df: pl.DataFrame, path: Path) -> None:
+def write_part_file(df: pl.DataFrame, path: Path, table: str | None = None) -> None:
     """Write one part file: zstd, row groups of :data:`PART_ROW_GROUP` rows, every column
     dictionary-encoded (pyarrow's writer: polars' own leaves numbers plain, and reading the ``days`` of
     a large study table then takes 4× as long) except the row numbers, which count up and are
     delta-encoded (a dictionary of unique numbers would double the size of a study part).
 
-    Rows of a table with a ``kind`` (activities, incidents) are stored in :data:`PART_ORDER` (a stable
-    sort, so exact duplicates keep their order): a rule reads the rows of one or two kinds, and the row
-    groups holding other kinds are then skipped on their statistics instead of read and filtered."""
-    if all(c in df.columns for c in PART_ORDER):
-        df = df.sort(PART_ORDER, nulls_last=True, maintain_order=True)
+    Rows of ``table`` are stored in its :data:`PART_ORDER`, if it has one (a stable sort, so exact
+    duplicates keep their order)."""
+    if order := PART_ORDER.get(table or ""):
+        df = df.sort(order, nulls_last=True, maintain_order=True)
     plain = [PROV_ROW] if PROV_ROW in df.columns else []
     pq.write_table(
         df.to_arrow(),

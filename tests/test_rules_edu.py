@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from tests.test_rules_helpers import D, acts, make_store, monthly, orgs_frame, result, run
+from tests.test_rules_loader import BUILTIN, write
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,6 +97,19 @@ def test_no_members_means_nobody_falls_short() -> None:
 def test_empty_member_count_is_a_missing_value_and_fails() -> None:
     r = days_result(None, study_rows("B", "m1", [12.0]))
     assert (r["status"], r["earned"], r["measured"]) == ("fail", 0.0, "党员人数未填；学习满 12 天的党员 1 人")
+
+
+def test_days_threshold_per_org_type(tmp_path: Path) -> None:
+    # a committee asks 10 days and branches 12: the same 11 days meet one and not the other
+    toml = BUILTIN.replace("threshold.committee = { days = 12, share = 1.0 }", "threshold.committee = { days = 10, share = 1.0 }", 1)
+    store = make_store(
+        orgs=orgs_frame(C={"member_count": 1}, B={"member_count": 1}),
+        study=study_rows("C", "m1", [1.0] * 11) + study_rows("B", "m2", [1.0] * 11),
+    )
+    a = run(store, ruleset=write(tmp_path, toml))
+    got = {o: result(a, o, "edu.member_study_days") for o in ("C", "B")}
+    assert (got["C"]["status"], got["C"]["measured"]) == ("pass", "学习满 10 天的党员 1/1 人（100%）")
+    assert (got["B"]["status"], got["B"]["measured"]) == ("fail", "学习满 12 天的党员 0/1 人（0%）")
 
 
 def test_study_table_absent_is_no_data_but_present_and_empty_is_zero() -> None:

@@ -379,7 +379,7 @@ class _Source:
             self.path.unlink()  # the table keeps at least one part: StoreWriter.finish sees to that
         else:
             tmp = self.path.with_suffix(".rewrite")
-            write_part_file(df, tmp)
+            write_part_file(df, tmp, self.table)
             os.replace(tmp, self.path)  # rebinds the name only: a hard-linked previous part is untouched
         self._describe(df)
 

@@ -301,6 +301,20 @@ class Context:
             .with_columns(term_due=self.term_end(pl.col("last_election")))
         )
 
+    def threshold_text(self, rule: Rule, key: str, scale: float = 1.0) -> pl.Expr:
+        """The rule's threshold ``key`` (× ``scale``, e.g. 100 for a percentage) for each row's
+        ``org_type`` as text, written as :func:`num` writes it (null where the rule does not apply).
+
+        Written once per org type and looked up, instead of formatted again for every org."""
+        mapping = rule.threshold_map(key)
+        if not mapping:
+            return pl.lit(None, pl.String)
+        values = pl.DataFrame({"v": [v * scale for v in mapping.values()]}, schema={"v": pl.Float64})
+        texts = values.select(num(pl.col("v")))["v"].to_list()
+        return pl.col("org_type").replace_strict(
+            dict(zip(mapping, texts, strict=True)), default=None, return_dtype=pl.String
+        )
+
     def threshold(self, rule: Rule, key: str) -> pl.Expr:
         """The rule's threshold ``key`` for each row's ``org_type`` (null where the rule does not apply)."""
         mapping = rule.threshold_map(key)
@@ -388,14 +402,22 @@ def _month_bit(month: pl.Expr) -> pl.Expr:
     return month.replace_strict(_MONTH_BITS, return_dtype=pl.Int32)
 
 
+def _month_number(d: pl.Expr) -> pl.Expr:
+    """Months since year 0 of a date: a date is on or before the end of month M exactly when its month
+    number is ≤ M's."""
+    return d.dt.year().cast(pl.Int32) * 12 + d.dt.month().cast(pl.Int32)
+
+
+#: the text of the months missing from each of the 4,096 month masks, e.g. "3、7"
+_MISSING_MONTHS = {
+    mask: "、".join(str(m) for m in range(1, 13) if not mask & (1 << (m - 1))) for mask in range(1 << 12)
+}
+
+
 def _months_missing(ok_mask: pl.Expr) -> pl.Expr:
-    """The months 1-12 whose bit is not set in ``ok_mask`` as text, e.g. "3、7" (null = no month met)."""
-    mask = ok_mask.fill_null(0)
-    return pl.concat_str(
-        [pl.when((mask & (1 << (m - 1))) == 0).then(pl.lit(str(m))) for m in range(1, 13)],
-        separator="、",
-        ignore_nulls=True,
-    )
+    """The months 1-12 whose bit is not set in ``ok_mask`` as text, e.g. "3、7" (null = no month met);
+    looked up among the 4,096 possible texts rather than written for every org."""
+    return ok_mask.fill_null(0).replace_strict(_MISSING_MONTHS, return_dtype=pl.String)
 
 
 def _kinds_zh(kinds: Iterable[str]) -> str:
@@ -570,7 +592,11 @@ def periodic_count(ctx: Context, rule: Rule) -> Measured:
     unit = PERIOD_ZH[pm]
     measured = pl.format("{} 次，覆盖 {}/{} 个{}", n, periods, pl.lit(n_periods), pl.lit(unit))
     required = pl.format(
-        "≥ {} 次，覆盖 ≥ {}/{} 个{}", num(pl.col("c")), num(pl.col("p")), pl.lit(n_periods), pl.lit(unit)
+        "≥ {} 次，覆盖 ≥ {}/{} 个{}",
+        ctx.threshold_text(rule, "count"),
+        ctx.threshold_text(rule, "periods"),
+        pl.lit(n_periods),
+        pl.lit(unit),
     )
     if need_rec:
         measured = measured + pl.format("，未记录 {} 次", unrec)
@@ -690,7 +716,9 @@ def monthly_study(ctx: Context, rule: Rule) -> Measured:
         ratio=k / 12,
         measured=measured,
         required=pl.format(
-            "每月集中学习 ≥ {} 次，其中政治理论学习 ≥ {} 次", num(pl.col("s")), num(pl.col("p"))
+            "每月集中学习 ≥ {} 次，其中政治理论学习 ≥ {} 次",
+            ctx.threshold_text(rule, "studies"),
+            ctx.threshold_text(rule, "political"),
         ),
         evidence_rows=pl.col("n_rows"),
     )
@@ -721,15 +749,16 @@ def member_study_days(ctx: Context, rule: Rule) -> Measured:
     share = pl.when(mc > 0).then(ok_n / mc).when(mc == 0).then(1.0).otherwise(None)
     lf = lf.with_columns(share=share)
     sh = pl.col("share")
+    d_text = ctx.threshold_text(rule, "days")
     measured = (
         pl.when(mc.is_null())
-        .then(pl.format("党员人数未填；学习满 {} 天的党员 {} 人", num(pl.col("d")), ok_n))
-        .otherwise(pl.format("学习满 {} 天的党员 {}/{} 人（{}%）", num(pl.col("d")), ok_n, mc, num(sh * 100)))
+        .then(pl.format("党员人数未填；学习满 {} 天的党员 {} 人", d_text, ok_n))
+        .otherwise(pl.format("学习满 {} 天的党员 {}/{} 人（{}%）", d_text, ok_n, mc, num(sh * 100)))
     )
     required = (
         pl.when(pl.col("s") >= 1)
-        .then(pl.format("全体党员每年集中学习 ≥ {} 天", num(pl.col("d"))))
-        .otherwise(pl.format("≥ {}% 的党员每年集中学习 ≥ {} 天", num(pl.col("s") * 100), num(pl.col("d"))))
+        .then(pl.format("全体党员每年集中学习 ≥ {} 天", d_text))
+        .otherwise(pl.format("≥ {}% 的党员每年集中学习 ≥ {} 天", ctx.threshold_text(rule, "share", 100), d_text))
     )
     frame = result(
         lf,
@@ -772,11 +801,12 @@ def _members_meeting(ctx: Context, start: date, end: date, days: pl.Expr) -> pl.
     else:  # an index not in key order (not written by this version's ingest): join it
         per_member = per_member.join(index, on=MEMBER_KEY, how="inner").join(reg.select(ORG, ORG_INDEX), on=ORG)
     per_member = per_member.drop_nulls(ORG_INDEX)  # members of codes outside the registry
-    per_org = (
-        per_member.with_columns(d=reg["d"].gather(per_member[ORG_INDEX]))
-        .group_by(ORG_INDEX)
-        .agg(ok=(pl.col("days") >= pl.col("d") - EPS).sum(), n_rows=pl.col("n").sum())
-    )
+    thresholds = reg["d"].unique()
+    if thresholds.len() == 1 and thresholds[0] is not None:  # one threshold for every org: no lookup
+        d = pl.lit(thresholds[0], pl.Float64)
+    else:
+        per_member, d = per_member.with_columns(d=reg["d"].gather(per_member[ORG_INDEX])), pl.col("d")
+    per_org = per_member.group_by(ORG_INDEX).agg(ok=(pl.col("days") >= d - EPS).sum(), n_rows=pl.col("n").sum())
     return per_org.with_columns(reg[ORG].gather(per_org[ORG_INDEX])).drop(ORG_INDEX).lazy()
 
 
@@ -828,7 +858,7 @@ def cadre_training(ctx: Context, rule: Rule) -> Measured:
         required_value=pl.col("c"),
         ratio=pl.when(status == "fail").then(ratio(n, pl.col("c"))).otherwise(1.0),
         measured=measured,
-        required=pl.format("每届组织党务干部业务培训 ≥ {} 次", num(pl.col("c"))),
+        required=pl.format("每届组织党务干部业务培训 ≥ {} 次", ctx.threshold_text(rule, "count")),
         evidence_rows=n,
     )
     return Measured(frame, _evidence(rows, "activities"))
@@ -881,7 +911,7 @@ def count_in_year(ctx: Context, rule: Rule) -> Measured:
         measured = pl.concat_str(parts, separator="、") + pl.format("，共 {} {}", n, pl.lit(unit))
     else:
         measured = pl.format("{} {}", n, pl.lit(unit))
-    required = pl.format("{} ≥ {} {}", pl.lit(_kinds_zh(kinds)), num(pl.col("c")), pl.lit(unit))
+    required = pl.format("{} ≥ {} {}", pl.lit(_kinds_zh(kinds)), ctx.threshold_text(rule, "count"), pl.lit(unit))
     if need_rec:
         ok &= unrec == 0
         measured = measured + pl.format("，未记录 {} {}", unrec, pl.lit(unit))
@@ -920,8 +950,8 @@ def dues(ctx: Context, rule: Rule) -> Measured:
     """
     remit = rule.params["remit_months"]
     d = ctx.store.table("dues").filter(pl.col("month").is_between(ctx.y0, ctx.y1))
-    deadline = pl.col("month").dt.month_start().dt.offset_by(f"{remit + 1}mo").dt.offset_by("-1d")
-    late = pl.col("remitted_on").is_null() | (pl.col("remitted_on") > deadline)
+    # on time = remitted by the end of the remit_months-th month after: compared as month numbers
+    late = pl.col("remitted_on").is_null() | (_month_number(pl.col("remitted_on")) > _month_number(pl.col("month")) + remit)
     due, paid, mon = pl.col("due").fill_null(0), pl.col("paid").fill_null(0), pl.col("month").dt.month()
     late = late & ((paid > 0) | (due > 0))
     # one pass per org: each month's rows, totals and late rows as conditional sums (no (org, month) groups)
@@ -969,7 +999,7 @@ def dues(ctx: Context, rule: Rule) -> Measured:
         measured=measured,
         required=pl.format(
             "≥ {} 个月足额并于{}上交；{} 至 {} 张榜公布",
-            num(pl.col("c")),
+            ctx.threshold_text(rule, "months"),
             pl.lit(deadline_zh),
             pl.lit(str(p0)),
             pl.lit(str(p1)),
@@ -1014,7 +1044,7 @@ def integrity_pledges(ctx: Context, rule: Rule) -> Measured:
         measured=measured,
         required=pl.when(ctx.threshold(rule, "share") >= 1)
         .then(pl.lit("与全部中层以上党员干部签订"))
-        .otherwise(pl.format("签订人数 ≥ 中层以上党员干部的 {}%", num(ctx.threshold(rule, "share") * 100))),
+        .otherwise(pl.format("签订人数 ≥ 中层以上党员干部的 {}%", ctx.threshold_text(rule, "share", 100))),
         evidence_rows=pl.col("n") + 1,
     )
     return Measured(frame, pl.concat([_evidence(rows, "activities"), ctx.registry_evidence()]))
