@@ -793,7 +793,7 @@ def _members_meeting(ctx: Context, start: date, end: date, days: pl.Expr) -> pl.
     )
     reg = ctx.orgs.select(ORG, ORG_INDEX, d=days)
     keys = index[MEMBER_KEY]
-    if keys.len() and (keys[0] == 0 and keys.diff().drop_nulls().eq(1).all()):  # keys 0, 1, … n-1
+    if keys.len() and (keys == pl.int_range(keys.len(), dtype=keys.dtype, eager=True)).all():  # keys 0, 1, … n-1
         runs = index.select(pl.col(ORG).rle()).unnest(ORG)
         runs = runs.join(reg.rename({ORG: "value"}), on="value", how="left", maintain_order="left")
         of_key = runs.select(pl.col(ORG_INDEX).repeat_by("len").explode())[ORG_INDEX]
