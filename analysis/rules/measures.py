@@ -1140,7 +1140,8 @@ def _not_applicable_text(rule: Rule) -> str:
 
 
 def evaluate(ctx: Context) -> Evaluation:
-    """Run every rule of ``ctx.ruleset`` for all orgs; nothing is collected here.
+    """Run every rule of ``ctx.ruleset`` for all orgs, lazily: the frames are plans, except the one
+    expensive step the 12-days-per-member rule collects here (grouping the study rows by member).
 
     A rule that does not apply to an org type / non-top-level org is ``not_applicable`` (no evidence,
     zero rows counted); a rule whose tables or registry columns are absent from the whole dataset is
