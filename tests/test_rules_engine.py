@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from analysis.rules import REGISTRY, load_ruleset, lookup
-from analysis.rules.measures import EVIDENCE_COLUMNS
+from analysis.rules.measures import EVIDENCE_COLUMNS, num, num_text
 from tests.test_rules_helpers import ORGS, D, acts, make_store, perfect_store, result, run
 
 
@@ -123,3 +123,9 @@ def test_results_do_not_depend_on_row_order(seed: int) -> None:
     assert base.rules.equals(again.rules)
     assert base.evidence.equals(again.evidence)
     assert base.sources().equals(again.sources())
+
+
+@pytest.mark.parametrize("x", [0.0, 12.0, 2.5, 0.25, 1 / 3, 2 / 3, 1.005, 66.665, 100.0, 12.345, -2.5, 1e6, 0.1 + 0.2])
+def test_num_text_writes_a_number_as_num_does(x: float) -> None:
+    # thresholds written once per org type (Context.text_by_type) must read as the per-row texts do
+    assert num_text(x) == pl.select(num(pl.lit(x, pl.Float64))).item()

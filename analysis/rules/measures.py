@@ -15,6 +15,7 @@ absent from the dataset) uniformly, so the measures themselves never special-cas
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -301,19 +302,16 @@ class Context:
             .with_columns(term_due=self.term_end(pl.col("last_election")))
         )
 
-    def threshold_text(self, rule: Rule, key: str, scale: float = 1.0) -> pl.Expr:
-        """The rule's threshold ``key`` (× ``scale``, e.g. 100 for a percentage) for each row's
-        ``org_type`` as text, written as :func:`num` writes it (null where the rule does not apply).
-
-        Written once per org type and looked up, instead of formatted again for every org."""
-        mapping = rule.threshold_map(key)
-        if not mapping:
-            return pl.lit(None, pl.String)
-        values = pl.DataFrame({"v": [v * scale for v in mapping.values()]}, schema={"v": pl.Float64})
-        texts = values.select(num(pl.col("v")))["v"].to_list()
-        return pl.col("org_type").replace_strict(
-            dict(zip(mapping, texts, strict=True)), default=None, return_dtype=pl.String
-        )
+    def text_by_type(self, rule: Rule, render: Callable[[dict[str, float]], str]) -> pl.Expr:
+        """A text that depends on nothing but the org type's thresholds (a rule's "required" text):
+        ``render`` writes it once per org type from that type's thresholds (``{"count": 12.0}``), and
+        each row looks it up by ``org_type`` — null for a type the rule sets no threshold for.  Writing
+        it for each of 200,000 orgs would cost a string format per org and rule."""
+        spec = lookup(rule.rule_id)
+        maps = {k: rule.threshold_map(k) for k in (spec.thresholds if spec else ())}
+        types = sorted({t for m in maps.values() for t in m})
+        texts = {t: render({k: m[t] for k, m in maps.items() if t in m}) for t in types}
+        return pl.col("org_type").replace_strict(texts, default=None, return_dtype=pl.String)
 
     def threshold(self, rule: Rule, key: str) -> pl.Expr:
         """The rule's threshold ``key`` for each row's ``org_type`` (null where the rule does not apply)."""
@@ -328,6 +326,12 @@ class Context:
 # ---------------------------------------------------------------------------------------------
 def _evidence(lf: pl.LazyFrame, table: str) -> pl.LazyFrame:
     return lf.select(ORG, pl.lit(table).alias("table"), PROV_FILE, PROV_SHEET, PROV_ROW)
+
+
+def num_text(x: float) -> str:
+    """:func:`num` of one number, in Python: 12 not 12.0, 2.5, at most two decimals (half away from 0)."""
+    r = math.copysign(math.floor(abs(x) * 100 + 0.5), x) / 100
+    return str(int(r)) if r == int(r) else repr(r)
 
 
 def num(e: pl.Expr) -> pl.Expr:
@@ -591,16 +595,13 @@ def periodic_count(ctx: Context, rule: Rule) -> Measured:
         ok &= unrec == 0
     unit = PERIOD_ZH[pm]
     measured = pl.format("{} 次，覆盖 {}/{} 个{}", n, periods, pl.lit(n_periods), pl.lit(unit))
-    required = pl.format(
-        "≥ {} 次，覆盖 ≥ {}/{} 个{}",
-        ctx.threshold_text(rule, "count"),
-        ctx.threshold_text(rule, "periods"),
-        pl.lit(n_periods),
-        pl.lit(unit),
+    required = ctx.text_by_type(
+        rule,
+        lambda t: f"≥ {num_text(t['count'])} 次，覆盖 ≥ {num_text(t['periods'])}/{n_periods} 个{unit}"
+        + ("，每次均有记录" if need_rec else ""),
     )
     if need_rec:
         measured = measured + pl.format("，未记录 {} 次", unrec)
-        required = required + pl.lit("，每次均有记录")
     frame = result(
         lf,
         status=passfail(ok),
@@ -715,10 +716,9 @@ def monthly_study(ctx: Context, rule: Rule) -> Measured:
         required_value=pl.lit(12.0),
         ratio=k / 12,
         measured=measured,
-        required=pl.format(
-            "每月集中学习 ≥ {} 次，其中政治理论学习 ≥ {} 次",
-            ctx.threshold_text(rule, "studies"),
-            ctx.threshold_text(rule, "political"),
+        required=ctx.text_by_type(
+            rule,
+            lambda t: f"每月集中学习 ≥ {num_text(t['studies'])} 次，其中政治理论学习 ≥ {num_text(t['political'])} 次",
         ),
         evidence_rows=pl.col("n_rows"),
     )
@@ -749,16 +749,17 @@ def member_study_days(ctx: Context, rule: Rule) -> Measured:
     share = pl.when(mc > 0).then(ok_n / mc).when(mc == 0).then(1.0).otherwise(None)
     lf = lf.with_columns(share=share)
     sh = pl.col("share")
-    d_text = ctx.threshold_text(rule, "days")
+    d_text = ctx.text_by_type(rule, lambda t: num_text(t["days"]))
     measured = (
         pl.when(mc.is_null())
         .then(pl.format("党员人数未填；学习满 {} 天的党员 {} 人", d_text, ok_n))
         .otherwise(pl.format("学习满 {} 天的党员 {}/{} 人（{}%）", d_text, ok_n, mc, num(sh * 100)))
     )
-    required = (
-        pl.when(pl.col("s") >= 1)
-        .then(pl.format("全体党员每年集中学习 ≥ {} 天", d_text))
-        .otherwise(pl.format("≥ {}% 的党员每年集中学习 ≥ {} 天", ctx.threshold_text(rule, "share", 100), d_text))
+    required = ctx.text_by_type(
+        rule,
+        lambda t: f"全体党员每年集中学习 ≥ {num_text(t['days'])} 天"
+        if t["share"] >= 1
+        else f"≥ {num_text(t['share'] * 100)}% 的党员每年集中学习 ≥ {num_text(t['days'])} 天",
     )
     frame = result(
         lf,
@@ -858,7 +859,7 @@ def cadre_training(ctx: Context, rule: Rule) -> Measured:
         required_value=pl.col("c"),
         ratio=pl.when(status == "fail").then(ratio(n, pl.col("c"))).otherwise(1.0),
         measured=measured,
-        required=pl.format("每届组织党务干部业务培训 ≥ {} 次", ctx.threshold_text(rule, "count")),
+        required=ctx.text_by_type(rule, lambda t: f"每届组织党务干部业务培训 ≥ {num_text(t['count'])} 次"),
         evidence_rows=n,
     )
     return Measured(frame, _evidence(rows, "activities"))
@@ -911,11 +912,13 @@ def count_in_year(ctx: Context, rule: Rule) -> Measured:
         measured = pl.concat_str(parts, separator="、") + pl.format("，共 {} {}", n, pl.lit(unit))
     else:
         measured = pl.format("{} {}", n, pl.lit(unit))
-    required = pl.format("{} ≥ {} {}", pl.lit(_kinds_zh(kinds)), ctx.threshold_text(rule, "count"), pl.lit(unit))
+    required = ctx.text_by_type(
+        rule,
+        lambda t: f"{_kinds_zh(kinds)} ≥ {num_text(t['count'])} {unit}" + ("，均有记录" if need_rec else ""),
+    )
     if need_rec:
         ok &= unrec == 0
         measured = measured + pl.format("，未记录 {} {}", unrec, pl.lit(unit))
-        required = required + pl.lit("，均有记录")
     frame = result(
         lf,
         status=passfail(ok),
@@ -997,12 +1000,8 @@ def dues(ctx: Context, rule: Rule) -> Measured:
         required_value=pl.col("c"),
         ratio=ratio(k, pl.col("c")),
         measured=measured,
-        required=pl.format(
-            "≥ {} 个月足额并于{}上交；{} 至 {} 张榜公布",
-            ctx.threshold_text(rule, "months"),
-            pl.lit(deadline_zh),
-            pl.lit(str(p0)),
-            pl.lit(str(p1)),
+        required=ctx.text_by_type(
+            rule, lambda t: f"≥ {num_text(t['months'])} 个月足额并于{deadline_zh}上交；{p0} 至 {p1} 张榜公布"
         ),
         evidence_rows=pl.col("n_rows") + pl.col("n_pub"),
         unpublished=(~published).cast(pl.Float64),
@@ -1044,7 +1043,7 @@ def integrity_pledges(ctx: Context, rule: Rule) -> Measured:
         measured=measured,
         required=pl.when(ctx.threshold(rule, "share") >= 1)
         .then(pl.lit("与全部中层以上党员干部签订"))
-        .otherwise(pl.format("签订人数 ≥ 中层以上党员干部的 {}%", ctx.threshold_text(rule, "share", 100))),
+        .otherwise(ctx.text_by_type(rule, lambda t: f"签订人数 ≥ 中层以上党员干部的 {num_text(t['share'] * 100)}%")),
         evidence_rows=pl.col("n") + 1,
     )
     return Measured(frame, pl.concat([_evidence(rows, "activities"), ctx.registry_evidence()]))
