@@ -294,9 +294,9 @@ def summarise(
     """One row per registry org in the ``Assessment.scores`` layout (docs/CONTRACTS.md).
 
     ``rules`` carries the registry row number ``_oi`` of ``orgs`` (as :func:`score_rule` gives it), so
-    the per-org sums group one integer; frames without it (a hand-built registry) get it here.  The score is rounded to one decimal before grading, so the
-    grade always agrees with the number people see.  An org with no applicable points (everything
-    ``no_data``) scores 0.
+    the per-org sums group one integer; frames without it (a hand-built registry) get it here.  The
+    score is rounded to one decimal before grading, so the grade always agrees with the number people
+    see.  An org with no applicable points (everything ``no_data``) scores 0.
     """
     if ORG_INDEX not in orgs.columns:  # a registry not prepared by rules.Context
         orgs = orgs.sort(ORG).with_row_index(ORG_INDEX)

@@ -19,6 +19,8 @@ leaves the previous store intact.
 
 Part files are written with dictionary encoding for every column (pyarrow's writer, 128 Ki-row groups):
 the numbers of an activity table repeat a few values, and reading them back is then several times faster.
+Activity parts are stored by kind and inspection parts by item (:data:`PART_ORDER`), so a rule that reads
+one kind skips the row groups of the others on their statistics.
 
 **The member index.**  The 12-days-per-member rule groups every study row by (org, member) — at province
 scale 140 million rows into 6 million groups, the largest single cost of an assessment when the key is two

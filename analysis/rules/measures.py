@@ -954,7 +954,8 @@ def dues(ctx: Context, rule: Rule) -> Measured:
     remit = rule.params["remit_months"]
     d = ctx.store.table("dues").filter(pl.col("month").is_between(ctx.y0, ctx.y1))
     # on time = remitted by the end of the remit_months-th month after: compared as month numbers
-    late = pl.col("remitted_on").is_null() | (_month_number(pl.col("remitted_on")) > _month_number(pl.col("month")) + remit)
+    remitted, month = _month_number(pl.col("remitted_on")), _month_number(pl.col("month"))
+    late = pl.col("remitted_on").is_null() | (remitted > month + remit)
     due, paid, mon = pl.col("due").fill_null(0), pl.col("paid").fill_null(0), pl.col("month").dt.month()
     late = late & ((paid > 0) | (due > 0))
     # one pass per org: each month's rows, totals and late rows as conditional sums (no (org, month) groups)
