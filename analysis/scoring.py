@@ -113,22 +113,26 @@ def score_rule(frame: pl.LazyFrame, rule: Rule, order: int = 0) -> pl.LazyFrame:
     )
 
 
+def _position(n_items: int) -> pl.Expr:
+    """Where a result belongs in (org_id, rubric order): ``_oi × n_items + _order`` (the registry is
+    sorted by org_id, so its row number orders the codes)."""
+    return pl.col(ORG_INDEX).cast(pl.UInt64) * n_items + pl.col("_order").cast(pl.UInt64)
+
+
 def order_rules(rules: pl.DataFrame, items: Sequence[Rule]) -> pl.DataFrame:
     """The results of :func:`score_rule` for all ``items`` in the ``Assessment.rules`` layout (plus
     ``_oi`` and ``_order``), in (org_id, rubric order).
 
-    Sorted by the one integer ``_oi × len(items) + _order`` — the registry is sorted by org_id, so this
-    is the order of the code and the position at a quarter of the cost for millions of rows — and only
-    then given each item's id, category and points, so those are not moved by the sort."""
-    n = len(items)
-    key = pl.col(ORG_INDEX).cast(pl.UInt64) * n + pl.col("_order").cast(pl.UInt64)
+    Sorted by the one integer :func:`_position` — the order of the code and the position at a quarter
+    of the cost for millions of rows — and only then given each item's id, category and points, so
+    those are not moved by the sort."""
     by_order = {
         "rule_id": pl.Series([r.rule_id for r in items], dtype=pl.String),
         "category": pl.Series([r.category for r in items], dtype=pl.String),
         "points": pl.Series([float(r.points) for r in items], dtype=pl.Float64),
     }
     return (
-        rules.sort(key)
+        rules.sort(_position(len(items)))
         .with_columns(pl.lit(v).gather(pl.col("_order")).alias(k) for k, v in by_order.items())
         .select(*RULES_COLUMNS, ORG_INDEX, "_order")
     )
@@ -256,8 +260,7 @@ def _per_org_block(rules: pl.DataFrame, n_orgs: int) -> pl.DataFrame | None:
     if n_orgs == 0 or rules.height % n_orgs or "_order" not in rules.columns:
         return None
     n = rules.height // n_orgs
-    key = pl.col(ORG_INDEX).cast(pl.UInt64) * n + pl.col("_order").cast(pl.UInt64)
-    if not rules.select((key == pl.int_range(pl.len(), dtype=pl.UInt64)).all()).item():
+    if not rules.select((_position(n) == pl.int_range(pl.len(), dtype=pl.UInt64)).all()).item():
         return None
     ids = rules["rule_id"].head(n)
 

@@ -401,9 +401,13 @@ def binary_result(
 _MONTH_BITS = {m: 1 << (m - 1) for m in range(1, 13)}
 
 
-def _month_bit(month: pl.Expr) -> pl.Expr:
-    """Month 1-12 as one bit of a 12-bit mask (summed per org: the months met, without a list per org)."""
-    return month.replace_strict(_MONTH_BITS, return_dtype=pl.Int32)
+def _months_met(met: Sequence[pl.Expr]) -> dict[str, pl.Expr]:
+    """From one yes/no expression per month (January first): ``ok_months``, how many were met, and
+    ``ok_mask``, which ones, as a 12-bit mask (see :func:`_months_missing`)."""
+    return {
+        "ok_months": pl.sum_horizontal(met),
+        "ok_mask": pl.sum_horizontal(ok.cast(pl.Int32) * _MONTH_BITS[m] for m, ok in enumerate(met, 1)),
+    }
 
 
 def _month_number(d: pl.Expr) -> pl.Expr:
@@ -414,7 +418,7 @@ def _month_number(d: pl.Expr) -> pl.Expr:
 
 #: the text of the months missing from each of the 4,096 month masks, e.g. "3、7"
 _MISSING_MONTHS = {
-    mask: "、".join(str(m) for m in range(1, 13) if not mask & (1 << (m - 1))) for mask in range(1 << 12)
+    mask: "、".join(str(m) for m, bit in _MONTH_BITS.items() if not mask & bit) for mask in range(1 << 12)
 }
 
 
@@ -700,10 +704,7 @@ def monthly_study(ctx: Context, rule: Rule) -> Measured:
         ((pl.col(f"n{m}") > 0) & (pl.col(f"n{m}") >= pl.col("s")) & (pl.col(f"pt{m}") >= pl.col("p"))).fill_null(False)
         for m in range(1, 13)
     ]
-    lf = lf.with_columns(
-        ok_months=pl.sum_horizontal(met),
-        ok_mask=pl.sum_horizontal(ok.cast(pl.Int32) * _MONTH_BITS[m] for m, ok in enumerate(met, 1)),
-    )
+    lf = lf.with_columns(**_months_met(met))
     missing = _months_missing(pl.col("ok_mask"))
     k = pl.col("ok_months")
     measured = pl.format("达标 {}/12 个月", k) + pl.when(k < 12).then(
@@ -972,12 +973,7 @@ def dues(ctx: Context, rule: Rule) -> Measured:
         & ((pl.col(f"due{m}") <= 0) | (pl.col(f"late{m}") == 0))
         for m in range(1, 13)
     ]
-    agg = agg.select(
-        ORG,
-        "n_rows",
-        ok_months=pl.sum_horizontal(met),
-        ok_mask=pl.sum_horizontal(ok.cast(pl.Int32) * _MONTH_BITS[m] for m, ok in enumerate(met, 1)),
-    )
+    agg = agg.select(ORG, "n_rows", **_months_met(met))
     pub_rows = ctx.rows(["dues_publication"], *rule.windows["publication"].bounds(ctx.year))
     pub = pub_rows.group_by(ORG).agg(n_pub=pl.len())
     lf = (
