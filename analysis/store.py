@@ -210,10 +210,10 @@ class Store:
         start, end = start or date.min, end or date.max
         dated = pl.col("date").is_between(start, end) if windowed else pl.lit(True)
         if self.path is not None and (self.path / MEMBERS_FILE).is_file():
-            parts = table_parts(self.path, "study")
-            if parts and all(MEMBER_KEY in pq.read_schema(p).names for p in parts):
-                inside = [p for p in parts if not windowed or _dates_within(p, "date", start, end)]
-                rest = [p for p in parts if p not in inside]
+            meta = {p: pq.read_metadata(p) for p in table_parts(self.path, "study")}  # one footer read a part
+            if meta and all(MEMBER_KEY in m.schema.names for m in meta.values()):
+                inside = [p for p, m in meta.items() if not windowed or _dates_within(m, "date", start, end)]
+                rest = [p for p in meta if p not in inside]
                 scans = [pl.scan_parquet(inside).select(cols)] if inside else []
                 scans += [pl.scan_parquet(rest).select(cols).filter(dated)] if rest else []
                 return pl.concat(scans), pl.scan_parquet(self.path / MEMBERS_FILE)
@@ -257,10 +257,9 @@ class Store:
         return {n: self.table(n) for n in TABLES if self.has(n)}
 
 
-def _dates_within(part: Path, column: str, start: date, end: date) -> bool:
-    """True when the Parquet statistics of ``part`` show every value of ``column`` non-null and within
-    ``start``–``end``; False when they do not, or say nothing (then the rows must be tested)."""
-    meta = pq.ParquetFile(part).metadata
+def _dates_within(meta: pq.FileMetaData, column: str, start: date, end: date) -> bool:
+    """True when a part's Parquet statistics (``meta``) show every value of ``column`` non-null and
+    within ``start``–``end``; False when they do not, or say nothing (then the rows must be tested)."""
     names = meta.schema.names
     if column not in names:
         return False
