@@ -26,6 +26,14 @@ def write_registry(folder: Path) -> None:
     (folder / "组织.csv").write_text(REGISTRY_CSV, encoding="utf-8")
 
 
+def registry_folder(tmp_path: Path) -> Path:
+    """The input folder ``tmp_path/in``, holding the registry."""
+    data = tmp_path / "in"
+    data.mkdir()
+    write_registry(data)
+    return data
+
+
 def write_xlsx(path: Path, rows: list[list[object]], sheet: str = "Sheet1", title: str | None = None) -> None:
     wb = xlsxwriter.Workbook(path)
     ws = wb.add_worksheet(sheet)
@@ -58,9 +66,7 @@ def rejects_of(st: Store) -> list[tuple]:
 
 # ---------------------------------------------------------------------------------------------
 def test_xlsx_with_title_row_keeps_codes_and_excel_row_numbers(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     write_xlsx(
         data / "活动.xlsx",
         [
@@ -90,9 +96,7 @@ def test_xlsx_with_title_row_keeps_codes_and_excel_row_numbers(tmp_path: Path) -
 
 
 def test_gb18030_csv_with_title_row_and_english_fullwidth_headers(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     text = "２０２４年活动登记\nＯＲＧ_ID , Date ,KIND\n000102,2024年3月5日,政治理论学习\n000102,2019/2/3  14:30,党课\n"
     (data / "acts.csv").write_bytes(text.encode("gb18030"))
     _, st = run(data, tmp_path / "store")
@@ -116,18 +120,14 @@ def test_gb18030_csv_with_title_row_and_english_fullwidth_headers(tmp_path: Path
     ],
 )
 def test_every_listed_date_form(tmp_path: Path, text: str, expected: dt.date) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     (data / "e.csv").write_text(f"组织编码,换届日期\n000101,{text}\n", encoding="utf-8-sig")
     _, st = run(data, tmp_path / "store")
     assert st.table("elections").collect()["date"].to_list() == [expected]
 
 
 def test_leading_zeros_survive_csv_json_and_xlsx(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     (data / "a.json").write_text(
         json.dumps([{"org_id": "000101", "date": "2024-01-05", "kind": "党课"}], ensure_ascii=False), encoding="utf-8"
     )
@@ -141,9 +141,7 @@ def test_leading_zeros_survive_csv_json_and_xlsx(tmp_path: Path) -> None:
 
 
 def test_bad_rows_go_to_rejects_with_row_column_and_reason(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     (data / "acts.csv").write_text(
         "组织编码,活动日期,活动类型,参加人数\n"
         "000101,2024-13-45,党课,5\n"  # line 2: unreadable date
@@ -196,9 +194,7 @@ def _bomb(path: Path) -> None:
     ],
 )
 def test_file_level_faults_refuse_the_file_and_the_rest_goes_on(tmp_path: Path, name: str, content: bytes, code: str) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     (data / name).write_bytes(content)
     result, st = run(data, tmp_path / "store")
     refused = result.files.filter(pl.col("status") == "refused")
@@ -217,9 +213,7 @@ def test_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
 
 
 def test_reingest_is_idempotent_and_new_files_add_rows(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     (data / "a.csv").write_text("组织编码,活动日期,活动类型\n000101,2024-01-05,党课\n", encoding="utf-8")
     store = tmp_path / "store"
     run(data, store)
@@ -235,9 +229,7 @@ def test_reingest_is_idempotent_and_new_files_add_rows(tmp_path: Path) -> None:
 
 
 def test_duplicate_across_files_counted_once_evidence_is_first_path(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     row = "组织编码,活动日期,活动类型\n000101,2024-01-05,党课\n"
     (data / "b.csv").write_text(row, encoding="utf-8")
     store = tmp_path / "store"
@@ -276,9 +268,7 @@ def test_registry_faults_unknown_parent_cycle_and_conflict(tmp_path: Path) -> No
 
 
 def test_parquet_typed_columns_are_read(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     pl.DataFrame(
         {"member_id": ["m1", "m2"], "org_id": ["000101", "000101"], "date": [dt.date(2024, 1, 1)] * 2, "days": [1.5, 40.0]}
     ).write_parquet(data / "study.parquet")
@@ -288,9 +278,7 @@ def test_parquet_typed_columns_are_read(tmp_path: Path) -> None:
 
 
 def test_absent_table_is_absent_and_missing_recorded_column_means_yes(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     (data / "a.csv").write_text("组织编码,活动日期,活动类型\n000101,2024-01-05,党课\n", encoding="utf-8")
     _, st = run(data, tmp_path / "store")
     assert st.has("activities") and not st.has("dues")
@@ -384,9 +372,7 @@ def test_parquet_parts_duplicates_across_parts_and_incremental_reingest(tmp_path
 
 
 def test_rows_refused_as_unknown_orgs_stay_refused_when_files_are_added(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     (data / "a.csv").write_text("组织编码,活动日期,活动类型\n999999,2024-01-05,党课\n000101,2024-01-05,党课\n", encoding="utf-8")
     store = tmp_path / "store"
     run(data, store)
@@ -409,9 +395,7 @@ THIRD_BRANCH_CSV = "组织编码,组织名称,组织类型,上级组织编码\n0
 
 
 def test_rows_refused_for_an_unregistered_org_are_kept_once_the_registry_has_it(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     (data / "a.csv").write_text("组织编码,活动日期,活动类型\n000103,2024-01-05,党课\n000101,2024-01-05,党课\n", encoding="utf-8")
     store = tmp_path / "store"
     _, st = run(data, store)
@@ -465,9 +449,7 @@ def test_a_registry_row_refused_for_an_unknown_parent_is_kept_once_the_parent_is
 
 
 def test_a_store_of_the_one_file_per_table_layout_is_read_and_migrated(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     (data / "a.csv").write_text("组织编码,活动日期,活动类型\n000101,2024-01-05,党课\n", encoding="utf-8")
     store = tmp_path / "store"
     run(data, store)
@@ -547,9 +529,7 @@ def test_member_index_keys_every_pair_once_and_keeps_keys_across_ingests(tmp_pat
 
 
 def test_a_refused_sheet_is_named_in_the_manifest_of_a_file_whose_other_sheet_was_read(tmp_path: Path) -> None:
-    data = tmp_path / "in"
-    data.mkdir()
-    write_registry(data)
+    data = registry_folder(tmp_path)
     wb = xlsxwriter.Workbook(data / "台账.xlsx")
     good = wb.add_worksheet("活动")
     good.write_row(0, 0, ["组织编码", "活动日期", "活动类型"])
