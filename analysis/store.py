@@ -20,7 +20,7 @@ leaves the previous store intact.
 Part files are written with dictionary encoding for every column (pyarrow's writer, 128 Ki-row groups):
 the numbers of an activity table repeat a few values, and reading them back is then several times faster.
 Activity parts are stored by kind and inspection parts by item (:data:`PART_ORDER`), so a rule that reads
-one kind skips the row groups of the others on their statistics.
+one kind skips the row groups of the others on their statistics; study parts are stored by member key.
 
 **The member index.**  The 12-days-per-member rule groups every study row by (org, member) — at province
 scale 140 million rows into 6 million groups, the largest single cost of an assessment when the key is two
@@ -53,10 +53,12 @@ MEMBERS_FILE = "study_members.parquet"
 MEMBERS_SCHEMA: dict[str, pl.DataType] = {"org_id": pl.String(), "member_id": pl.String(), MEMBER_KEY: pl.UInt32()}
 PART_ROW_GROUP = 131_072  #: rows per Parquet row group of a part (several groups per part: parallel reads)
 #: row order of a table's parts: a rule reads the rows of one or two activity kinds, or one inspection
-#: item, and the row groups holding others are then skipped on their statistics instead of read
+#: item, and the row groups holding others are then skipped on their statistics instead of read; a
+#: member's study rows are one run, which the 12-days rule sums without hashing (rules/measures.py)
 PART_ORDER: dict[str, tuple[str, ...]] = {
     "activities": ("kind", "org_id", "date"),
     "inspections": ("item", "org_id", "year"),
+    "study": (MEMBER_KEY, "date"),
 }
 
 _DTYPES: dict[ColumnKind, pl.DataType] = {
