@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.test_rules_helpers import D, acts, make_store, monthly, orgs_frame, result, run
 from tests.test_rules_loader import BUILTIN, write
@@ -257,6 +259,46 @@ def test_missing_remittance_date_is_not_on_time() -> None:
     rows = dues_rows()
     rows[0]["remitted_on"] = None
     assert dues_result(rows)["measured_value"] == 11.0
+
+
+MONEY = st.sampled_from([0.0, 30.0, 40.0, 60.0, 70.0, 100.0, 0.1, 0.2, 0.3])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["B", "T", "G"]),
+            st.sampled_from([1, 2, 12]),  # few months, so that months of several rows are common
+            MONEY,
+            MONEY,
+            st.one_of(st.none(), st.integers(-3, 3)),  # remitted: days from the deadline, or not at all
+        ),
+        max_size=30,
+    )
+)
+def test_dues_months_agree_with_month_totals_worked_out_by_hand(rows) -> None:
+    # every org's months judged the long way: each month's rows added up, then compared
+    dues = [
+        {"org_id": o, "month": D(2024, m, 1), "due": due, "paid": paid,
+         "remitted_on": None if r is None else date.fromordinal(end_of_next_month(m).toordinal() + r)}
+        for o, m, due, paid, r in rows
+    ]
+    a = run(make_store(dues=dues, activities=acts("B", "dues_publication", [JANUARY_31])))
+    for org in ("B", "T", "G"):
+        met = []
+        for m in range(1, 13):
+            month = [x for x in dues if x["org_id"] == org and x["month"].month == m]
+            due, paid = sum(x["due"] for x in month), sum(x["paid"] for x in month)
+            late = any(
+                (x["remitted_on"] is None or x["remitted_on"] > end_of_next_month(m)) and (x["due"] > 0 or x["paid"] > 0)
+                for x in month
+            )
+            met.append(bool(month) and paid >= due - 1e-9 and (due <= 0 or not late))
+        r = result(a, org, "edu.dues")
+        missing = "、".join(str(m) for m in range(1, 13) if not met[m - 1])
+        assert (r["measured_value"], r["evidence_rows"] - (org == "B")) == (sum(met), len([x for x in dues if x["org_id"] == org]))
+        assert r["measured"].startswith(f"足额按时上交 {sum(met)}/12 个月" + (f"（未达标：{missing} 月）" if missing else "；"))
 
 
 def test_dues_table_absent_is_no_data() -> None:

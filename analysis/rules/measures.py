@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -411,10 +411,14 @@ def _months_met(met: Sequence[pl.Expr]) -> dict[str, pl.Expr]:
     }
 
 
-def _month_number(d: pl.Expr) -> pl.Expr:
-    """Months since year 0 of a date: a date is on or before the end of month M exactly when its month
-    number is ≤ M's."""
-    return d.dt.year().cast(pl.Int32) * 12 + d.dt.month().cast(pl.Int32)
+#: each month's bit (January = 1, at index 0), for month masks
+_BIT_OF_MONTH = pl.Series(list(_MONTH_BITS.values()), dtype=pl.Int32)
+
+
+def _month_end(year: int, month: int) -> date:
+    """The last day of month ``month`` of ``year`` (months past 12 run into the following years)."""
+    y, m = divmod(year * 12 + month, 12)  # the month after: (y, m) with m in 0..11
+    return date(y, m + 1, 1) - timedelta(days=1)
 
 
 #: the text of the months missing from each of the 4,096 month masks, e.g. "3、7"
@@ -984,29 +988,61 @@ def dues(ctx: Context, rule: Rule) -> Measured:
     A month with several rows is judged on its totals, and on time only when every row with money in it
     was remitted by the deadline; a month with nothing due needs no remittance; a month with no row
     fails.  The ``unpublished`` column lets the rubric deduct for a missing publication.
+
+    One pass per org gathers 12-bit month masks (months with a row, short, with money due, remitted
+    late), which costs a fifth of summing 48 per-month columns; only the orgs with a month of several
+    rows have their months' totals added up (grouped by org and month).  The pass is collected here, so
+    that second step is only planned when some org needs it.  Amounts are never negative
+    (ingest refuses them), so a month owes a remittance exactly when one of its rows has money due.
     """
     remit = rule.params["remit_months"]
     d = ctx.store.table("dues").filter(pl.col("month").is_between(ctx.y0, ctx.y1))
-    # on time = remitted by the end of the remit_months-th month after: compared as month numbers
-    remitted, month = _month_number(pl.col("remitted_on")), _month_number(pl.col("month"))
-    late = pl.col("remitted_on").is_null() | (remitted > month + remit)
-    due, paid, mon = pl.col("due").fill_null(0), pl.col("paid").fill_null(0), pl.col("month").dt.month()
-    late = late & ((paid > 0) | (due > 0))
-    # one pass per org: each month's rows, totals and late rows as conditional sums (no (org, month) groups)
-    agg = d.group_by(ORG).agg(
-        pl.len().alias("n_rows"),
-        *((mon == m).sum().alias(f"n{m}") for m in range(1, 13)),
-        *(pl.when(mon == m).then(due).otherwise(0).sum().alias(f"due{m}") for m in range(1, 13)),
-        *(pl.when(mon == m).then(paid).otherwise(0).sum().alias(f"paid{m}") for m in range(1, 13)),
-        *((late & (mon == m)).sum().alias(f"late{m}") for m in range(1, 13)),
+    # each row's month as a bit, and its remittance deadline (end of the remit-th month after) looked up
+    deadlines = pl.Series([_month_end(ctx.year, m + remit) for m in range(1, 13)], dtype=pl.Date)
+    due, paid, bit, none = pl.col("due"), pl.col("paid"), pl.col("bit"), pl.lit(0, pl.Int32)
+    rows = (
+        d.select(
+            ORG,
+            "remitted_on",
+            due.fill_null(0),
+            paid.fill_null(0),
+            m=pl.col("month").dt.month().cast(pl.Int32) - 1,
+        )
+        .with_columns(bit=pl.lit(_BIT_OF_MONTH).gather("m"), deadline=pl.lit(deadlines).gather("m"))
+        .select(
+            ORG,
+            "due",
+            "paid",
+            "bit",
+            short=pl.when(paid < due - EPS).then(bit).otherwise(none),
+            owed=pl.when(due > 0).then(bit).otherwise(none),
+            late=pl.when(
+                (pl.col("remitted_on") > pl.col("deadline")).fill_null(True) & ((paid > 0) | (due > 0))
+            )
+            .then(bit)
+            .otherwise(none),
+        )
     )
-    met = [
-        (pl.col(f"n{m}") > 0)
-        & (pl.col(f"paid{m}") >= pl.col(f"due{m}") - EPS)
-        & ((pl.col(f"due{m}") <= 0) | (pl.col(f"late{m}") == 0))
-        for m in range(1, 13)
-    ]
-    agg = agg.select(ORG, "n_rows", **_months_met(met))
+    # the masks are worked out row by row above: the aggregation is then plain column aggregates
+    agg = (
+        rows.group_by(ORG)
+        .agg(n_rows=pl.len(), present=bit.bitwise_or(), **{c: pl.col(c).bitwise_or() for c in ("short", "owed", "late")})
+        .collect(engine="streaming")
+    )
+    # a month of several rows is short on its totals: added up for the orgs that have one (seldom any)
+    several = agg.filter(pl.col("n_rows") != pl.col("present").bitwise_count_ones())[ORG]
+    if several.len():
+        totals = (
+            rows.filter(pl.col(ORG).is_in(several.implode()))
+            .group_by(ORG, "bit")
+            .agg(due.sum(), paid.sum())
+            .group_by(ORG)
+            .agg(total_short=pl.when(paid < due - EPS).then(bit).otherwise(none).bitwise_or())
+            .collect()
+        )
+        agg = agg.join(totals, on=ORG, how="left").with_columns(short=pl.coalesce("total_short", "short"))
+    met = pl.col("present") & ~pl.col("short") & ~(pl.col("owed") & pl.col("late"))
+    agg = agg.lazy().select(ORG, "n_rows", ok_mask=met, ok_months=met.bitwise_count_ones())
     pub_rows = ctx.rows(["dues_publication"], *rule.windows["publication"].bounds(ctx.year))
     pub = pub_rows.group_by(ORG).agg(n_pub=pl.len())
     lf = (
@@ -1169,8 +1205,9 @@ def _not_applicable_text(rule: Rule) -> str:
 
 
 def evaluate(ctx: Context) -> Evaluation:
-    """Run every rule of ``ctx.ruleset`` for all orgs, lazily: the frames are plans, except the one
-    expensive step the 12-days-per-member rule collects here (grouping the study rows by member).
+    """Run every rule of ``ctx.ruleset`` for all orgs, lazily: the frames are plans, except two steps
+    collected here: the 12-days-per-member rule's sums per member, and the dues rule's per-org month
+    masks (whether some org needs its month totals added up is only known after that pass).
 
     A rule that does not apply to an org type / non-top-level org is ``not_applicable`` (no evidence,
     zero rows counted); a rule whose tables or registry columns are absent from the whole dataset is
