@@ -52,6 +52,29 @@ def test_political_theory_alias_flag_counts() -> None:
     assert result(run(make_store(activities=rows)), "B", "edu.monthly_study")["status"] == "pass"
 
 
+def test_an_org_with_more_than_a_thousand_studies_is_counted_month_by_month() -> None:
+    # 1,024 studies in January would overflow January's share of the packed count into February
+    rows = acts("B", "group_study", [D(2024, 1, 1 + i % 28) for i in range(1024)], political_theory=True)
+    rows += study_year(single_in=None)[2:]  # February to December: two studies, one political
+    r = result(run(make_store(activities=rows)), "B", "edu.monthly_study")
+    assert (r["status"], r["measured"], r["evidence_rows"]) == ("pass", "达标 12/12 个月", 1024 + 22)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["B", "T"]), st.integers(1, 12), st.booleans()), max_size=60))
+def test_months_met_agree_with_a_count_by_hand(studies) -> None:
+    rows = [r for o, m, p in studies for r in acts(o, "group_study", [D(2024, m, 10)], political_theory=p)]
+    a = run(make_store(activities=rows))
+    for org in ("B", "T"):
+        n = [sum(1 for o, m, _ in studies if o == org and m == k) for k in range(1, 13)]
+        pt = [sum(1 for o, m, p in studies if o == org and m == k and p) for k in range(1, 13)]
+        met = [n[k] >= 2 and pt[k] >= 1 for k in range(12)]
+        missing = "、".join(str(k + 1) for k in range(12) if not met[k])
+        r = result(a, org, "edu.monthly_study")
+        assert r["measured"] == f"达标 {sum(met)}/12 个月" + (f"（未达标：{missing} 月）" if missing else "")
+        assert r["evidence_rows"] == sum(n)
+
+
 # ---------------------------------------------------------------------------------------------
 # edu.member_study_days — share of registry member_count with ≥ 12 days
 # ---------------------------------------------------------------------------------------------

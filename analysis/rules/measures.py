@@ -415,6 +415,10 @@ def _months_met(met: Sequence[pl.Expr]) -> dict[str, pl.Expr]:
 _BIT_OF_MONTH = pl.Series(list(_MONTH_BITS.values()), dtype=pl.Int32)
 
 
+#: the weight of a row of month m (index m - 1) in the packed monthly counts of edu.monthly_study
+_PACK_WEIGHT = pl.Series([1024 ** (m % 6) for m in range(12)], dtype=pl.Int64)
+
+
 def _month_end(year: int, month: int) -> date:
     """The last day of month ``month`` of ``year`` (months past 12 run into the following years)."""
     y, m = divmod(year * 12 + month, 12)  # the month after: (y, m) with m in 0..11
@@ -692,15 +696,49 @@ def monthly_study(ctx: Context, rule: Rule) -> Measured:
     ≥ ``studies`` group studies of which ≥ ``political`` were political theory.  A missed month cannot
     be made up by a busy one, so the measure counts compliant months, not rows.
 
-    One pass per org counts the studies and the political ones of each month (24 conditional sums), which
-    is several times cheaper than grouping by (org, month) and then by org."""
+    The studies and the political ones of each month are counted in one pass per org, packed: a row of
+    month m adds 1024^(m mod 6) to one of two sums (months 1-6, 7-12), so four plain sums carry the 24
+    counts, each in its own 10 bits — half the time of 24 conditional sums.  An org with 1,024 or more
+    rows in the year could overflow a field, so such orgs (none in real data) are counted month by
+    month instead.  Collected here: that second count is only planned when some org needs it."""
     rows = ctx.rows(["group_study"], ctx.y0, ctx.y1)
-    month, political = pl.col("date").dt.month(), pl.col("political_theory").fill_null(False)
-    agg = rows.group_by(ORG).agg(
-        pl.len().alias("n_rows"),
-        *((month == m).sum().alias(f"n{m}") for m in range(1, 13)),
-        *(((month == m) & political).sum().alias(f"pt{m}") for m in range(1, 13)),
+    month, political = pl.col("date").dt.month().cast(pl.Int32) - 1, pl.col("political_theory").fill_null(False)
+    late, w, p = pl.col("m") >= 6, pl.col("w"), pl.col("p")
+    packed = (
+        rows.select(ORG, m=month, p=political)
+        .with_columns(w=pl.lit(_PACK_WEIGHT).gather("m"))
+        .select(
+            ORG,
+            n_a=pl.when(late).then(0).otherwise(w),
+            n_b=pl.when(late).then(w).otherwise(0),
+            pt_a=pl.when(late | ~p).then(0).otherwise(w),
+            pt_b=pl.when(late & p).then(w).otherwise(0),
+        )
+        .group_by(ORG)
+        .agg(pl.len().alias("n_rows"), pl.exclude(ORG).sum())
+        .collect(engine="streaming")
     )
+    fields = [
+        ((pl.col(f"{c}_{'b' if m > 6 else 'a'}") // 1024 ** ((m - 1) % 6)) % 1024).alias(f"{c}{m}")
+        for c in ("n", "pt")
+        for m in range(1, 13)
+    ]
+    big = packed["n_rows"] >= 1024
+    agg = packed.filter(~big).select(ORG, "n_rows", *fields)
+    if big.any():
+        mon = pl.col("date").dt.month()
+        exact = (
+            rows.filter(pl.col(ORG).is_in(packed.filter(big)[ORG].implode()))
+            .group_by(ORG)
+            .agg(
+                pl.len().alias("n_rows"),
+                *((mon == m).sum().alias(f"n{m}") for m in range(1, 13)),
+                *(((mon == m) & political).sum().alias(f"pt{m}") for m in range(1, 13)),
+            )
+            .collect()
+        )
+        agg = pl.concat([agg, exact], how="vertical_relaxed")
+    agg = agg.lazy()
     zeros = ["n_rows", *(f"{c}{m}" for c in ("n", "pt") for m in range(1, 13))]
     lf = ctx.with_orgs(agg, zeros=zeros).with_columns(
         s=ctx.threshold(rule, "studies"), p=ctx.threshold(rule, "political")
