@@ -458,8 +458,9 @@ def write_part_file(df: pl.DataFrame, path: Path, table: str | None = None) -> N
     delta-encoded (a dictionary of unique numbers would double the size of a study part).
 
     Rows of ``table`` are stored in its :data:`PART_ORDER`, if it has one (a stable sort, so exact
-    duplicates keep their order)."""
-    if order := PART_ORDER.get(table or ""):
+    duplicates keep their order).  A study part without its member keys (codes corrected after it was
+    keyed) is left as it is: it is sorted when :meth:`StoreWriter.finish` keys it again."""
+    if (order := PART_ORDER.get(table or "")) and set(order) <= set(df.columns):
         df = df.sort(order, nulls_last=True, maintain_order=True)
     plain = [PROV_ROW] if PROV_ROW in df.columns else []
     pq.write_table(
