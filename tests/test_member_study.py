@@ -21,16 +21,20 @@ from analysis.store import MEMBERS_FILE, Store
 @settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(
-        st.tuples(st.integers(0, 9), st.one_of(st.none(), st.sampled_from([0.5, 1.0, 1.5, 2.0, 0.3]))),
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 9)), st.one_of(st.none(), st.sampled_from([0.5, 1.0, 1.5, 2.0, 0.3]))
+        ),
         max_size=60,
     ),
     batch_rows=st.integers(1, 8),
     size=st.integers(0, 8),
+    cut=st.integers(0, 60),
 )
-def test_member_totals_equal_a_group_by_for_rows_in_any_order(rows, batch_rows, size) -> None:
+def test_member_totals_equal_a_group_by_for_rows_in_any_order(rows, batch_rows, size, cut) -> None:
     keys = pl.Series("_member", [k for k, _ in rows], dtype=pl.UInt32)
     frame = pl.DataFrame([keys, pl.Series("days", [d for _, d in rows], dtype=pl.Float64)])
-    days, n = _member_totals(frame.lazy(), size, batch_rows=batch_rows)
+    pieces = pl.concat([frame.head(cut), frame.slice(cut)], rechunk=False)  # batches of several chunks
+    days, n = _member_totals(pieces.lazy(), size, batch_rows=batch_rows)
     want = frame.filter(pl.col("_member") < size).group_by("_member").agg(pl.col("days").sum(), pl.len())
     want_days, want_n = np.zeros(size), np.zeros(size, np.int64)
     for k, d, c in want.iter_rows():
