@@ -415,8 +415,10 @@ def _months_met(met: Sequence[pl.Expr]) -> dict[str, pl.Expr]:
 _BIT_OF_MONTH = pl.Series(list(_MONTH_BITS.values()), dtype=pl.Int32)
 
 
-#: the weight of a row of month m (index m - 1) in the packed monthly counts of edu.monthly_study
-_PACK_WEIGHT = pl.Series([1024 ** (m % 6) for m in range(12)], dtype=pl.Int64)
+#: packed monthly counts (edu.monthly_study): each month's count is a digit in base _PACK_BASE, six
+#: months to an Int64 sum; the weight of a row of month m (index m - 1) is _PACK_BASE ** ((m - 1) % 6)
+_PACK_BASE = 1024
+_PACK_WEIGHT = pl.Series([_PACK_BASE ** (m % 6) for m in range(12)], dtype=pl.Int64)
 
 
 def _month_end(year: int, month: int) -> date:
@@ -719,11 +721,11 @@ def monthly_study(ctx: Context, rule: Rule) -> Measured:
         .collect(engine="streaming")
     )
     fields = [
-        ((pl.col(f"{c}_{'b' if m > 6 else 'a'}") // 1024 ** ((m - 1) % 6)) % 1024).alias(f"{c}{m}")
+        ((pl.col(f"{c}_{'b' if m > 6 else 'a'}") // _PACK_BASE ** ((m - 1) % 6)) % _PACK_BASE).alias(f"{c}{m}")
         for c in ("n", "pt")
         for m in range(1, 13)
     ]
-    big = packed["n_rows"] >= 1024
+    big = packed["n_rows"] >= _PACK_BASE  # a month's count could reach the next digit
     agg = packed.filter(~big).select(ORG, "n_rows", *fields)
     if big.any():
         mon = pl.col("date").dt.month()
