@@ -703,7 +703,7 @@ def monthly_study(ctx: Context, rule: Rule) -> Measured:
     be made up by a busy one, so the measure counts compliant months, not rows.
 
     The studies and the political ones of each month are counted in one pass per org, packed: a row of
-    month m adds 1024^(m mod 6) to one of two sums (months 1-6, 7-12), so four plain sums carry the 24
+    month m (1-12) adds 1024^((m-1) mod 6) to one of two sums (months 1-6, 7-12), so four plain sums carry the 24
     counts, each in its own 10 bits — half the time of 24 conditional sums.  An org with 1,024 or more
     rows in the year could overflow a field, so such orgs (none in real data) are counted month by
     month instead.  Collected here: that second count is only planned when some org needs it."""
@@ -1249,9 +1249,10 @@ def _not_applicable_text(rule: Rule) -> str:
 
 
 def evaluate(ctx: Context) -> Evaluation:
-    """Run every rule of ``ctx.ruleset`` for all orgs, lazily: the frames are plans, except two steps
-    collected here: the 12-days-per-member rule's sums per member, and the dues rule's per-org month
-    masks (whether some org needs its month totals added up is only known after that pass).
+    """Run every rule of ``ctx.ruleset`` for all orgs, lazily: the frames are plans, except three steps
+    the measures collect as they are planned: the 12-days-per-member rule's sums per member, the dues
+    rule's month masks and the monthly-study rule's packed counts (whether some org needs a second,
+    exact count is only known after those passes).
 
     A rule that does not apply to an org type / non-top-level org is ``not_applicable`` (no evidence,
     zero rows counted); a rule whose tables or registry columns are absent from the whole dataset is
