@@ -135,3 +135,15 @@ def test_inspection_scores_of_other_years_are_ignored_and_repeats_averaged() -> 
 
 def test_inspection_table_absent_is_no_data() -> None:
     assert result(run(make_store()), "B", "manual.style")["status"] == "no_data"
+
+
+def test_pledge_requirement_text_follows_each_org_types_share(tmp_path) -> None:
+    from tests.test_rules_loader import BUILTIN, write
+
+    old = 'threshold = { committee = 1.0, general_branch = 1.0, branch = 1.0 }   # 签订人数'
+    assert old in BUILTIN
+    toml = BUILTIN.replace(old, 'threshold = { committee = 1.0, general_branch = 1.0, branch = 0.8 }   # 签订人数', 1)
+    store = make_store(orgs=orgs_frame(C={"mid_cadres": 5}, T={"mid_cadres": 5}))
+    a = run(store, ruleset=write(tmp_path, toml))
+    assert result(a, "C", "style.integrity_pledges")["required"] == "与全部中层以上党员干部签订"
+    assert result(a, "T", "style.integrity_pledges")["required"] == "签订人数 ≥ 中层以上党员干部的 80%"

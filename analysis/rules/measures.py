@@ -709,16 +709,16 @@ def monthly_study(ctx: Context, rule: Rule) -> Measured:
     month instead.  Collected here: that second count is only planned when some org needs it."""
     rows = ctx.rows(["group_study"], ctx.y0, ctx.y1)
     month, political = pl.col("date").dt.month().cast(pl.Int32) - 1, pl.col("political_theory").fill_null(False)
-    late, w, p = pl.col("m") >= 6, pl.col("w"), pl.col("p")
+    second_half, w, p = pl.col("m") >= 6, pl.col("w"), pl.col("p")
     packed = (
         rows.select(ORG, m=month, p=political)
         .with_columns(w=pl.lit(_PACK_WEIGHT).gather("m"))
         .select(
             ORG,
-            n_a=pl.when(late).then(0).otherwise(w),
-            n_b=pl.when(late).then(w).otherwise(0),
-            pt_a=pl.when(late | ~p).then(0).otherwise(w),
-            pt_b=pl.when(late & p).then(w).otherwise(0),
+            n_a=pl.when(second_half).then(0).otherwise(w),
+            n_b=pl.when(second_half).then(w).otherwise(0),
+            pt_a=pl.when(second_half | ~p).then(0).otherwise(w),
+            pt_b=pl.when(second_half & p).then(w).otherwise(0),
         )
         .group_by(ORG)
         .agg(pl.len().alias("n_rows"), pl.exclude(ORG).sum())
@@ -1151,9 +1151,12 @@ def integrity_pledges(ctx: Context, rule: Rule) -> Measured:
         required_value=need,
         ratio=pl.when(mid.is_null()).then(0.0).otherwise(ratio(signed, need)),
         measured=measured,
-        required=pl.when(ctx.threshold(rule, "share") >= 1)
-        .then(pl.lit("与全部中层以上党员干部签订"))
-        .otherwise(ctx.text_by_type(rule, lambda t: f"签订人数 ≥ 中层以上党员干部的 {num_text(t['share'] * 100)}%")),
+        required=ctx.text_by_type(
+            rule,
+            lambda t: "与全部中层以上党员干部签订"
+            if t["share"] >= 1
+            else f"签订人数 ≥ 中层以上党员干部的 {num_text(t['share'] * 100)}%",
+        ),
         evidence_rows=pl.col("n") + 1,
     )
     return Measured(frame, pl.concat([_evidence(rows, "activities"), ctx.registry_evidence()]))
