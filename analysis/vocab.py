@@ -275,6 +275,19 @@ WEAK_REASON_ZH: dict[str, str] = {
 }
 #: year-to-date pace colours
 PACE_COLOUR_ZH = {"green": "绿", "amber": "黄", "red": "红", "grey": "灰"}
+#: term status at the as-of date (RULES.md, Term assessment), in the order a reminder lists them
+TERM_IN_PROGRESS, TERM_DUE_SOON, TERM_DUE, TERM_OVERDUE, TERM_NO_RECORD = (
+    "任期中",
+    "即将届满",
+    "已届满",
+    "超期未换届",
+    "无换届记录",
+)
+TERM_STATUSES = (TERM_OVERDUE, TERM_DUE, TERM_DUE_SOON, TERM_IN_PROGRESS, TERM_NO_RECORD)
+#: statuses whose orgs owe the term report and the term self-scoring table now
+TERM_REPORT_DUE = (TERM_DUE_SOON, TERM_DUE, TERM_OVERDUE)
+#: the failed-rule prefix of a term-wide rule (``任期:edu.cadre_training``)
+TERM_WIDE = "任期"
 
 
 # --------------------------------------------------------------------------------------------
