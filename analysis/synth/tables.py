@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import random
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -67,82 +68,135 @@ def _add_months(d: date, n: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-def _activity_plan(rng: random.Random, org: _Org, level: Level) -> tuple[dict[str, list[int]], list[int]]:
-    """How many rows of each kind the org holds in each month, and political studies per month."""
-    counts: dict[str, list[int]] = {}
-    ex, weak = level == "exemplary", level == "weak"
-    quarters = [range(3 * q, 3 * q + 3) for q in range(4)]
-    halves = [range(0, 6), range(6, 12)]
+#: the months (0 = January) of each quarter and of each half of a year
+_QUARTERS = tuple(range(3 * q, 3 * q + 3) for q in range(4))
+_HALVES = (range(0, 6), range(6, 12))
 
-    def put(kind: str, months: Iterable[int]) -> None:
-        row = counts.setdefault(kind, [0] * 12)
+
+@dataclass
+class _Plan:
+    """One org-year's activity plan while it is drawn: rows of each kind in each month (0 = January).
+
+    The planning steps of :func:`_activity_plan` draw from ``rng`` one after the other, in a fixed order:
+    that order is the random stream, so the same seed gives the same plan.
+    """
+
+    rng: random.Random
+    ex: bool
+    weak: bool
+    counts: dict[str, list[int]] = field(default_factory=dict)
+
+    def put(self, kind: str, months: Iterable[int]) -> None:
+        row = self.counts.setdefault(kind, [0] * 12)
         for m in months:
             row[m] += 1
 
-    def pick(k: int, pool: Iterable[int] = range(12)) -> list[int]:
-        return rng.sample(list(pool), k)
+    def pick(self, k: int, pool: Iterable[int] = range(12)) -> list[int]:
+        return self.rng.sample(list(pool), k)
 
-    def chance(p: float) -> bool:
-        return rng.random() < p
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
 
-    # 一(5) committee meetings: every bimonthly window (an average org may skip one), or a couple.
-    if weak:
-        put("committee_meeting", pick(rng.randint(1, 2)))
+
+def _activity_plan(rng: random.Random, org: _Org, level: Level) -> tuple[dict[str, list[int]], list[int]]:
+    """How many rows of each kind the org holds in each month, and political studies per month."""
+    plan = _Plan(rng, ex=level == "exemplary", weak=level == "weak")
+    _plan_committee_meetings(plan)
+    political = _plan_studies(plan)
+    if org.org_type == "branch":
+        _plan_branch_life(plan)
     else:
-        windows = pick(5 if not ex and chance(0.3) else 6, range(6))
+        _plan_nonbranch_life(plan)
+    _plan_life_and_education(plan)
+    _plan_paperwork(plan, org)
+    if org.is_top:
+        _plan_top_duties(plan)
+    return plan.counts, political
+
+
+def _plan_committee_meetings(p: _Plan) -> None:
+    """一(5) committee meetings: every bimonthly window (an average org may skip one), or a couple."""
+    rng, ex = p.rng, p.ex
+    if p.weak:
+        p.put("committee_meeting", p.pick(rng.randint(1, 2)))
+    else:
+        windows = p.pick(5 if not ex and p.chance(0.3) else 6, range(6))
         held = [2 * w + rng.randrange(2) for w in windows]
-        put("committee_meeting", held)
+        p.put("committee_meeting", held)
         if ex:  # a few windows hold a second meeting, in their other month
-            put("committee_meeting", [m ^ 1 for m in rng.sample(held, rng.randint(0, 2))])
-    # 二(1) two studies a month, one of them political theory.
+            p.put("committee_meeting", [m ^ 1 for m in rng.sample(held, rng.randint(0, 2))])
+
+
+def _plan_studies(p: _Plan) -> list[int]:
+    """二(1) two studies a month, one of them political theory; returns the political studies per month."""
+    rng = p.rng
     study, political = [0] * 12, [0] * 12
-    if weak:
-        for m in pick(rng.randint(5, 8)):
-            study[m], political[m] = 1, int(chance(0.6))
+    if p.weak:
+        for m in p.pick(rng.randint(5, 8)):
+            study[m], political[m] = 1, int(p.chance(0.6))
     else:
         study, political = [2] * 12, [1] * 12
-        if not ex and chance(0.35):  # an average org slips in one month: one study short, or no theory
+        if not p.ex and p.chance(0.35):  # an average org slips in one month: one study short, or no theory
             slip = rng.randrange(12)
-            if chance(0.5):
+            if p.chance(0.5):
                 study[slip] = 1
             else:
                 political[slip] = 0
-    counts["group_study"] = study
-    if org.org_type == "branch":
-        # 二(2) 三会一课
-        if ex:
-            put("member_congress", [rng.choice(q) for q in quarters])
-            put("group_meeting", pick(rng.randint(8, 12)))
-            put("party_lecture", [rng.choice(q) for q in quarters])
-        elif weak:
-            put("member_congress", pick(1))
-            put("group_meeting", pick(rng.randint(1, 2)))
-            put("party_lecture", pick(rng.randint(0, 1)))
-        else:
-            put("member_congress", [rng.choice(q) for q in rng.sample(quarters, 3)])
-            put("group_meeting", pick(rng.randint(6, 9)))
-            put("party_lecture", [rng.choice(q) for q in rng.sample(quarters, rng.randint(2, 3))])
-        put(
-            "themed_party_day",
-            pick(rng.randint(2, 3) if weak else rng.randint(8, 12) if ex else rng.randint(6, 10)),
-        )
-        if not weak or chance(0.5):
-            put("org_life_meeting", pick(1, (0, 1, 11)))
-        if ex or (not weak and chance(0.8)):
-            put("member_review", pick(1, (0, 11)))
-    else:
-        put("party_lecture", [rng.choice(h) for h in halves[: 0 if weak else 2 if ex else 1]])
-        if ex or (not weak and chance(0.7)):
-            put("cadre_training", pick(1, range(2, 11)))
-    if not weak or chance(0.5):
-        put("democratic_life_meeting", pick(1, (0, 1, 11)))
+    p.counts["group_study"] = study
+    return political
+
+
+def _plan_branch_life(p: _Plan) -> None:
+    """A branch's 三会一课 (二(2)), themed party days, organizational life meeting and member review."""
+    rng, ex, weak = p.rng, p.ex, p.weak
     if ex:
-        put("heart_talk", [rng.choice(h) for h in halves])
-    elif chance(0.4 if weak else 0.9):
-        put("heart_talk", pick(1))
+        p.put("member_congress", [rng.choice(q) for q in _QUARTERS])
+        p.put("group_meeting", p.pick(rng.randint(8, 12)))
+        p.put("party_lecture", [rng.choice(q) for q in _QUARTERS])
+    elif weak:
+        p.put("member_congress", p.pick(1))
+        p.put("group_meeting", p.pick(rng.randint(1, 2)))
+        p.put("party_lecture", p.pick(rng.randint(0, 1)))
+    else:
+        p.put("member_congress", [rng.choice(q) for q in rng.sample(_QUARTERS, 3)])
+        p.put("group_meeting", p.pick(rng.randint(6, 9)))
+        p.put("party_lecture", [rng.choice(q) for q in rng.sample(_QUARTERS, rng.randint(2, 3))])
+    p.put(
+        "themed_party_day",
+        p.pick(rng.randint(2, 3) if weak else rng.randint(8, 12) if ex else rng.randint(6, 10)),
+    )
+    if not weak or p.chance(0.5):
+        p.put("org_life_meeting", p.pick(1, (0, 1, 11)))
+    if ex or (not weak and p.chance(0.8)):
+        p.put("member_review", p.pick(1, (0, 11)))
+
+
+def _plan_nonbranch_life(p: _Plan) -> None:
+    """A committee's or general branch's party lectures (one a half-year at most) and cadre training."""
+    rng, ex, weak = p.rng, p.ex, p.weak
+    p.put("party_lecture", [rng.choice(h) for h in _HALVES[: 0 if weak else 2 if ex else 1]])
+    if ex or (not weak and p.chance(0.7)):
+        p.put("cadre_training", p.pick(1, range(2, 11)))
+
+
+def _plan_life_and_education(p: _Plan) -> None:
+    """Every org: the democratic life meeting, heart talks, discipline education and joint building."""
+    rng, ex, weak = p.rng, p.ex, p.weak
+    if not weak or p.chance(0.5):
+        p.put("democratic_life_meeting", p.pick(1, (0, 1, 11)))
+    if ex:
+        p.put("heart_talk", [rng.choice(h) for h in _HALVES])
+    elif p.chance(0.4 if weak else 0.9):
+        p.put("heart_talk", p.pick(1))
     for kind in ("discipline_education", "joint_building"):
-        if not weak or chance(0.5):
-            put(kind, pick(2 if ex else 1))
+        if not weak or p.chance(0.5):
+            p.put(kind, p.pick(2 if ex else 1))
+
+
+def _plan_paperwork(p: _Plan, org: _Org) -> None:
+    """Every org: information submissions, the annual plan and summary, the dues publication, now and then
+    an ``other`` activity."""
+    rng, ex, weak = p.rng, p.ex, p.weak
     required = INFO_REQUIRED[org.org_type]
     if ex:
         n_info = required + rng.randint(0, 3)
@@ -150,29 +204,32 @@ def _activity_plan(rng: random.Random, org: _Org, level: Level) -> tuple[dict[st
         n_info = max(1, required // 3)
     else:
         n_info = max(1, required + rng.choice((0, 0, 0, 1, -1)))
-    put("info_submission", [*range(12), *pick(n_info - 12)] if n_info > 12 else pick(n_info))
+    p.put("info_submission", [*range(12), *p.pick(n_info - 12)] if n_info > 12 else p.pick(n_info))
     r = rng.random()
     if ex or (not weak and r < 0.9) or (weak and r < 0.5):
-        put("annual_plan", pick(1, range(3)))
+        p.put("annual_plan", p.pick(1, range(3)))
     elif not weak or r < 0.75:
-        put("annual_plan", pick(1, (3, 4)))  # late
-    if ex or chance(0.4 if weak else 0.9):
-        put("annual_summary", pick(1, (11,) if ex or weak else (10, 11)))
-    if ex or chance(0.3 if weak else 0.9):
-        put("dues_publication", (11,))
-    if chance(0.3):
-        put("other", pick(1))
-    if org.is_top:
-        if ex or (not weak and chance(0.85)):
-            put("leadership_review", [rng.choice(h) for h in halves])
-        else:
-            put("leadership_review", pick(1, halves[0]))
-        if ex:
-            put("mass_org_report", pick(rng.randint(2, 3)))
-        else:
-            put("mass_org_report", pick(rng.randint(0, 1) if weak else 2 if chance(0.8) else 1))
-        put("integrity_pledge", pick(1, (1, 2, 3)))
-    return counts, political
+        p.put("annual_plan", p.pick(1, (3, 4)))  # late
+    if ex or p.chance(0.4 if weak else 0.9):
+        p.put("annual_summary", p.pick(1, (11,) if ex or weak else (10, 11)))
+    if ex or p.chance(0.3 if weak else 0.9):
+        p.put("dues_publication", (11,))
+    if p.chance(0.3):
+        p.put("other", p.pick(1))
+
+
+def _plan_top_duties(p: _Plan) -> None:
+    """A top-level org: leadership reviews, reports on the mass organizations, the integrity pledge."""
+    rng, ex, weak = p.rng, p.ex, p.weak
+    if ex or (not weak and p.chance(0.85)):
+        p.put("leadership_review", [rng.choice(h) for h in _HALVES])
+    else:
+        p.put("leadership_review", p.pick(1, _HALVES[0]))
+    if ex:
+        p.put("mass_org_report", p.pick(rng.randint(2, 3)))
+    else:
+        p.put("mass_org_report", p.pick(rng.randint(0, 1) if weak else 2 if p.chance(0.8) else 1))
+    p.put("integrity_pledge", p.pick(1, (1, 2, 3)))
 
 
 def _activity_rows(rng: random.Random, org: _Org, year: int, level: Level) -> list[Record]:
