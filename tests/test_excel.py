@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from analysis.assess import AssessError, explain_text
+from analysis.excel import HEADERS, SUMMARY_HEADERS, sheet_name, write_self_assessment
 from analysis.outputs import write_outputs
-from analysis.outputs.excel import HEADERS, SUMMARY_HEADERS, sheet_name, write_self_assessment
 from tests.test_rules_helpers import D, orgs_frame, perfect_store, run
 
 NAMES = {"C": "机关党委", "G": '=HYPERLINK("x")', "B": "第一党支部", "T": "-直属党支部"}
