@@ -5,10 +5,12 @@ and :class:`IngestError`, and the manifest's row counts re-derived from the stor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
+from analysis.ingest.file import _FileOutcome
 from analysis.store import MANIFEST_SCHEMA, PROVENANCE_SCHEMA, REJECTS_SCHEMA
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET
 
@@ -53,6 +55,28 @@ class IngestResult:
             "rows_refused": int(f["rows_refused"].sum()),
             "rows_duplicate": int(f["rows_duplicate"].sum()),
         }
+
+
+def _new_manifest(outcomes: list[_FileOutcome]) -> pl.DataFrame:
+    """The manifest rows of the files read in this run, in plan order; rows kept, refused and duplicate
+    are zero here and filled in by :func:`_recount` from the store written."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    return pl.DataFrame(
+        {
+            "path": [o.rel for o in outcomes],
+            "size": [o.size for o in outcomes],
+            "sha256": [o.sha for o in outcomes],
+            "tables": [",".join(sorted({p.table for p in o.parsed})) for o in outcomes],
+            "status": ["refused" if o.refused_message else "ok" for o in outcomes],
+            "message": [o.refused_message or o.note for o in outcomes],
+            "rows_read": [o.rows_read for o in outcomes],
+            "rows_kept": [0] * len(outcomes),
+            "rows_refused": [0] * len(outcomes),
+            "rows_duplicate": [0] * len(outcomes),
+            "ingested_at": [now] * len(outcomes),
+        },
+        schema=MANIFEST_SCHEMA,
+    )
 
 
 def _recount(manifest: pl.DataFrame, counts: list[pl.DataFrame], dups: pl.DataFrame, rejects: pl.DataFrame) -> pl.DataFrame:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -21,13 +20,18 @@ from analysis.ingest.links import RECHECK_REASONS, _check_links, _fixable_files,
 from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import Limits
 from analysis.ingest.registry import _check_registry, _merge_derived, _registry_codes
-from analysis.ingest.result import DUP_SCHEMA, IngestError, IngestResult, _recount
+from analysis.ingest.result import DUP_SCHEMA, IngestError, IngestResult, _new_manifest, _recount
 from analysis.ingest.walk import _sha256, discover
 from analysis.store import DEFAULT_STORE, MANIFEST_SCHEMA, StoreError, StoreWriter, empty_table, table_schema
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, TABLES, reason
 
 #: rows of new sheets gathered into one part file before it is written (a larger sheet is one part)
 PART_ROWS = 1_000_000
+
+
+#: one entry per input file, in path order: to read (path, size, sha256), refused before reading (its
+#: outcome), or skipped (None: the content is in the store already)
+_Plan = list[tuple[str, tuple[Path, int, str] | _FileOutcome | None]]
 
 
 def ingest(
@@ -77,14 +81,48 @@ def ingest(
         ex = _load_existing(store_path)
     except StoreError as exc:
         raise IngestError(str(exc)) from exc
+    if on_start:
+        on_start(len(files))
+    plan, skipped, replaced, recheck, fixable = _plan(files, ex)
+
+    nothing_new = all(item is None for _, item in plan)
+    if nothing_new:  # only the files the registry now fixes are read again
+        recheck = {i: item for i, item in recheck.items() if plan[i][0] in fixable}
+    if nothing_new and not recheck:  # and the fixable files, if any, are not among the inputs
+        for rel, _ in plan:
+            if on_file:
+                on_file(rel)
+        return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped, fixable=fixable)
+    rechecked = [plan[i][0] for i in sorted(recheck)]
+    for i, item in recheck.items():
+        rel = plan[i][0]
+        plan[i] = (rel, item)
+        replaced.add(rel)  # its earlier rows, rejects and counts go; the new read stands
+        skipped.remove(rel)
+
+    writer = StoreWriter(store_path)
+    try:
+        result = _ingest_into(writer, ex, plan, replaced, skipped, limits, profile_list, on_file)
+        result.rechecked = rechecked
+        return result
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _plan(
+    files: list[tuple[Path, str]], ex: _Existing
+) -> tuple[_Plan, list[str], set[str], dict[int, tuple[Path, int, str]], list[str]]:
+    """Which files are new: same content (any path) is skipped, same path with new content replaces.
+
+    Returns ``(plan, skipped, replaced, recheck, fixable)``: one plan entry per file in path order (to
+    read, refused already, or skipped), and in ``recheck`` the plan positions of skipped files that may
+    be read again because rows of theirs were refused for an org code the registry lacked.
+    """
     manifest = ex.manifest
     known_hashes = set(manifest["sha256"].to_list()) if manifest.height else set()
     known_paths = set(manifest["path"].to_list()) if manifest.height else set()
-    if on_start:
-        on_start(len(files))
-
-    # --- which files are new: same content (any path) is skipped, same path with new content replaces
-    plan: list[tuple[str, tuple[Path, int, str] | _FileOutcome | None]] = []
+    plan: _Plan = []
     skipped: list[str] = []
     replaced: set[str] = set()
     seen: set[str] = set()
@@ -113,48 +151,68 @@ def ingest(
         if rel in known_paths:
             replaced.add(rel)  # same name, new content: the new version replaces the old rows
         plan.append((rel, (path, size, sha)))
-
-    nothing_new = all(item is None for _, item in plan)
-    if nothing_new:  # only the files the registry now fixes are read again
-        recheck = {i: item for i, item in recheck.items() if plan[i][0] in fixable}
-    if nothing_new and not recheck:  # and the fixable files, if any, are not among the inputs
-        for rel, _ in plan:
-            if on_file:
-                on_file(rel)
-        return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped, fixable=fixable)
-    rechecked = [plan[i][0] for i in sorted(recheck)]
-    for i, item in recheck.items():
-        rel = plan[i][0]
-        plan[i] = (rel, item)
-        replaced.add(rel)  # its earlier rows, rejects and counts go; the new read stands
-        skipped.remove(rel)
-
-    writer = StoreWriter(store_path)
-    try:
-        result = _ingest_into(writer, ex, plan, replaced, skipped, limits, profile_list, on_file)
-        result.rechecked = rechecked
-        return result
-    except BaseException:
-        writer.abort()
-        raise
+    return plan, skipped, replaced, recheck, fixable
 
 
 def _ingest_into(
     writer: StoreWriter,
     ex: _Existing,
-    plan: list[tuple[str, tuple[Path, int, str] | _FileOutcome | None]],
+    plan: _Plan,
     replaced: set[str],
     skipped: list[str],
     limits: Limits,
     profiles: list[Profile],
     on_file: Callable[[str], None] | None,
 ) -> IngestResult:
+    """Write the new store from the plan: the previous parts carried over, the new files read, the
+    registry links and duplicates re-derived, then the manifest recounted and checked."""
     gone = pl.col(PROV_FILE).is_in(sorted(replaced))
     present = ex.present
     names: set[str] = ex.names
-    sources: dict[str, list[_Source]] = {}
+    sources = _carry_over(writer, ex, replaced, gone)
+    derived_parts = [ex.derived.filter(~gone)]
+    outcomes, new_orgs = _read_new(
+        writer, plan, limits, profiles, on_file, sources=sources, names=names, present=present, derived_parts=derived_parts
+    )
 
-    # --- the previous store's parts: carried over (hard links), or rewritten without replaced files
+    old_dups = ex.duplicates.filter(~gone) if ex.duplicates.height else ex.duplicates
+    old_rejects = ex.rejects.filter(~gone)
+    manifest = ex.manifest.filter(~pl.col("path").is_in(sorted(replaced)))
+    fk_rejects, dup_frames, kept_counts, rows_kept, derived, conflicts, registry = _link(
+        writer, ex, gone, names, sources, new_orgs, derived_parts, old_dups
+    )
+
+    # rows refused at the link stage in an earlier run for other reasons (cycles, conflicting registry
+    # rows) are not re-read — new files cannot make them right — so their rejects stay
+    rejects = pl.concat(
+        [old_rejects, *(r for o in outcomes for r in o.rejects if r.height), *fk_rejects], how="vertical_relaxed"
+    ).sort([PROV_FILE, PROV_SHEET, PROV_ROW, "column"], nulls_last=False)
+    dups_full = pl.concat(dup_frames, how="diagonal_relaxed") if dup_frames else pl.DataFrame()
+
+    # --- the manifest, and the identity that proves nothing is lost -----------------------------
+    new_manifest = _new_manifest(outcomes)
+    manifest = pl.concat([manifest, new_manifest], how="vertical_relaxed")
+    manifest = _recount(manifest, kept_counts, dups_full, rejects)
+    bad = manifest.filter(pl.col("rows_read") != pl.col("rows_kept") + pl.col("rows_refused") + pl.col("rows_duplicate"))
+    if bad.height:
+        raise IngestError(
+            "内部错误：行数核对不一致（读入≠保留+拒收+重复），未写入数据仓库：" + "、".join(bad["path"].to_list())
+        )
+
+    if not dups_full.height:
+        dups_full = pl.DataFrame(schema=DUP_SCHEMA)
+    tables = {n: rows_kept.get(n, 0) for n in TABLES if n in names}
+    writer.finish(tables, dups_full, rejects, manifest.sort("path"), present, derived, conflicts)
+    new_paths = new_manifest["path"].to_list()
+    run_files = manifest.filter(pl.col("path").is_in(new_paths)).sort("path")
+    run_rejects = rejects.filter(pl.col(PROV_FILE).is_in(new_paths))
+    fixable = _fixable_files(rejects, registry)
+    return IngestResult(writer.path, run_files, skipped, run_rejects, conflicts, fixable=fixable)
+
+
+def _carry_over(writer: StoreWriter, ex: _Existing, replaced: set[str], gone: pl.Expr) -> dict[str, list[_Source]]:
+    """The previous store's parts: carried over (hard links), or rewritten without replaced files."""
+    sources: dict[str, list[_Source]] = {}
     for name, parts in ex.parts.items():
         for part in parts:
             df = pl.read_parquet(part)
@@ -167,11 +225,28 @@ def _ingest_into(
                 target = writer.link_part(name, part)
             sources.setdefault(name, []).append(_Source.of(name, df, target))
             del df
+    return sources
 
-    # --- read the new files in path order; large tables go straight to part files ---------------
+
+def _read_new(
+    writer: StoreWriter,
+    plan: _Plan,
+    limits: Limits,
+    profiles: list[Profile],
+    on_file: Callable[[str], None] | None,
+    *,
+    sources: dict[str, list[_Source]],
+    names: set[str],
+    present: dict[str, list[str]],
+    derived_parts: list[pl.DataFrame],
+) -> tuple[list[_FileOutcome], list[pl.DataFrame]]:
+    """Read the new files in path order; large tables go straight to part files (added to ``sources``).
+
+    Returns the outcome of every file in the plan but the skipped ones, and the registry rows read
+    (kept in memory for the registry check); ``names``, ``present`` and ``derived_parts`` grow.
+    """
     outcomes: list[_FileOutcome] = []
     new_orgs: list[pl.DataFrame] = []
-    derived_parts = [ex.derived.filter(~gone)]
     buffers: dict[str, list[pl.DataFrame]] = {}
 
     def flush(name: str) -> None:
@@ -204,10 +279,28 @@ def _ingest_into(
             on_file(rel)
     for name in list(buffers):
         flush(name)
+    return outcomes, new_orgs
 
-    old_dups = ex.duplicates.filter(~gone) if ex.duplicates.height else ex.duplicates
-    old_rejects = ex.rejects.filter(~gone)
-    manifest = ex.manifest.filter(~pl.col("path").is_in(sorted(replaced)))
+
+def _link(
+    writer: StoreWriter,
+    ex: _Existing,
+    gone: pl.Expr,
+    names: set[str],
+    sources: dict[str, list[_Source]],
+    new_orgs: list[pl.DataFrame],
+    derived_parts: list[pl.DataFrame],
+    old_dups: pl.DataFrame,
+) -> tuple[
+    list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame], dict[str, int], pl.DataFrame, pl.DataFrame, pl.Series
+]:
+    """The link stage: registry first, then every table's link to it, then duplicates; every kept row
+    is written to a part.
+
+    Returns ``(fk_rejects, dup_frames, kept_counts, rows_kept, derived, conflicts, registry)``: the rows
+    refused for their links, the duplicates taken out, ``_file, n`` of every part written, the rows
+    kept per table, the derived registry rows, their conflicts, and every registry code.
+    """
 
     def dups_of(name: str) -> pl.DataFrame:
         if not old_dups.height:
@@ -217,7 +310,6 @@ def _ingest_into(
             pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c) for c, t in table_schema(name).items()
         )
 
-    # --- registry first, then every table's link to it, then duplicates ---------------------------
     fk_rejects: list[pl.DataFrame] = []
     dup_frames: list[pl.DataFrame] = []
     kept_counts: list[pl.DataFrame] = []
@@ -253,46 +345,4 @@ def _ingest_into(
                 kept_counts.append(src.counts)
         rows_kept[name] = sum(s.rows for s in srcs)
         srcs.clear()
-
-    # rows refused at the link stage in an earlier run for other reasons (cycles, conflicting registry
-    # rows) are not re-read — new files cannot make them right — so their rejects stay
-    rejects = pl.concat(
-        [old_rejects, *(r for o in outcomes for r in o.rejects if r.height), *fk_rejects], how="vertical_relaxed"
-    ).sort([PROV_FILE, PROV_SHEET, PROV_ROW, "column"], nulls_last=False)
-    dups_full = pl.concat(dup_frames, how="diagonal_relaxed") if dup_frames else pl.DataFrame()
-
-    # --- the manifest, and the identity that proves nothing is lost -----------------------------
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    new_manifest = pl.DataFrame(
-        {
-            "path": [o.rel for o in outcomes],
-            "size": [o.size for o in outcomes],
-            "sha256": [o.sha for o in outcomes],
-            "tables": [",".join(sorted({p.table for p in o.parsed})) for o in outcomes],
-            "status": ["refused" if o.refused_message else "ok" for o in outcomes],
-            "message": [o.refused_message or o.note for o in outcomes],
-            "rows_read": [o.rows_read for o in outcomes],
-            "rows_kept": [0] * len(outcomes),
-            "rows_refused": [0] * len(outcomes),
-            "rows_duplicate": [0] * len(outcomes),
-            "ingested_at": [now] * len(outcomes),
-        },
-        schema=MANIFEST_SCHEMA,
-    )
-    manifest = pl.concat([manifest, new_manifest], how="vertical_relaxed")
-    manifest = _recount(manifest, kept_counts, dups_full, rejects)
-    bad = manifest.filter(pl.col("rows_read") != pl.col("rows_kept") + pl.col("rows_refused") + pl.col("rows_duplicate"))
-    if bad.height:
-        raise IngestError(
-            "内部错误：行数核对不一致（读入≠保留+拒收+重复），未写入数据仓库：" + "、".join(bad["path"].to_list())
-        )
-
-    if not dups_full.height:
-        dups_full = pl.DataFrame(schema=DUP_SCHEMA)
-    tables = {n: rows_kept.get(n, 0) for n in TABLES if n in names}
-    writer.finish(tables, dups_full, rejects, manifest.sort("path"), present, derived, conflicts)
-    new_paths = new_manifest["path"].to_list()
-    run_files = manifest.filter(pl.col("path").is_in(new_paths)).sort("path")
-    run_rejects = rejects.filter(pl.col(PROV_FILE).is_in(new_paths))
-    fixable = _fixable_files(rejects, registry)
-    return IngestResult(writer.path, run_files, skipped, run_rejects, conflicts, fixable=fixable)
+    return fk_rejects, dup_frames, kept_counts, rows_kept, derived, conflicts, registry
