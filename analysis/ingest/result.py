@@ -1,5 +1,5 @@
 """What an ingest returns and raises: :class:`IngestResult` (the manifest rows of the run, with totals)
-and :class:`IngestError`, and the manifest's row counts re-derived from the store written.
+and :class:`IngestError`; and the manifest rows — one per file read, counts re-derived from the store.
 """
 
 from __future__ import annotations
