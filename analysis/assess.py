@@ -1,22 +1,19 @@
-"""One assessment: run a ruleset over a store for a year, score it, and write what people read.
+"""One assessment: run a ruleset over a store for a year and score it — it computes, it writes nothing.
 
 ``assess(store, 2024)`` returns an :class:`Assessment` (the contract in docs/CONTRACTS.md): a score
 row per registry org, a row per org × rubric item, and the evidence — every source row each result
 counted.  The evidence can be far larger than the results (one row per study record), so it stays a
 lazy plan until somebody asks for it (``assessment.evidence``, :func:`explain`, the xlsx).
 
-Outputs (:func:`write_outputs`): ``scores.csv`` and ``rules.csv`` (UTF-8 with BOM so Excel opens them
-in Chinese) and ``自评分表.xlsx``.  Org types, statuses and grades are written as the Chinese words users
-know; cells that came from input data and could be read as a formula are written as text.
+:func:`explain` tells why one org got its score, as text for the terminal.  The files people read
+(``scores.csv``, ``rules.csv``, ``自评分表.xlsx``) are written by :mod:`analysis.outputs`.
 """
-
 from __future__ import annotations
 
 import io
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 import polars as pl
 from rich import box
@@ -26,26 +23,11 @@ from rich.text import Text
 
 from analysis import scoring, vocab
 from analysis.rules import Context, Ruleset, evaluate, load_ruleset
-from analysis.rules.measures import ORG_INDEX, num
+from analysis.rules.measures import ORG_INDEX
 from analysis.store import Store
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET
 
 ORG = "org_id"
-SCORES_CSV_COLUMNS = (
-    ORG,
-    "name",
-    "org_type",
-    "parent_id",
-    "score",
-    "applicable_points",
-    "grade",
-    "qualified",
-    "vetoed",
-    "failed_rules",
-)
-RULES_CSV_COLUMNS = (ORG, "rule_id", "status", "measured", "required", "points", "earned", "evidence_rows")
-#: a text cell starting with one of these would be read as a formula by a spreadsheet
-FORMULA_START = r"^[=+\-@\t\r]"
 
 
 class AssessError(ValueError):
@@ -185,76 +167,6 @@ def assess(
         evidence_plan=ev.evidence,
         warnings=warnings,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Outputs.
-# ---------------------------------------------------------------------------------------------
-def as_text_cell(column: str) -> pl.Expr:
-    """Column ``column`` with a single quote prefixed to any text a spreadsheet would read as a
-    formula (starting with = + - @ tab or CR)."""
-    e = pl.col(column)
-    return pl.when(e.str.contains(FORMULA_START)).then(pl.lit("'") + e).otherwise(e).alias(column)
-
-
-def scores_table(a: Assessment) -> pl.DataFrame:
-    """The scores.csv layout: Chinese org types and grades, score with one decimal."""
-    return a.scores.select(
-        ORG,
-        "name",
-        pl.col("org_type").replace_strict(vocab.ORG_TYPE_ZH, default=pl.col("org_type")),
-        "parent_id",
-        pl.col("score").round(1).cast(pl.String),
-        num(pl.col("applicable_points")).alias("applicable_points"),
-        "grade",
-        "qualified",
-        "vetoed",
-        "failed_rules",
-    )
-
-
-def rules_table(a: Assessment) -> pl.DataFrame:
-    """The rules.csv layout: Chinese statuses, points as written."""
-    return a.rules.select(
-        ORG,
-        "rule_id",
-        pl.col("status").replace_strict(vocab.STATUS_ZH, default=pl.col("status")),
-        "measured",
-        "required",
-        num(pl.col("points")).alias("points"),
-        num(pl.col("earned")).alias("earned"),
-        "evidence_rows",
-    )
-
-
-def write_csv(df: pl.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write a table for people: UTF-8 with BOM (Excel then reads the Chinese correctly), empty text
-    as an empty field, and every text cell that a spreadsheet would take for a formula quoted."""
-    text = [c for c, t in df.schema.items() if t == pl.String]
-    df.with_columns(
-        pl.when(pl.col(c) == "").then(None).otherwise(as_text_cell(c)).alias(c) for c in text
-    ).write_csv(path, include_bom=True)
-
-
-def write_outputs(
-    assessment: Assessment, out_dir: str | os.PathLike[str], xlsx: bool = True
-) -> dict[str, Path]:
-    """Write ``scores.csv``, ``rules.csv`` (UTF-8 with BOM) and ``自评分表.xlsx`` into ``out_dir``.
-
-    Returns the paths written, by short name (``scores``, ``rules``, ``xlsx``).  ``xlsx=False`` skips
-    the workbook, which for very many orgs is the slow part.
-    """
-    from analysis.excel import write_self_assessment
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"scores": out / "scores.csv", "rules": out / "rules.csv"}
-    write_csv(scores_table(assessment), paths["scores"])
-    write_csv(rules_table(assessment), paths["rules"])
-    if xlsx:
-        paths["xlsx"] = out / "自评分表.xlsx"
-        write_self_assessment(assessment, paths["xlsx"])
-    return paths
 
 
 # ---------------------------------------------------------------------------------------------

@@ -320,7 +320,8 @@ def assess_cmd(
 def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", rubric: Path | None = None,
                    as_of: str | None = None, overrides: dict | None = None):
     """Assess, select and find weak orgs; write the office's files into ``out``; print a summary."""
-    from analysis.assess import assess, write_csv, write_outputs
+    from analysis.assess import assess
+    from analysis.outputs import write_csv, write_outputs
     from analysis.selection import (
         advanced_table,
         history_for,

@@ -30,7 +30,8 @@ from pathlib import Path
 import polars as pl
 
 from analysis import vocab
-from analysis.assess import Assessment, assess, write_csv
+from analysis.assess import Assessment, assess
+from analysis.outputs import write_csv
 from analysis.rules import Ruleset
 from analysis.rules.measures import EPS, num
 from analysis.scoring import OUT_OF_SCOPE

@@ -8,8 +8,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from analysis.assess import AssessError, explain_text, write_outputs
+from analysis.assess import AssessError, explain_text
 from analysis.excel import HEADERS, SUMMARY_HEADERS, sheet_name, write_self_assessment
+from analysis.outputs import write_outputs
 from tests.test_rules_helpers import D, orgs_frame, perfect_store, run
 
 NAMES = {"C": "机关党委", "G": '=HYPERLINK("x")', "B": "第一党支部", "T": "-直属党支部"}
@@ -162,7 +163,7 @@ def test_explain_unknown_org_is_a_clear_error(assessment) -> None:
 
 
 def test_write_csv_quotes_formulas_in_any_text_column(tmp_path: Path) -> None:
-    from analysis.assess import write_csv
+    from analysis.outputs import write_csv
 
     df = pl.DataFrame({"a": ["@SUM(A1)", "\tx", "ok", ""], "n": [-1, 2, 3, 4]})
     write_csv(df, tmp_path / "t.csv")

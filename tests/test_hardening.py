@@ -94,7 +94,7 @@ def test_unreadable_file_is_refused(tmp_path: Path) -> None:
         data = tmp_path / "in"
         data.mkdir()
         write_registry(data)
-        from analysis import ingest as ingest_module
+        from analysis.ingest import file as ingest_module
 
         target = data / "组织.csv"
         real = ingest_module._read_one_unlimited

@@ -319,7 +319,7 @@ def _study(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
 
 
 def test_parquet_parts_duplicates_across_parts_and_incremental_reingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import analysis.ingest as ingest_module
+    import analysis.ingest.run as ingest_module
 
     monkeypatch.setattr(ingest_module, "PART_ROWS", 2)  # every sheet becomes its own part
     data = tmp_path / "in"
@@ -489,7 +489,7 @@ def _study_of(org_member: list[tuple[str, str]], day: str) -> pl.DataFrame:
 
 
 def test_member_index_keys_every_pair_once_and_keeps_keys_across_ingests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import analysis.ingest as ingest_module
+    import analysis.ingest.run as ingest_module
 
     monkeypatch.setattr(ingest_module, "PART_ROWS", 2)  # every sheet its own part
     data = tmp_path / "in"

@@ -19,6 +19,7 @@ from analysis.vocab import (
     INCIDENT_KIND_ALIASES,
     ORG_TYPE_ALIASES,
     TABLES,
+    Table,
     normalize_header,
 )
 
@@ -100,8 +101,36 @@ def load_profile(path: str | Path) -> Profile:
     if table not in TABLES:
         raise _err(p, "profile.table", f"未知的数据表 {table!r}（可选：{'、'.join(TABLES)}）")
     t = TABLES[table]
-    canon_names = set(t.names)
+    columns, headers = _columns(p, raw, t)
+    values, yes, no = _values(p, raw, t)
+    levels = _levels(p, raw)
 
+    for req in t.required:
+        if req not in columns.values() and not (req == "org_id" and levels):
+            raise _err(p, "columns", f"没有任何源列映射到必填列 {req}（{t.column(req).zh}）")
+
+    signature = meta.get("signature") or [headers[h] for h in columns][:3]
+    return Profile(
+        path=p,
+        name=meta.get("name", p.stem),
+        table=table,
+        columns=columns,
+        headers=headers,
+        values=values,
+        yes_words=frozenset(yes),
+        no_words=frozenset(no),
+        ignore=frozenset(normalize_header(c) for c in meta.get("ignore", raw.get("ignore", []))),
+        date_formats=tuple(raw.get("date", {}).get("formats", [])),
+        files=tuple(meta.get("files", [])),
+        sheets=tuple(meta.get("sheets", [])),
+        hierarchy=tuple(levels),
+        signature=frozenset(normalize_header(s) for s in signature),
+    )
+
+
+def _columns(p: Path, raw: dict[str, Any], t: Table) -> tuple[dict[str, str], dict[str, str]]:
+    """``[columns]``: normalised source header -> canonical column, and -> the header as written."""
+    canon_names = set(t.names)
     columns: dict[str, str] = {}
     headers: dict[str, str] = {}
     for src, canon in raw.get("columns", {}).items():
@@ -109,7 +138,12 @@ def load_profile(path: str | Path) -> Profile:
             raise _err(p, f"columns.{src}", f"未知的标准列 {canon!r}（{t.zh}表可用：{'、'.join(t.names)}）")
         columns[normalize_header(src)] = canon
         headers[normalize_header(src)] = src
+    return columns, headers
 
+
+def _values(p: Path, raw: dict[str, Any], t: Table) -> tuple[dict[str, dict[str, str]], set[str], set[str]]:
+    """``[values]``: each vocabulary column's source words -> canonical ids, and the yes / no words."""
+    canon_names = set(t.names)
     values: dict[str, dict[str, str]] = {}
     yes: set[str] = set()
     no: set[str] = set()
@@ -134,7 +168,11 @@ def load_profile(path: str | Path) -> Profile:
                 raise _err(p, f"values.{canon}.{word}", f"目标取值 {target!r} 不在规定词表中")
             out[str(word).strip()] = target_id
         values[canon] = out
+    return values, yes, no
 
+
+def _levels(p: Path, raw: dict[str, Any]) -> list[Level]:
+    """``[[hierarchy]]``: the org levels carried on every row, top level first."""
     levels: list[Level] = []
     for i, lv in enumerate(raw.get("hierarchy", [])):
         key = f"hierarchy[{i}]"
@@ -153,28 +191,7 @@ def load_profile(path: str | Path) -> Profile:
                 type_column=lv.get("type_column"),
             )
         )
-
-    for req in t.required:
-        if req not in columns.values() and not (req == "org_id" and levels):
-            raise _err(p, "columns", f"没有任何源列映射到必填列 {req}（{t.column(req).zh}）")
-
-    signature = meta.get("signature") or [headers[h] for h in columns][:3]
-    return Profile(
-        path=p,
-        name=meta.get("name", p.stem),
-        table=table,
-        columns=columns,
-        headers=headers,
-        values=values,
-        yes_words=frozenset(yes),
-        no_words=frozenset(no),
-        ignore=frozenset(normalize_header(c) for c in meta.get("ignore", raw.get("ignore", []))),
-        date_formats=tuple(raw.get("date", {}).get("formats", [])),
-        files=tuple(meta.get("files", [])),
-        sheets=tuple(meta.get("sheets", [])),
-        hierarchy=tuple(levels),
-        signature=frozenset(normalize_header(s) for s in signature),
-    )
+    return levels
 
 
 def load_profiles(paths: list[str | Path] | None) -> list[Profile]:

@@ -1,0 +1,120 @@
+"""Every table's link to the registry, re-derived from the whole store at each run: rows naming an org
+the registry lacks are refused (and their files read again once it has them), exact duplicates are
+taken out in (file, sheet, row) order — on part files, keeping only a hash per row in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from analysis.ingest.registry import _canonical, _fk_reject, _normalise_codes
+from analysis.store import MEMBER_KEY, empty_table, table_schema, write_part_file
+from analysis.vocab import PROV_FILE, PROVENANCE
+
+#: reasons a later registry can undo: a file with rows refused for them is read again at the next ingest
+RECHECK_REASONS = ("unknown_org", "unknown_parent")
+_HASH_SEED = 20090819
+
+
+@dataclass
+class _Source:
+    """Kept rows of one canonical table at the link and duplicate stages: a part file in the store
+    being written, or (rows that were duplicates before) a frame in memory.  Only a 64-bit hash per
+    row, the org codes and the rows per file stay in memory for a part."""
+
+    table: str
+    path: Path | None = None
+    frame: pl.DataFrame | None = None
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    org_ids: pl.Series = field(default_factory=lambda: pl.Series("org_id", [], pl.String))
+    counts: pl.DataFrame = field(default_factory=pl.DataFrame)  #: _file, n
+
+    @classmethod
+    def of(cls, table: str, df: pl.DataFrame, path: Path | None = None) -> _Source:
+        src = cls(table, path, None if path is not None else df)
+        src._describe(df)
+        return src
+
+    def _describe(self, df: pl.DataFrame) -> None:
+        self.hashes = df.select(pl.struct(_canonical(self.table)).hash(_HASH_SEED)).to_series().to_numpy()
+        self.org_ids = df["org_id"].unique()
+        self.counts = df.group_by(PROV_FILE).agg(pl.len().alias("n"))
+
+    @property
+    def rows(self) -> int:
+        return len(self.hashes)
+
+    def load(self) -> pl.DataFrame:
+        if self.frame is not None:
+            return self.frame
+        assert self.path is not None
+        return pl.read_parquet(self.path)
+
+    def replace(self, df: pl.DataFrame) -> None:
+        """New content for this source (rows refused or found duplicate were taken out)."""
+        if self.path is None:
+            self.frame = df
+        elif df.height == 0:
+            self.path.unlink()  # the table keeps at least one part: StoreWriter.finish sees to that
+        else:
+            tmp = self.path.with_suffix(".rewrite")
+            write_part_file(df, tmp, self.table)
+            os.replace(tmp, self.path)  # rebinds the name only: a hard-linked previous part is untouched
+        self._describe(df)
+
+
+def _check_links(sources: list[_Source], name: str, registry: pl.Series) -> list[pl.DataFrame]:
+    """Restore stripped leading zeros and refuse rows whose org is not in the registry; only sources
+    holding an unknown code are read again."""
+    rejects = []
+    known = registry.implode()
+    for src in sources:
+        if src.org_ids.is_in(known).all():
+            continue
+        df = _normalise_codes(src.load().drop(MEMBER_KEY, strict=False), "org_id", registry)  # codes change: key again
+        df, r = _fk_reject(df, name, ~pl.col("org_id").is_in(known), "org_id", "unknown_org")
+        src.replace(df)
+        rejects.append(r)
+    return rejects
+
+
+def _take_duplicates(sources: list[_Source], name: str) -> pl.DataFrame:
+    """Take exact duplicates out of the sources and return them; the first copy in (file, sheet, row)
+    order stays.  A row can only be a duplicate when its 64-bit hash occurs more than once, so only
+    those candidate rows are read and compared — on their values, the hash only preselects."""
+    if not sources:
+        return empty_table(name)
+    every = np.concatenate([s.hashes for s in sources])
+    every.sort()
+    repeated = np.unique(every[1:][every[1:] == every[:-1]])
+    del every
+    if repeated.size == 0:
+        return empty_table(name)
+    candidates = []
+    for i, src in enumerate(sources):
+        idx = np.flatnonzero(np.isin(src.hashes, repeated))
+        if idx.size:
+            wanted = pl.Series(idx.astype(np.int64)).implode()
+            rows = src.load().with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
+            picked = rows.filter(pl.col("_idx").is_in(wanted)).select("_idx", *table_schema(name))
+            candidates.append(picked.with_columns(pl.lit(i, pl.Int64).alias("_src")))
+    cand = pl.concat(candidates).sort(list(PROVENANCE))
+    dups = cand.filter(~pl.struct(_canonical(name)).is_first_distinct())
+    for (i,), grp in dups.group_by("_src"):
+        src = sources[int(i)]  # type: ignore[call-overload]
+        drop = grp["_idx"].implode()
+        rows = src.load().with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
+        src.replace(rows.filter(~pl.col("_idx").is_in(drop)).drop("_idx"))
+    return dups.drop("_idx", "_src")
+
+
+def _fixable_files(rejects: pl.DataFrame, registry: pl.Series) -> list[str]:
+    """Files with rows refused for an org or parent code that the registry has now: read again, those
+    rows would be kept."""
+    hit = rejects.filter(pl.col("reason_code").is_in(RECHECK_REASONS) & pl.col("value").is_in(registry.implode()))
+    return sorted(hit[PROV_FILE].unique().to_list())

@@ -1,0 +1,348 @@
+"""One ingest run: a folder tree of exports in, a store out — every row kept, refused with a reason, or
+counted as an exact duplicate, and the three always add up to the rows read.
+
+The store is a function of the *set* of files ingested so far: each run merges the new files with what
+the store holds, re-checks the registry links, and re-derives duplicates in (file, sheet, row) order,
+so the evidence copy of a duplicated row never depends on the order files were read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import polars as pl
+
+from analysis.ingest.existing import _Existing, _load_existing
+from analysis.ingest.file import _file_reject, _FileOutcome, _read_one
+from analysis.ingest.links import RECHECK_REASONS, _check_links, _fixable_files, _Source, _take_duplicates
+from analysis.ingest.profiles import Profile
+from analysis.ingest.readers import Limits
+from analysis.ingest.registry import _check_registry, _merge_derived, _registry_codes
+from analysis.ingest.result import DUP_SCHEMA, IngestError, IngestResult, _new_manifest, _recount
+from analysis.ingest.walk import _sha256, discover
+from analysis.store import DEFAULT_STORE, MANIFEST_SCHEMA, StoreError, StoreWriter, empty_table, table_schema
+from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, TABLES, reason
+
+#: rows of new sheets gathered into one part file before it is written (a larger sheet is one part)
+PART_ROWS = 1_000_000
+
+
+#: one entry per input file, in path order: to read (path, size, sha256), refused before reading (its
+#: outcome), or skipped (None: the content is in the store already)
+_Plan = list[tuple[str, tuple[Path, int, str] | _FileOutcome | None]]
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike[str]],
+    store: str | os.PathLike[str] = DEFAULT_STORE,
+    limits: Limits | None = None,
+    profiles: Iterable[Profile] | None = None,
+    on_file: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> IngestResult:
+    """Read every file under ``paths`` into the store at ``store``.
+
+    Parameters
+    ----------
+    paths
+        Files or folders (walked to any depth).
+    store
+        The store folder; created when missing, merged with when present.
+    limits
+        Size limits for hostile files (:class:`Limits`).
+    profiles
+        Mapping profiles for other systems' export layouts (:mod:`analysis.ingest.profiles`).
+    on_start, on_file
+        Progress callbacks: the number of files to read, then each file's name once read.
+
+    Returns
+    -------
+    IngestResult
+        The manifest rows of the files read in this run (files already in the store are listed in
+        ``skipped``) and the rejects found in this run.
+
+    Raises
+    ------
+    IngestError
+        A path does not exist, or the accounting identity failed (a bug: nothing is written then).
+
+    Notes
+    -----
+    Memory stays bounded by the largest sheet, not the dataset: the rows of the large tables go to part
+    files of the new store as they are read, and only a hash per row is kept to find duplicates.
+    """
+    limits = limits or Limits()
+    profile_list = list(profiles or [])
+    store_path = Path(store)
+    files = discover(paths)
+    try:
+        ex = _load_existing(store_path)
+    except StoreError as exc:
+        raise IngestError(str(exc)) from exc
+    if on_start:
+        on_start(len(files))
+    plan, skipped, replaced, recheck, fixable = _plan(files, ex)
+
+    nothing_new = all(item is None for _, item in plan)
+    if nothing_new:  # only the files the registry now fixes are read again
+        recheck = {i: item for i, item in recheck.items() if plan[i][0] in fixable}
+    if nothing_new and not recheck:  # and the fixable files, if any, are not among the inputs
+        for rel, _ in plan:
+            if on_file:
+                on_file(rel)
+        return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped, fixable=fixable)
+    rechecked = [plan[i][0] for i in sorted(recheck)]
+    for i, item in recheck.items():
+        rel = plan[i][0]
+        plan[i] = (rel, item)
+        replaced.add(rel)  # its earlier rows, rejects and counts go; the new read stands
+        skipped.remove(rel)
+
+    writer = StoreWriter(store_path)
+    try:
+        result = _ingest_into(writer, ex, plan, replaced, skipped, limits, profile_list, on_file)
+        result.rechecked = rechecked
+        return result
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _plan(
+    files: list[tuple[Path, str]], ex: _Existing
+) -> tuple[_Plan, list[str], set[str], dict[int, tuple[Path, int, str]], list[str]]:
+    """Which files are new: same content (any path) is skipped, same path with new content replaces.
+
+    Returns ``(plan, skipped, replaced, recheck, fixable)``: one plan entry per file in path order (to
+    read, refused already, or skipped), and in ``recheck`` the plan positions of skipped files that may
+    be read again because rows of theirs were refused for an org code the registry lacked.
+    """
+    manifest = ex.manifest
+    known_hashes = set(manifest["sha256"].to_list()) if manifest.height else set()
+    known_paths = set(manifest["path"].to_list()) if manifest.height else set()
+    plan: _Plan = []
+    skipped: list[str] = []
+    replaced: set[str] = set()
+    seen: set[str] = set()
+    # files with rows refused for an org (or parent) code the registry did not have: read again when
+    # anything else is new (the registry may have grown), or at once when the registry already has the
+    # code now, so no row stays refused once its org is there
+    unknown = ex.rejects.filter(pl.col("reason_code").is_in(RECHECK_REASONS))[PROV_FILE].unique().to_list()
+    fixable = _fixable_files(ex.rejects, _registry_codes(ex.orgs, ex.derived)) if unknown else []
+    sha_of = dict(zip(manifest["path"].to_list(), manifest["sha256"].to_list(), strict=True)) if unknown else {}
+    recheck: dict[int, tuple[Path, int, str]] = {}
+    for path, rel in files:
+        try:
+            size = path.stat().st_size
+            sha = _sha256(path)
+        except OSError as exc:
+            err = _FileOutcome(rel, 0, "", [], [_file_reject(rel, "", "unreadable", exc.strerror or str(exc))], reason("unreadable")[0], 0)
+            plan.append((rel, err))
+            continue
+        if sha in known_hashes or sha in seen:
+            if rel in unknown and sha_of.get(rel) == sha and sha not in seen:
+                recheck[len(plan)] = (path, size, sha)
+            skipped.append(rel)
+            plan.append((rel, None))
+            continue
+        seen.add(sha)
+        if rel in known_paths:
+            replaced.add(rel)  # same name, new content: the new version replaces the old rows
+        plan.append((rel, (path, size, sha)))
+    return plan, skipped, replaced, recheck, fixable
+
+
+def _ingest_into(
+    writer: StoreWriter,
+    ex: _Existing,
+    plan: _Plan,
+    replaced: set[str],
+    skipped: list[str],
+    limits: Limits,
+    profiles: list[Profile],
+    on_file: Callable[[str], None] | None,
+) -> IngestResult:
+    """Write the new store from the plan: the previous parts carried over, the new files read, the
+    registry links and duplicates re-derived, then the manifest recounted and checked."""
+    gone = pl.col(PROV_FILE).is_in(sorted(replaced))
+    present = ex.present
+    names: set[str] = ex.names
+    sources = _carry_over(writer, ex, replaced, gone)
+    derived_parts = [ex.derived.filter(~gone)]
+    outcomes, new_orgs = _read_new(
+        writer, plan, limits, profiles, on_file, sources=sources, names=names, present=present, derived_parts=derived_parts
+    )
+
+    old_dups = ex.duplicates.filter(~gone) if ex.duplicates.height else ex.duplicates
+    old_rejects = ex.rejects.filter(~gone)
+    manifest = ex.manifest.filter(~pl.col("path").is_in(sorted(replaced)))
+    fk_rejects, dup_frames, kept_counts, rows_kept, derived, conflicts, registry = _link(
+        writer, ex, gone, names, sources, new_orgs, derived_parts, old_dups
+    )
+
+    # rows refused at the link stage in an earlier run for other reasons (cycles, conflicting registry
+    # rows) are not re-read — new files cannot make them right — so their rejects stay
+    rejects = pl.concat(
+        [old_rejects, *(r for o in outcomes for r in o.rejects if r.height), *fk_rejects], how="vertical_relaxed"
+    ).sort([PROV_FILE, PROV_SHEET, PROV_ROW, "column"], nulls_last=False)
+    dups_full = pl.concat(dup_frames, how="diagonal_relaxed") if dup_frames else pl.DataFrame()
+
+    # --- the manifest, and the identity that proves nothing is lost -----------------------------
+    new_manifest = _new_manifest(outcomes)
+    manifest = pl.concat([manifest, new_manifest], how="vertical_relaxed")
+    manifest = _recount(manifest, kept_counts, dups_full, rejects)
+    bad = manifest.filter(pl.col("rows_read") != pl.col("rows_kept") + pl.col("rows_refused") + pl.col("rows_duplicate"))
+    if bad.height:
+        raise IngestError(
+            "内部错误：行数核对不一致（读入≠保留+拒收+重复），未写入数据仓库：" + "、".join(bad["path"].to_list())
+        )
+
+    if not dups_full.height:
+        dups_full = pl.DataFrame(schema=DUP_SCHEMA)
+    tables = {n: rows_kept.get(n, 0) for n in TABLES if n in names}
+    writer.finish(tables, dups_full, rejects, manifest.sort("path"), present, derived, conflicts)
+    new_paths = new_manifest["path"].to_list()
+    run_files = manifest.filter(pl.col("path").is_in(new_paths)).sort("path")
+    run_rejects = rejects.filter(pl.col(PROV_FILE).is_in(new_paths))
+    fixable = _fixable_files(rejects, registry)
+    return IngestResult(writer.path, run_files, skipped, run_rejects, conflicts, fixable=fixable)
+
+
+def _carry_over(writer: StoreWriter, ex: _Existing, replaced: set[str], gone: pl.Expr) -> dict[str, list[_Source]]:
+    """The previous store's parts: carried over (hard links), or rewritten without replaced files."""
+    sources: dict[str, list[_Source]] = {}
+    for name, parts in ex.parts.items():
+        for part in parts:
+            df = pl.read_parquet(part)
+            if replaced and df.select(gone.any()).item():
+                df = df.filter(~gone)
+                if df.height == 0:
+                    continue
+                target = writer.write_part(name, df)
+            else:
+                target = writer.link_part(name, part)
+            sources.setdefault(name, []).append(_Source.of(name, df, target))
+            del df
+    return sources
+
+
+def _read_new(
+    writer: StoreWriter,
+    plan: _Plan,
+    limits: Limits,
+    profiles: list[Profile],
+    on_file: Callable[[str], None] | None,
+    *,
+    sources: dict[str, list[_Source]],
+    names: set[str],
+    present: dict[str, list[str]],
+    derived_parts: list[pl.DataFrame],
+) -> tuple[list[_FileOutcome], list[pl.DataFrame]]:
+    """Read the new files in path order; large tables go straight to part files (added to ``sources``).
+
+    Returns the outcome of every file in the plan but the skipped ones, and the registry rows read
+    (kept in memory for the registry check); ``names``, ``present`` and ``derived_parts`` grow.
+    """
+    outcomes: list[_FileOutcome] = []
+    new_orgs: list[pl.DataFrame] = []
+    buffers: dict[str, list[pl.DataFrame]] = {}
+
+    def flush(name: str) -> None:
+        frames = buffers.pop(name, [])
+        if frames:
+            df = pl.concat(frames)
+            sources.setdefault(name, []).append(_Source.of(name, df, writer.write_part(name, df)))
+
+    for rel, item in plan:
+        if isinstance(item, tuple):
+            outcome = _read_one(item[0], rel, item[1], item[2], limits, profiles)
+        else:
+            outcome = item
+        if outcome is not None:
+            outcomes.append(outcome)
+            for p in sorted(outcome.parsed, key=lambda p: p.valid[PROV_SHEET][0] if p.valid.height else ""):
+                names.add(p.table)
+                if p.derived_orgs is not None:
+                    derived_parts.append(p.derived_orgs)
+                    present["orgs"] = sorted(set(present.get("orgs", [])) | {"org_id", "name", "org_type", "parent_id"})
+                present[p.table] = sorted(set(present.get(p.table, [])) | set(p.columns_present))
+                if p.table == "orgs":
+                    new_orgs.append(p.valid)
+                elif p.valid.height:
+                    buffers.setdefault(p.table, []).append(p.valid)
+                    if sum(f.height for f in buffers[p.table]) >= PART_ROWS:
+                        flush(p.table)
+                p.valid = p.valid.clear()  # its rows are in a buffer or a part now
+        if on_file:
+            on_file(rel)
+    for name in list(buffers):
+        flush(name)
+    return outcomes, new_orgs
+
+
+def _link(
+    writer: StoreWriter,
+    ex: _Existing,
+    gone: pl.Expr,
+    names: set[str],
+    sources: dict[str, list[_Source]],
+    new_orgs: list[pl.DataFrame],
+    derived_parts: list[pl.DataFrame],
+    old_dups: pl.DataFrame,
+) -> tuple[
+    list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame], dict[str, int], pl.DataFrame, pl.DataFrame, pl.Series
+]:
+    """The link stage: registry first, then every table's link to it, then duplicates; every kept row
+    is written to a part.
+
+    Returns ``(fk_rejects, dup_frames, kept_counts, rows_kept, derived, conflicts, registry)``: the rows
+    refused for their links, the duplicates taken out, ``_file, n`` of every part written, the rows
+    kept per table, the derived registry rows, their conflicts, and every registry code.
+    """
+
+    def dups_of(name: str) -> pl.DataFrame:
+        if not old_dups.height:
+            return empty_table(name)
+        rows = old_dups.filter(pl.col("table") == name)
+        return rows.select(
+            pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c) for c, t in table_schema(name).items()
+        )
+
+    fk_rejects: list[pl.DataFrame] = []
+    dup_frames: list[pl.DataFrame] = []
+    kept_counts: list[pl.DataFrame] = []
+    rows_kept: dict[str, int] = {}
+    kept_orgs = None
+    if "orgs" in names:
+        old_orgs = ex.orgs.filter(~gone) if ex.orgs is not None else empty_table("orgs")
+        combined = pl.concat([old_orgs, dups_of("orgs"), *new_orgs], how="vertical_relaxed")
+        kept_orgs, d, r = _check_registry(combined)
+        dup_frames.append(d.with_columns(pl.lit("orgs").alias("table")))
+        fk_rejects.append(r)
+        if kept_orgs.height:
+            writer.write_part("orgs", kept_orgs)
+            kept_counts.append(kept_orgs.group_by(PROV_FILE).agg(pl.len().alias("n")))
+        rows_kept["orgs"] = kept_orgs.height
+    derived, conflicts = _merge_derived(pl.concat(derived_parts, how="vertical_relaxed"), kept_orgs)
+    registry = _registry_codes(kept_orgs, derived)
+    for name in TABLES:
+        if name == "orgs" or name not in names:
+            continue
+        srcs = sources.get(name, [])
+        earlier = dups_of(name)
+        if earlier.height:  # rows counted as duplicates before: one may be the first copy now
+            srcs.append(_Source.of(name, earlier))
+        fk_rejects.extend(_check_links(srcs, name, registry))
+        dups = _take_duplicates(srcs, name)
+        if dups.height:
+            dup_frames.append(dups.with_columns(pl.lit(name).alias("table")))
+        for src in srcs:
+            if src.frame is not None and src.frame.height:
+                src.path, src.frame = writer.write_part(name, src.frame), None
+            if src.rows:
+                kept_counts.append(src.counts)
+        rows_kept[name] = sum(s.rows for s in srcs)
+        srcs.clear()
+    return fk_rejects, dup_frames, kept_counts, rows_kept, derived, conflicts, registry

@@ -1,0 +1,29 @@
+"""Outputs: the files users get from an assessment — the CSV contracts (``tables``: scores.csv, rules.csv)
+and the 自评分表 workbook (``excel``)."""
+
+from analysis.outputs.excel import HEADERS, SUMMARY_HEADERS, sheet_name, write_self_assessment
+from analysis.outputs.tables import (
+    FORMULA_START,
+    RULES_CSV_COLUMNS,
+    SCORES_CSV_COLUMNS,
+    as_text_cell,
+    rules_table,
+    scores_table,
+    write_csv,
+    write_outputs,
+)
+
+__all__ = [
+    "FORMULA_START",
+    "HEADERS",
+    "RULES_CSV_COLUMNS",
+    "SCORES_CSV_COLUMNS",
+    "SUMMARY_HEADERS",
+    "as_text_cell",
+    "rules_table",
+    "scores_table",
+    "sheet_name",
+    "write_csv",
+    "write_outputs",
+    "write_self_assessment",
+]
