@@ -18,18 +18,13 @@ from analysis.rules.loader import (
 )
 from analysis.rules.measures import (
     EVIDENCE_COLUMNS,
-    REGISTRY,
     RESULT_COLUMNS,
     Context,
     Evaluation,
-    Measured,
-    MeasureSpec,
-    ParamSpec,
     evaluate,
-    lookup,
-    measure,
     missing_inputs,
 )
+from analysis.rules.registry import REGISTRY, Measured, MeasureSpec, ParamSpec, lookup, measure
 
 __all__ = [
     "EVIDENCE_COLUMNS",
