@@ -15,273 +15,53 @@ absent from the dataset) uniformly, so the measures themselves never special-cas
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache, cached_property
-from typing import TYPE_CHECKING
+from functools import cache
 
 import numpy as np
 import polars as pl
 
 from analysis import vocab
-from analysis.rules.registry import Measured, Pace, ParamSpec, lookup, measure
-from analysis.store import MEMBER_KEY, Store
-from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET
-
-if TYPE_CHECKING:
-    from analysis.rules.loader import Rule, Ruleset
-
-ORG = "org_id"
-#: the org's row number in ``Context.orgs`` (which is sorted by org_id): an integer key every result
-#: frame carries, so assembling and scoring 21 × N results sorts and groups integers, not code strings
-ORG_INDEX = "_oi"
-#: columns of every measure's result frame, in order (deduction columns follow)
-RESULT_COLUMNS = (
+from analysis.rules.common import (
+    EPS,
+    EVIDENCE_COLUMNS,
+    EVIDENCE_SCHEMA,
     ORG,
     ORG_INDEX,
-    "org_type",
-    "is_top",
-    "status",
-    "measured_value",
-    "required_value",
-    "ratio",
-    "measured",
-    "required",
-    "evidence_rows",
+    PERIOD_ZH,
+    RESULT_COLUMNS,
+    WARNING_SCHEMA,
+    _evidence,
+    binary_result,
+    day,
+    num,
+    num_text,
+    passfail,
+    ratio,
+    result,
 )
-EVIDENCE_COLUMNS = (ORG, "rule_id", "table", PROV_FILE, PROV_SHEET, PROV_ROW)
-EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
-    ORG: pl.String(),
-    "rule_id": pl.String(),
-    "table": pl.String(),
-    PROV_FILE: pl.String(),
-    PROV_SHEET: pl.String(),
-    PROV_ROW: pl.Int64(),
-}
-WARNING_SCHEMA: dict[str, pl.DataType] = {ORG: pl.String(), "rule_id": pl.String(), "message": pl.String()}
-#: numbers compared with a threshold get this tolerance, so 24 half days make 12 days
-EPS = 1e-9
-#: the Chinese name of a period of n months
-PERIOD_ZH = {1: "月", 2: "双月", 3: "季度", 4: "四个月", 6: "半年", 12: "年"}
+from analysis.rules.context import Context
+from analysis.rules.loader import Rule
+from analysis.rules.registry import Measured, Pace, ParamSpec, lookup, measure
+from analysis.store import MEMBER_KEY, Store
 
-
-# ---------------------------------------------------------------------------------------------
-# Context: what every measure may read, prepared once.
-# ---------------------------------------------------------------------------------------------
-@dataclass
-class Context:
-    """The store, the assessment year and as-of date, and the registry prepared once for all measures.
-
-    ``orgs`` is collected eagerly (one row per org, small next to the activity tables) with
-    ``parent_type``, ``is_top`` and the term length each org serves, so every measure joins onto the
-    same frame.  The big tables stay lazy.
-    """
-
-    store: Store
-    ruleset: Ruleset
-    year: int
-    as_of: date
-
-    @property
-    def y0(self) -> date:
-        return date(self.year, 1, 1)
-
-    @property
-    def y1(self) -> date:
-        return date(self.year, 12, 31)
-
-    @cached_property
-    def orgs(self) -> pl.DataFrame:
-        raw = self.store.table("orgs").collect()
-        raw = raw.with_columns(
-            pl.when(pl.col("parent_id").str.strip_chars() == "")
-            .then(None)
-            .otherwise(pl.col("parent_id"))
-            .alias("parent_id")
-        )
-        types = raw.select(pl.col(ORG).alias("parent_id"), pl.col("org_type").alias("parent_type"))
-        terms = self.ruleset.terms
-        base_years = pl.col("org_type").replace_strict(terms.years, default=None, return_dtype=pl.Int64)
-        longer = (
-            (pl.col("org_type") == "general_branch")
-            & (pl.col("parent_type") == "committee")
-            & (pl.col("term_years") == terms.general_branch_under_committee_years)
-        )
-        return (
-            raw.join(types, on="parent_id", how="left")
-            .with_columns(
-                is_top=pl.col("parent_id").is_null(),
-                term_years_used=pl.when(longer)
-                .then(pl.lit(terms.general_branch_under_committee_years, pl.Int64))
-                .otherwise(base_years),
-            )
-            .sort(ORG)
-            .with_row_index(ORG_INDEX)
-            .select(ORG, ORG_INDEX, pl.exclude(ORG, ORG_INDEX))
-        )
-
-    def with_orgs(
-        self, agg: pl.LazyFrame, zeros: Iterable[str] = (), cols: Iterable[str] = ()
-    ) -> pl.LazyFrame:
-        """Left-join a per-org aggregate onto the registry; orgs without rows get 0 in ``zeros``."""
-        return (
-            self.registry(*cols)
-            .join(agg, on=ORG, how="left")
-            .with_columns(pl.col(z).fill_null(0) for z in zeros)
-        )
-
-    def registry(self, *cols: str) -> pl.LazyFrame:
-        """Every registry org with the columns all results carry, plus registry columns ``cols``."""
-        return self.orgs.lazy().select(ORG, ORG_INDEX, "org_type", "is_top", *cols)
-
-    @cached_property
-    def activities(self) -> pl.LazyFrame:
-        return self.store.table("activities")
-
-    def rows(self, kinds: Iterable[str], start: date | None, end: date) -> pl.LazyFrame:
-        """Activity rows of the given kinds dated in ``[start, end]`` (both inclusive)."""
-        cond = pl.col("kind").is_in(list(kinds)) & (pl.col("date") <= end)
-        if start is not None:
-            cond &= pl.col("date") >= start
-        return self.activities.filter(cond)
-
-    def registry_evidence(self) -> pl.LazyFrame:
-        """The registry row of each org, for rules that read a registry value."""
-        return _evidence(self.orgs.lazy(), "orgs")
-
-    @cached_property
-    def elections(self) -> pl.DataFrame:
-        """Elections held on or before the as-of date, one row per (org, date), with the due date of
-        the term each closes (previous election + the org's term, calendar months, clamped)."""
-        same_org = pl.col(ORG) == pl.col(ORG).shift(1)
-        e = (
-            self.store.table("elections")
-            .filter(pl.col("date") <= self.as_of)
-            .group_by(ORG, "date")
-            .agg(pl.col("approved").fill_null(False).any(), n=pl.len())  # n: source rows of the election
-            .join(self.orgs.lazy().select(ORG, "term_years_used"), on=ORG, how="inner")
-            .sort(ORG, "date")
-            .with_columns(prev=pl.when(same_org).then(pl.col("date").shift(1)))
-        )
-        return e.with_columns(due=self.term_end(pl.col("prev"))).collect()
-
-    def term_end(self, start: pl.Expr) -> pl.Expr:
-        """``start`` + the org's ``term_years_used`` in calendar months (clamped to the month's end).
-
-        One ``offset_by`` per term length in the registry (a handful), rather than an offset written out
-        and parsed for every row."""
-        years = sorted(y for y in self.orgs["term_years_used"].unique().to_list() if y is not None)
-        out = pl.lit(None, pl.Date)
-        for y in years:
-            out = pl.when(pl.col("term_years_used") == y).then(start.dt.offset_by(f"{y * 12}mo")).otherwise(out)
-        return out
-
-    @cached_property
-    def terms(self) -> pl.DataFrame:
-        """Per org: the last election on record (≤ as-of) and the due date of the current term."""
-        last = self.elections.group_by(ORG).agg(last_election=pl.col("date").max())
-        return (
-            self.orgs.select(ORG, "term_years_used")
-            .join(last, on=ORG, how="left")
-            .with_columns(term_due=self.term_end(pl.col("last_election")))
-        )
-
-    def text_by_type(self, rule: Rule, render: Callable[[dict[str, float]], str]) -> pl.Expr:
-        """A text that depends on nothing but the org type's thresholds (a rule's "required" text):
-        ``render`` writes it once per org type from that type's thresholds (``{"count": 12.0}``), and
-        each row looks it up by ``org_type`` — null for a type the rule sets no threshold for.  Writing
-        it for each of 200,000 orgs would cost a string format per org and rule."""
-        spec = lookup(rule.rule_id)
-        maps = {k: rule.threshold_map(k) for k in (spec.thresholds if spec else ())}
-        types = sorted({t for m in maps.values() for t in m})
-        texts = {t: render({k: m[t] for k, m in maps.items() if t in m}) for t in types}
-        return pl.col("org_type").replace_strict(texts, default=None, return_dtype=pl.String)
-
-    def threshold(self, rule: Rule, key: str) -> pl.Expr:
-        """The rule's threshold ``key`` for each row's ``org_type`` (null where the rule does not apply)."""
-        mapping = rule.threshold_map(key)
-        if not mapping:
-            return pl.lit(None, pl.Float64)
-        return pl.col("org_type").replace_strict(mapping, default=None, return_dtype=pl.Float64)
-
-
-# ---------------------------------------------------------------------------------------------
-# Small expression helpers.
-# ---------------------------------------------------------------------------------------------
-def _evidence(lf: pl.LazyFrame, table: str) -> pl.LazyFrame:
-    return lf.select(ORG, pl.lit(table).alias("table"), PROV_FILE, PROV_SHEET, PROV_ROW)
-
-
-def num_text(x: float) -> str:
-    """:func:`num` of one number, in Python: 12 not 12.0, 2.5, at most two decimals (half away from 0)."""
-    r = math.copysign(math.floor(abs(x) * 100 + 0.5), x) / 100
-    return str(int(r)) if r == int(r) else repr(r)
-
-
-def num(e: pl.Expr) -> pl.Expr:
-    """A number as text the way people write it: 12 not 12.0, 2.5, at most two decimals."""
-    r = e.cast(pl.Float64).round(2, mode="half_away_from_zero")
-    return pl.when(r == r.round(0)).then(r.cast(pl.Int64).cast(pl.String)).otherwise(r.cast(pl.String))
-
-
-def day(e: pl.Expr) -> pl.Expr:
-    return e.dt.strftime("%Y-%m-%d")
-
-
-def ratio(n: pl.Expr, required: pl.Expr) -> pl.Expr:
-    """n / required, with a requirement of 0 counting as fully met."""
-    return pl.when(required > 0).then(n.cast(pl.Float64) / required).otherwise(1.0)
-
-
-def passfail(ok: pl.Expr) -> pl.Expr:
-    return pl.when(ok).then(pl.lit("pass")).otherwise(pl.lit("fail"))
-
-
-def result(
-    lf: pl.LazyFrame,
-    *,
-    status: pl.Expr,
-    measured_value: pl.Expr,
-    required_value: pl.Expr,
-    ratio: pl.Expr,
-    measured: pl.Expr,
-    required: pl.Expr,
-    evidence_rows: pl.Expr,
-    **extra: pl.Expr,
-) -> pl.LazyFrame:
-    """Select the standard result columns (and any deduction columns) from a per-org frame."""
-    return lf.select(
-        ORG,
-        ORG_INDEX,
-        "org_type",
-        "is_top",
-        status.alias("status"),
-        measured_value.cast(pl.Float64).alias("measured_value"),
-        required_value.cast(pl.Float64).alias("required_value"),
-        ratio.cast(pl.Float64).fill_null(0.0).alias("ratio"),
-        measured.fill_null("").alias("measured"),
-        required.fill_null("").alias("required"),
-        evidence_rows.cast(pl.Int64).alias("evidence_rows"),
-        *(e.cast(pl.Float64).alias(k) for k, e in extra.items()),
-    )
-
-
-def binary_result(
-    lf: pl.LazyFrame, ok: pl.Expr, *, measured: pl.Expr, required: pl.Expr, evidence_rows: pl.Expr
-) -> pl.LazyFrame:
-    """:func:`result` of a yes/no rule: measured 1 or 0 against a required 1, all or nothing."""
-    return result(
-        lf,
-        status=passfail(ok),
-        measured_value=ok.cast(pl.Float64),
-        required_value=pl.lit(1.0),
-        ratio=ok.cast(pl.Float64),
-        measured=measured,
-        required=required,
-        evidence_rows=evidence_rows,
-    )
+__all__ = [
+    "EPS",
+    "EVIDENCE_COLUMNS",
+    "ORG",
+    "ORG_INDEX",
+    "PERIOD_ZH",
+    "RESULT_COLUMNS",
+    "Context",
+    "Evaluation",
+    "Pace",
+    "evaluate",
+    "missing_inputs",
+    "num",
+    "num_text",
+]
 
 
 _MONTH_BITS = {m: 1 << (m - 1) for m in range(1, 13)}
