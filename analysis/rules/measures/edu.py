@@ -349,14 +349,50 @@ def dues(ctx: Context, rule: Rule) -> Measured:
     was remitted by the deadline; a month with nothing due needs no remittance; a month with no row
     fails.  The ``unpublished`` column lets the rubric deduct for a missing publication.
 
+    How the months are counted: :func:`_dues_months`.
+    """
+    remit = rule.params["remit_months"]
+    d = ctx.store.table("dues").filter(pl.col("month").is_between(ctx.y0, ctx.y1))
+    agg = _dues_months(ctx, d, remit)
+    pub_rows = ctx.rows(["dues_publication"], *rule.windows["publication"].bounds(ctx.year))
+    pub = pub_rows.group_by(ORG).agg(n_pub=pl.len())
+    lf = (
+        ctx.with_orgs(agg, zeros=["ok_months", "n_rows"])
+        .join(pub, on=ORG, how="left")
+        .with_columns(pl.col("n_pub").fill_null(0), c=ctx.threshold(rule, "months"))
+    )
+    k, published = pl.col("ok_months"), pl.col("n_pub") > 0
+    measured = _months_met_text(pl.col("ok_mask"), "足额按时上交") + pl.when(published).then(
+        pl.lit("；已张榜公布")
+    ).otherwise(pl.lit("；未张榜公布"))
+    p0, p1 = rule.windows["publication"].bounds(ctx.year)
+    deadline_zh = "次月底前" if remit == 1 else f"其后第 {remit} 个月底前"
+    frame = result(
+        lf,
+        status=passfail((k >= pl.col("c")) & published),
+        measured_value=k,
+        required_value=pl.col("c"),
+        ratio=ratio(k, pl.col("c")),
+        measured=measured,
+        required=ctx.text_by_type(
+            rule, lambda t: f"≥ {num_text(t['months'])} 个月足额并于{deadline_zh}上交；{p0} 至 {p1} 张榜公布"
+        ),
+        evidence_rows=pl.col("n_rows") + pl.col("n_pub"),
+        unpublished=(~published).cast(pl.Float64),
+    )
+    return Measured(frame, pl.concat([_evidence(d, "dues"), _evidence(pub_rows, "activities")]))
+
+
+def _dues_months(ctx: Context, d: pl.LazyFrame, remit: int) -> pl.LazyFrame:
+    """Per org with dues rows in ``d``: ``n_rows``, and the months met (:func:`dues`) as ``ok_mask``
+    (12 bits, January first) and ``ok_months``.
+
     One pass per org gathers 12-bit month masks (months with a row, short, with money due, remitted
     late), which costs a fifth of summing 48 per-month columns; only the orgs with a month of several
     rows have their months' totals added up (grouped by org and month).  The pass is collected here, so
     that second step is only planned when some org needs it.  Amounts are never negative
     (ingest refuses them), so a month owes a remittance exactly when one of its rows has money due.
     """
-    remit = rule.params["remit_months"]
-    d = ctx.store.table("dues").filter(pl.col("month").is_between(ctx.y0, ctx.y1))
     # each row's month as a bit, and its remittance deadline (end of the remit-th month after) looked up
     deadlines = pl.Series([_month_end(ctx.year, m + remit) for m in range(1, 13)], dtype=pl.Date)
     due, paid, bit, none = pl.col("due"), pl.col("paid"), pl.col("bit"), pl.lit(0, pl.Int32)
@@ -402,31 +438,4 @@ def dues(ctx: Context, rule: Rule) -> Measured:
         )
         agg = agg.join(totals, on=ORG, how="left").with_columns(short=pl.coalesce("total_short", "short"))
     met = pl.col("present") & ~pl.col("short") & ~(pl.col("owed") & pl.col("late"))
-    agg = agg.lazy().select(ORG, "n_rows", ok_mask=met, ok_months=met.bitwise_count_ones())
-    pub_rows = ctx.rows(["dues_publication"], *rule.windows["publication"].bounds(ctx.year))
-    pub = pub_rows.group_by(ORG).agg(n_pub=pl.len())
-    lf = (
-        ctx.with_orgs(agg, zeros=["ok_months", "n_rows"])
-        .join(pub, on=ORG, how="left")
-        .with_columns(pl.col("n_pub").fill_null(0), c=ctx.threshold(rule, "months"))
-    )
-    k, published = pl.col("ok_months"), pl.col("n_pub") > 0
-    measured = _months_met_text(pl.col("ok_mask"), "足额按时上交") + pl.when(published).then(
-        pl.lit("；已张榜公布")
-    ).otherwise(pl.lit("；未张榜公布"))
-    p0, p1 = rule.windows["publication"].bounds(ctx.year)
-    deadline_zh = "次月底前" if remit == 1 else f"其后第 {remit} 个月底前"
-    frame = result(
-        lf,
-        status=passfail((k >= pl.col("c")) & published),
-        measured_value=k,
-        required_value=pl.col("c"),
-        ratio=ratio(k, pl.col("c")),
-        measured=measured,
-        required=ctx.text_by_type(
-            rule, lambda t: f"≥ {num_text(t['months'])} 个月足额并于{deadline_zh}上交；{p0} 至 {p1} 张榜公布"
-        ),
-        evidence_rows=pl.col("n_rows") + pl.col("n_pub"),
-        unpublished=(~published).cast(pl.Float64),
-    )
-    return Measured(frame, pl.concat([_evidence(d, "dues"), _evidence(pub_rows, "activities")]))
+    return agg.lazy().select(ORG, "n_rows", ok_mask=met, ok_months=met.bitwise_count_ones())
