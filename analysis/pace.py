@@ -48,8 +48,7 @@ import polars as pl
 from analysis import vocab
 from analysis.assess import AssessError, Assessment
 from analysis.rules import Context, Rule, Ruleset, evaluate, lookup
-from analysis.rules.common import EPS, PERIOD_ZH, num
-from analysis.rules.registry import Pace
+from analysis.rules.measures import EPS, PERIOD_ZH, Pace, num
 from analysis.store import Store
 
 ORG = "org_id"
