@@ -15,7 +15,7 @@ import polars as pl
 
 from analysis import vocab
 from analysis.rules import Rule, Ruleset
-from analysis.rules.measures import ORG_INDEX
+from analysis.rules.common import ORG_INDEX
 
 ORG = "org_id"
 #: statuses whose points leave the denominator

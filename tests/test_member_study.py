@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from analysis.assess import assess
 from analysis.ingest import ingest
-from analysis.rules.measures import _member_totals
+from analysis.rules.measures.edu import _member_totals
 from analysis.store import MEMBERS_FILE, Store
 
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from analysis.rules import REGISTRY, load_ruleset, lookup
-from analysis.rules.measures import EVIDENCE_COLUMNS, num, num_text
+from analysis.rules.common import EVIDENCE_COLUMNS, num, num_text
 from tests.test_rules_helpers import ORGS, D, acts, make_store, perfect_store, result, run
 
 

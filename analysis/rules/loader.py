@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from analysis import vocab
-from analysis.rules.measures import REGISTRY, REQUIRED, MeasureSpec, ParamSpec, lookup
+from analysis.rules.registry import REGISTRY, REQUIRED, MeasureSpec, ParamSpec, lookup
 
 OrgType = Literal["committee", "general_branch", "branch"]
 ORG_TYPES: tuple[str, ...] = tuple(vocab.ORG_TYPE_ZH)

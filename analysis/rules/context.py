@@ -1,0 +1,155 @@
+"""The context every measure reads: the store, the assessment year and as-of date, and the registry of
+orgs prepared once (parent type, top level, term length), with the elections, terms and thresholds the
+measures share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+import polars as pl
+
+from analysis.rules.common import ORG, ORG_INDEX, _evidence
+from analysis.rules.loader import Rule, Ruleset
+from analysis.rules.registry import lookup
+from analysis.store import Store
+
+
+@dataclass
+class Context:
+    """The store, the assessment year and as-of date, and the registry prepared once for all measures.
+
+    ``orgs`` is collected eagerly (one row per org, small next to the activity tables) with
+    ``parent_type``, ``is_top`` and the term length each org serves, so every measure joins onto the
+    same frame.  The big tables stay lazy.
+    """
+
+    store: Store
+    ruleset: Ruleset
+    year: int
+    as_of: date
+
+    @property
+    def y0(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def y1(self) -> date:
+        return date(self.year, 12, 31)
+
+    @cached_property
+    def orgs(self) -> pl.DataFrame:
+        raw = self.store.table("orgs").collect()
+        raw = raw.with_columns(
+            pl.when(pl.col("parent_id").str.strip_chars() == "")
+            .then(None)
+            .otherwise(pl.col("parent_id"))
+            .alias("parent_id")
+        )
+        types = raw.select(pl.col(ORG).alias("parent_id"), pl.col("org_type").alias("parent_type"))
+        terms = self.ruleset.terms
+        base_years = pl.col("org_type").replace_strict(terms.years, default=None, return_dtype=pl.Int64)
+        longer = (
+            (pl.col("org_type") == "general_branch")
+            & (pl.col("parent_type") == "committee")
+            & (pl.col("term_years") == terms.general_branch_under_committee_years)
+        )
+        return (
+            raw.join(types, on="parent_id", how="left")
+            .with_columns(
+                is_top=pl.col("parent_id").is_null(),
+                term_years_used=pl.when(longer)
+                .then(pl.lit(terms.general_branch_under_committee_years, pl.Int64))
+                .otherwise(base_years),
+            )
+            .sort(ORG)
+            .with_row_index(ORG_INDEX)
+            .select(ORG, ORG_INDEX, pl.exclude(ORG, ORG_INDEX))
+        )
+
+    def with_orgs(
+        self, agg: pl.LazyFrame, zeros: Iterable[str] = (), cols: Iterable[str] = ()
+    ) -> pl.LazyFrame:
+        """Left-join a per-org aggregate onto the registry; orgs without rows get 0 in ``zeros``."""
+        return (
+            self.registry(*cols)
+            .join(agg, on=ORG, how="left")
+            .with_columns(pl.col(z).fill_null(0) for z in zeros)
+        )
+
+    def registry(self, *cols: str) -> pl.LazyFrame:
+        """Every registry org with the columns all results carry, plus registry columns ``cols``."""
+        return self.orgs.lazy().select(ORG, ORG_INDEX, "org_type", "is_top", *cols)
+
+    @cached_property
+    def activities(self) -> pl.LazyFrame:
+        return self.store.table("activities")
+
+    def rows(self, kinds: Iterable[str], start: date | None, end: date) -> pl.LazyFrame:
+        """Activity rows of the given kinds dated in ``[start, end]`` (both inclusive)."""
+        cond = pl.col("kind").is_in(list(kinds)) & (pl.col("date") <= end)
+        if start is not None:
+            cond &= pl.col("date") >= start
+        return self.activities.filter(cond)
+
+    def registry_evidence(self) -> pl.LazyFrame:
+        """The registry row of each org, for rules that read a registry value."""
+        return _evidence(self.orgs.lazy(), "orgs")
+
+    @cached_property
+    def elections(self) -> pl.DataFrame:
+        """Elections held on or before the as-of date, one row per (org, date), with the due date of
+        the term each closes (previous election + the org's term, calendar months, clamped)."""
+        same_org = pl.col(ORG) == pl.col(ORG).shift(1)
+        e = (
+            self.store.table("elections")
+            .filter(pl.col("date") <= self.as_of)
+            .group_by(ORG, "date")
+            .agg(pl.col("approved").fill_null(False).any(), n=pl.len())  # n: source rows of the election
+            .join(self.orgs.lazy().select(ORG, "term_years_used"), on=ORG, how="inner")
+            .sort(ORG, "date")
+            .with_columns(prev=pl.when(same_org).then(pl.col("date").shift(1)))
+        )
+        return e.with_columns(due=self.term_end(pl.col("prev"))).collect()
+
+    def term_end(self, start: pl.Expr) -> pl.Expr:
+        """``start`` + the org's ``term_years_used`` in calendar months (clamped to the month's end).
+
+        One ``offset_by`` per term length in the registry (a handful), rather than an offset written out
+        and parsed for every row."""
+        years = sorted(y for y in self.orgs["term_years_used"].unique().to_list() if y is not None)
+        out = pl.lit(None, pl.Date)
+        for y in years:
+            out = pl.when(pl.col("term_years_used") == y).then(start.dt.offset_by(f"{y * 12}mo")).otherwise(out)
+        return out
+
+    @cached_property
+    def terms(self) -> pl.DataFrame:
+        """Per org: the last election on record (≤ as-of) and the due date of the current term."""
+        last = self.elections.group_by(ORG).agg(last_election=pl.col("date").max())
+        return (
+            self.orgs.select(ORG, "term_years_used")
+            .join(last, on=ORG, how="left")
+            .with_columns(term_due=self.term_end(pl.col("last_election")))
+        )
+
+    def text_by_type(self, rule: Rule, render: Callable[[dict[str, float]], str]) -> pl.Expr:
+        """A text that depends on nothing but the org type's thresholds (a rule's "required" text):
+        ``render`` writes it once per org type from that type's thresholds (``{"count": 12.0}``), and
+        each row looks it up by ``org_type`` — null for a type the rule sets no threshold for.  Writing
+        it for each of 200,000 orgs would cost a string format per org and rule."""
+        spec = lookup(rule.rule_id)
+        maps = {k: rule.threshold_map(k) for k in (spec.thresholds if spec else ())}
+        types = sorted({t for m in maps.values() for t in m})
+        texts = {t: render({k: m[t] for k, m in maps.items() if t in m}) for t in types}
+        return pl.col("org_type").replace_strict(texts, default=None, return_dtype=pl.String)
+
+    def threshold(self, rule: Rule, key: str) -> pl.Expr:
+        """The rule's threshold ``key`` for each row's ``org_type`` (null where the rule does not apply)."""
+        mapping = rule.threshold_map(key)
+        if not mapping:
+            return pl.lit(None, pl.Float64)
+        return pl.col("org_type").replace_strict(mapping, default=None, return_dtype=pl.Float64)
