@@ -39,9 +39,9 @@ import polars as pl
 from analysis.store import Store, years_with_data
 from analysis.vocab import GRADES, TABLES, normalize_header
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent  #: the folder that holds ``analysis/``
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  #: the folder that holds ``analysis/``
 NOTEBOOKS_DIR = PACKAGE_ROOT / "notebooks"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATE_NAME = "offline_zh"
 KERNEL_NAME = "python3"
 KERNEL_LOG = "kernels.log"  #: stderr of the worker processes and their kernels, in out/notebooks/
