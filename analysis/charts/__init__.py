@@ -1,4 +1,4 @@
-"""Charts for the reports: the CJK font and theme (``theme``), Chinese labels (``labels``), the altair
+"""Charts for the reports: the CJK font and theme (``style``), Chinese labels (``labels``), the altair
 builders (``builders``) and PNG/SVG/PDF export and offline display (``export``)."""
 
 from collections.abc import Sequence
@@ -30,7 +30,7 @@ from analysis.charts.export import (
     use_offline,
 )
 from analysis.charts.labels import LABELS, rule_titles, zh_frame
-from analysis.charts.theme import (
+from analysis.charts.style import (
     FONT_FAMILY,
     FONT_STACK,
     GRADE_COLORS,

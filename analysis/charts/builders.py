@@ -13,7 +13,7 @@ import altair as alt
 import polars as pl
 
 from analysis.charts.labels import LABELS
-from analysis.charts.theme import (
+from analysis.charts.style import (
     GRADE_COLORS,
     NEUTRAL,
     PRIMARY,

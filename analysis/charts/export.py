@@ -22,7 +22,7 @@ import polars as pl
 import vl_convert as vlc
 
 from analysis.charts.labels import zh_frame
-from analysis.charts.theme import PNG_MAX_PIXELS, PNG_SCALE, THEME_NAME, FontChoice, register_cjk_font
+from analysis.charts.style import PNG_MAX_PIXELS, PNG_SCALE, THEME_NAME, FontChoice, register_cjk_font
 from analysis.filenames import safe_filename
 
 
