@@ -3,42 +3,35 @@
 
 from collections.abc import Iterable
 
-from analysis.reports.runner import (
-    DEFAULT_RULESET,
+from analysis.reports.catalogue import NOTEBOOKS_DIR, PACKAGE_ROOT, REPORTS, Report, top_level_orgs
+from analysis.reports.html import (
     FONT_URL,
-    INDEX_TITLE,
-    KERNEL_LOG,
-    KERNEL_NAME,
-    MANIFEST_STATUS_ZH,
-    NOT_IN_REGISTRY,
-    NOTEBOOKS_DIR,
-    PACKAGE_ROOT,
-    REPORTS,
     TEMPLATE_NAME,
     TEMPLATES_DIR,
+    external_refs,
+    notebook_to_html,
+    write_page_font,
+)
+from analysis.reports.index import INDEX_TITLE, write_index
+from analysis.reports.jobs import ReportFailure, ReportOutput, ReportRun
+from analysis.reports.jobs import _Job as _Job  # the tests build jobs and run them one by one
+from analysis.reports.runner import KERNEL_LOG, KERNEL_NAME, run_reports
+from analysis.reports.runner import _run_job as _run_job
+from analysis.views import (  # the frames the notebooks show, importable from here as before
+    DEFAULT_RULESET,
+    MANIFEST_STATUS_ZH,
+    NOT_IN_REGISTRY,
     UNKNOWN_ORG,
     Quality,
-    Report,
-    ReportFailure,
-    ReportOutput,
-    ReportRun,
     cached_assess,
     evidence_refs,
-    external_refs,
     grade_summary,
-    notebook_to_html,
     quality,
     rule_table,
-    run_reports,
     select_orgs,
     subtree,
-    top_level_orgs,
-    write_index,
-    write_page_font,
     years_with_data,
 )
-from analysis.reports.runner import _Job as _Job  # the tests run jobs one by one
-from analysis.reports.runner import _run_job as _run_job
 
 __all__: Iterable[str] = (
     "REPORTS",
