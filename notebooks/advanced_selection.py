@@ -16,9 +16,9 @@
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.reports import cached_assess, rule_table, years_with_data
 from analysis.selection import select_advanced, weak_orgs
 from analysis.store import Store
+from analysis.views import cached_assess, rule_table, years_with_data
 
 # %% tags=["parameters"]
 store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）

@@ -16,8 +16,8 @@
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.reports import cached_assess, grade_summary, select_orgs, years_with_data
 from analysis.store import Store
+from analysis.views import cached_assess, grade_summary, select_orgs, years_with_data
 from analysis.vocab import ORG_TYPE_ZH
 
 # %% tags=["parameters"]

@@ -28,9 +28,9 @@ import analysis
 from analysis import charts
 from analysis.assess import assess
 from analysis.ingest import ingest
-from analysis.reports import select_orgs
 from analysis.selection import peer_comparison, select_advanced, weak_orgs
 from analysis.store import Store
+from analysis.views import select_orgs
 
 # %%
 PROJECT = Path(analysis.__file__).resolve().parents[1]  # JupyterLab runs a notebook in its own folder

@@ -16,8 +16,8 @@
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.reports import cached_assess, grade_summary, rule_table, subtree
 from analysis.store import Store
+from analysis.views import cached_assess, grade_summary, rule_table, subtree
 
 # %% tags=["parameters"]
 store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）

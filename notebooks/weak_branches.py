@@ -17,9 +17,9 @@ import polars as pl
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.reports import cached_assess, select_orgs, years_with_data
 from analysis.selection import WEAK_REASON_ZH, peer_comparison, weak_orgs
 from analysis.store import Store
+from analysis.views import cached_assess, select_orgs, years_with_data
 
 # %% tags=["parameters"]
 store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）

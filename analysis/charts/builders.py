@@ -1,241 +1,31 @@
-"""Charts for the reports: altair builders, the CJK font, PNG/SVG/PDF export and offline display.
+"""The chart builders: polars frames in the shapes of ``docs/CONTRACTS.md`` go in, an ``alt.Chart``
+(or layer/concat) comes out, with Chinese titles, axes and legends.
 
-Every builder is a pure function: polars frames in the shapes of ``docs/CONTRACTS.md`` go in, an
-``alt.Chart`` (or layer/concat) comes out, with Chinese titles, axes and legends.  Builders compute
-nothing the assessment has not already computed; they only reshape for drawing (join a name, count
-rows per status, take the top *n*).
-
-Fonts and offline rendering
----------------------------
-Charts are drawn by vl-convert (a Vega engine inside the Python wheel: no browser, no network).  It
-only knows the fonts it is told about, so before anything is drawn :func:`register_cjk_font` points
-it at the Noto Sans CJK collection shipped by the ``noto-cjk-sans-otc`` package (on Windows, when
-that package font is missing, at the system's Microsoft YaHei / SimHei).  Without it every Chinese
-character is drawn as the same empty box.
-
-The chart theme names a CSS font stack that starts with "Noto Sans CJK SC" and falls through to the
-usual Windows/macOS/Linux CJK fonts: vl-convert takes the first family it has, and a browser showing
-an SVG does the same with its own fonts (a browser that can show the report's Chinese prose can show
-the chart's Chinese labels).
-
-In notebooks :func:`show` displays a chart as inline SVG (``image/svg+xml``) that nbconvert embeds
-as a data-URI ``<img>``: the exported HTML needs no JavaScript and no CDN.  :func:`use_offline`
-switches altair's own renderer to ``"svg"`` (vl-convert) for interactive JupyterLab use.  altair's
-default ``html`` renderer loads vega from a CDN, and its ``mimetype``/``jupyterlab`` renderers emit
-``application/vnd.vegalite.v6.json``, which JupyterLab 4's built-in vega extension (v3-v5 only)
-does not render — so neither works on an offline intranet.
+Every builder is a pure function.  Builders compute nothing the assessment has not already computed;
+they only reshape for drawing (join a name, count rows per status, take the top *n*).
 """
 
 from __future__ import annotations
 
-import html
-import os
-import re
-import sys
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 import altair as alt
 import polars as pl
-import vl_convert as vlc
 
-from analysis.filenames import safe_filename
-from analysis.vocab import GRADES, ORG_TYPE_ZH, ORGS, STATUS_ZH
-
-# --------------------------------------------------------------------------------------------
-# Fonts.
-# --------------------------------------------------------------------------------------------
-FONT_FAMILY = "Noto Sans CJK SC"
-#: CSS font stack used by every chart; the first family vl-convert (or the browser) has wins.
-FONT_STACK = (
-    '"Noto Sans CJK SC", "Microsoft YaHei", "SimHei", "PingFang SC", "Source Han Sans SC", '
-    '"WenQuanYi Micro Hei", sans-serif'
+from analysis.charts.labels import LABELS
+from analysis.charts.style import (
+    GRADE_COLORS,
+    NEUTRAL,
+    PRIMARY,
+    ROW_STEP,
+    SLIDE_HEIGHT,
+    SLIDE_WIDTH,
+    STATUS_COLORS,
 )
-_WINDOWS_FONTS = (("Microsoft YaHei", ("msyh.ttc", "msyh.ttf")), ("SimHei", ("simhei.ttf",)))
+from analysis.vocab import STATUS_ZH
 
-
-@dataclass(frozen=True)
-class FontChoice:
-    """The CJK font vl-convert was pointed at."""
-
-    family: str
-    path: Path | None  # the font file, None when no CJK font was found
-
-
-_registered: FontChoice | None = None
-
-
-def _package_font() -> Path | None:
-    try:
-        import noto_cjk_sans_otc
-    except ImportError:
-        return None
-    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
-    return path if path.is_file() else None
-
-
-def _windows_font() -> tuple[str, Path] | None:
-    fonts = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
-    for family, files in _WINDOWS_FONTS:
-        for name in files:
-            if (fonts / name).is_file():
-                return family, fonts / name
-    return None
-
-
-def register_cjk_font() -> FontChoice:
-    """Point vl-convert at a CJK font once per process and say which one.
-
-    The ``noto-cjk-sans-otc`` package font comes first; on Windows, when it is missing, the system's
-    Microsoft YaHei or SimHei.  Calling it again is free.  When no CJK font is found the charts still
-    render, with boxes in place of Chinese characters (``FontChoice.path is None``).
-    """
-    global _registered
-    if _registered is not None:
-        return _registered
-    choice = FontChoice(FONT_FAMILY, None)
-    package = _package_font()
-    if package is not None:
-        vlc.register_font_directory(str(package.parent))
-        choice = FontChoice(FONT_FAMILY, package)
-    elif sys.platform == "win32" and (found := _windows_font()) is not None:
-        vlc.register_font_directory(str(found[1].parent))
-        choice = FontChoice(found[0], found[1])
-    _registered = choice
-    return choice
-
-
-# --------------------------------------------------------------------------------------------
-# Theme: a 16:9 briefing slide.
-# --------------------------------------------------------------------------------------------
-THEME_NAME = "dangjian"
-SLIDE_WIDTH = 1280  #: px, whole chart (title and axes included)
-SLIDE_HEIGHT = 720
-PNG_SCALE = 2  #: PNGs are written at twice the slide size, sharp on a projector
-PNG_MAX_PIXELS = 16e6  #: about 4 slides' worth of pixels at PNG_SCALE
-ROW_STEP = 22  #: px per bar/row when a chart grows with the number of organisations
-
-PRIMARY = "#b3261e"  # party red, for single-series bars
-NEUTRAL = "#9e9e9e"
-GRADE_COLORS = dict(zip(GRADES, ("#b3261e", "#ef8a17", "#3f7cbf", "#7f7f7f"), strict=True))
-STATUS_COLORS = {
-    "pass": "#2e7d32",
-    "fail": "#c62828",
-    "pending": "#f2a900",
-    "not_applicable": "#d0d0d0",
-    "no_data": "#f3f3f3",
-}
-
-
-def theme() -> dict[str, Any]:
-    """The shared chart config: CJK font stack, slide-sized type, white background."""
-    return {
-        "config": {
-            "font": FONT_STACK,
-            "background": "white",
-            "padding": 16,
-            "view": {"stroke": None},
-            "title": {"fontSize": 28, "subtitleFontSize": 18, "anchor": "start", "offset": 16},
-            "axis": {
-                "labelFontSize": 16,
-                "titleFontSize": 18,
-                "titleFontWeight": "normal",
-                "labelLimit": 260,
-                "gridColor": "#e6e6e6",
-            },
-            "legend": {"labelFontSize": 16, "titleFontSize": 18, "orient": "top", "symbolSize": 160},
-            "header": {"labelFontSize": 18, "titleFontSize": 18},
-            "text": {"fontSize": 15},
-            "bar": {"color": PRIMARY},
-            "line": {"color": PRIMARY, "strokeWidth": 2},
-            "point": {"color": PRIMARY},
-        }
-    }
-
-
-alt.theme.register(THEME_NAME, enable=False)(theme)
-
-# --------------------------------------------------------------------------------------------
-# Chinese words on charts and tables (the vocab holds the registry and status words).
-# --------------------------------------------------------------------------------------------
-LABELS: dict[str, str] = {
-    **{c.name: c.zh for c in ORGS.columns},
-    "top_id": "所属党委编码",
-    "score": "得分",
-    "applicable_points": "适用分值",
-    "earned_points": "实得分值",
-    "grade": "等级",
-    "qualified": "合格",
-    "vetoed": "一票否决",
-    "veto_reasons": "否决原因",
-    "failed_rules": "未达标考核项",
-    "n_failed": "未达标项数",
-    "rule_id": "考核项编号",
-    "rule": "考核项",
-    "category": "类别",
-    "status": "状态",
-    "measured": "实际情况",
-    "required": "考核要求",
-    "measured_value": "实际值",
-    "required_value": "要求值",
-    "points": "分值",
-    "earned": "得分",
-    "evidence_rows": "依据行数",
-    "table": "数据表",
-    "_file": "来源文件",
-    "_sheet": "工作表",
-    "_row": "行号",
-    "rank": "排名",
-    "selected": "入选",
-    "p_selected": "入选概率",
-    "rank_p05": "排名（乐观，5%）",
-    "rank_p95": "排名（保守，95%）",
-    "label": "结论",
-    "reasons": "原因",
-    "year": "年度",
-    "change": "得分变化",
-    "count": "组织数",
-    "rows": "行数",
-    "path": "文件",
-    "tables": "数据表",
-    "rows_read": "读取行数",
-    "rows_kept": "保留行数",
-    "rows_refused": "拒收行数",
-    "rows_duplicate": "重复行数",
-    "message": "说明",
-    "column": "列",
-    "value": "原值",
-    "reason_zh": "原因",
-    "parent_name": "上级组织",
-    "evidence": "依据（来源文件与行号）",
-    "note": "说明",
-}
-_YES_NO = {True: "是", False: "否"}
 _DIRECTION = {"up": "上升", "down": "下降", "flat": "持平"}
 _DIRECTION_COLORS = {"上升": "#2e7d32", "下降": "#c62828", "持平": NEUTRAL}
-
-
-def zh_frame(df: pl.DataFrame) -> pl.DataFrame:
-    """The frame as a reader sees it: org types and statuses in Chinese, yes/no as 是/否, and
-    Chinese column headers (unknown columns keep their name)."""
-    exprs: list[pl.Expr] = []
-    for name, dtype in df.schema.items():
-        col = pl.col(name)
-        if name == "org_type":
-            col = col.replace(ORG_TYPE_ZH)
-        elif name == "status":
-            col = col.replace(STATUS_ZH)
-        elif dtype == pl.Boolean:
-            col = col.replace_strict(_YES_NO, return_dtype=pl.String)
-        exprs.append(col.alias(LABELS.get(name, name)))
-    return df.select(exprs)
-
-
-def rule_titles(ruleset: Any) -> dict[str, str]:
-    """``{rule_id: title_zh}`` in rubric order, from an assessment's loaded ruleset."""
-    return {item.rule_id: item.title_zh for item in ruleset.items}
 
 
 # --------------------------------------------------------------------------------------------
@@ -515,6 +305,33 @@ _FAR, _LISTED, _OTHER = "明显低于同级", "列入后进名单", "其他"
 _PEER_COLORS = {_FAR: "#b71c1c", _LISTED: "#ef8a17", _OTHER: NEUTRAL}
 
 
+def _peer_groups(df: pl.DataFrame, peers: pl.DataFrame, max_groups: int) -> tuple[pl.DataFrame, str]:
+    """The peer groups :func:`sibling_comparison` shows (``group, n, far, listed, median, title``, by
+    median) and the words saying which they are: those with an organisation far below, else those
+    with a highlighted one, else the largest; at most ``max_groups``."""
+    parent_names = dict(zip(peers["org_id"].to_list(), peers["name"].to_list(), strict=True))
+    titles = {g: (parent_names.get(g) or g) if g else "（顶层组织）" for g in df["group"].unique().to_list()}
+    groups = (
+        df.group_by("group")
+        .agg(
+            n=pl.len(),
+            far=(pl.col("flag") == _FAR).sum(),
+            listed=(pl.col("flag") != _OTHER).sum(),
+            median=pl.col("peer_median").first(),
+        )
+        .with_columns(title=pl.col("group").replace_strict(titles, return_dtype=pl.String))
+    )
+    tiers = (("far", "有组织明显低于同级的"), ("listed", "有后进组织的"), ("n", "规模最大的"))
+    key, which = next((k, w) for k, w in tiers if groups.filter(pl.col(k) > 0).height or k == "n")
+    candidates = groups.filter(pl.col(key) > 0)
+    chosen = (
+        candidates.sort([key, "n", "group"], descending=[True, True, False])
+        .head(max_groups)
+        .sort(["median", "group"], nulls_last=True)
+    )
+    return chosen, which
+
+
 def sibling_comparison(
     peers: pl.DataFrame,
     highlight: Iterable[str] = (),
@@ -539,26 +356,7 @@ def sibling_comparison(
         .then(pl.lit(_LISTED))
         .otherwise(pl.lit(_OTHER)),
     )
-    parent_names = dict(zip(peers["org_id"].to_list(), peers["name"].to_list(), strict=True))
-    titles = {g: (parent_names.get(g) or g) if g else "（顶层组织）" for g in df["group"].unique().to_list()}
-    groups = (
-        df.group_by("group")
-        .agg(
-            n=pl.len(),
-            far=(pl.col("flag") == _FAR).sum(),
-            listed=(pl.col("flag") != _OTHER).sum(),
-            median=pl.col("peer_median").first(),
-        )
-        .with_columns(title=pl.col("group").replace_strict(titles, return_dtype=pl.String))
-    )
-    tiers = (("far", "有组织明显低于同级的"), ("listed", "有后进组织的"), ("n", "规模最大的"))
-    key, which = next((k, w) for k, w in tiers if groups.filter(pl.col(k) > 0).height or k == "n")
-    candidates = groups.filter(pl.col(key) > 0)
-    chosen = (
-        candidates.sort([key, "n", "group"], descending=[True, True, False])
-        .head(max_groups)
-        .sort(["median", "group"], nulls_last=True)
-    )
+    chosen, which = _peer_groups(df, peers, max_groups)
     df = df.join(chosen.select("group", "title"), on="group", how="inner")
     named = (
         df.filter(pl.col("flag") == _FAR)
@@ -676,199 +474,3 @@ def trend_lines(
     return _slide(alt.layer(*layers)).properties(
         title=_title(f"多年得分走势（{span}）", "灰线为各组织，黑色虚线为全部组织中位数")
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Rendering, export and display.
-# --------------------------------------------------------------------------------------------
-def to_vega(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The compiled Vega spec of ``chart`` under the workbench theme (whatever theme is active)."""
-    register_cjk_font()
-    with alt.theme.enable(THEME_NAME):
-        spec = chart.to_dict()
-    return vlc.vegalite_to_vega(spec)
-
-
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """``chart`` drawn as SVG (text as ``<text>`` in the CJK font stack)."""
-    return vlc.vega_to_svg(to_vega(chart))
-
-
-def to_png(chart: alt.TopLevelMixin, scale: float = PNG_SCALE) -> bytes:
-    return vlc.svg_to_png(to_svg(chart), scale=scale)
-
-
-def to_pdf(chart: alt.TopLevelMixin) -> bytes:
-    return vlc.svg_to_pdf(to_svg(chart))
-
-
-def png_scale(svg: str, max_pixels: float = PNG_MAX_PIXELS) -> float:
-    """:data:`PNG_SCALE`, lowered for a very tall chart (hundreds of rows) so that its PNG stays
-    under ``max_pixels`` — a 2560×14000 image helps nobody and costs seconds and megabytes."""
-    m = re.search(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"', svg)
-    if not m:
-        return PNG_SCALE
-    area = float(m.group(1)) * float(m.group(2))
-    return min(PNG_SCALE, round((max_pixels / area) ** 0.5, 2)) if area > 0 else PNG_SCALE
-
-
-def _write(svg: str, out_dir: str | os.PathLike[str], name_zh: str, png: bytes | None = None) -> list[Path]:
-    # PNG and PDF are rasterised/converted from the one SVG: Vega lays the chart out once
-    # (the slow step), resvg draws it with the registered fonts (the PDF embeds them).
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = safe_filename(name_zh)
-    files = {
-        out / f"{stem}.png": png if png is not None else vlc.svg_to_png(svg, scale=png_scale(svg)),
-        out / f"{stem}.svg": svg.encode("utf-8"),
-        out / f"{stem}.pdf": vlc.svg_to_pdf(svg),
-    }
-    for path, data in files.items():
-        path.write_bytes(data)
-    return list(files)
-
-
-def save_chart(chart: alt.TopLevelMixin, out_dir: str | os.PathLike[str], name_zh: str) -> list[Path]:
-    """Write ``chart`` as PNG (slides, twice the slide size), SVG (web) and PDF (print) into
-    ``out_dir``, named after ``name_zh`` (e.g. ``得分分布.png``).  Returns the three paths."""
-    return _write(to_svg(chart), out_dir, name_zh)
-
-
-def inline_svg(chart: alt.TopLevelMixin) -> Any:
-    """``chart`` as an IPython SVG object: displayed inline, exported by nbconvert without JS."""
-    from IPython.display import SVG
-
-    return SVG(to_svg(chart))
-
-
-def show(
-    chart: alt.TopLevelMixin,
-    out_dir: str | os.PathLike[str] | None = None,
-    name_zh: str | None = None,
-) -> None:
-    """Display ``chart`` inline as a PNG drawn by vl-convert with the CJK font and, given ``out_dir``
-    and ``name_zh``, also save its PNG/SVG/PDF there (see :func:`save_chart`).  Returns nothing, so a
-    notebook cell ending in ``show(...)`` prints no list of paths under the chart.
-
-    PNG rather than SVG inline: an SVG's text is drawn by the *reader's* fonts, which on a machine
-    without a Chinese font are empty boxes; the PNG carries its glyphs."""
-    from IPython.display import Image, display
-
-    svg = to_svg(chart)
-    scale = png_scale(svg)
-    png = vlc.svg_to_png(svg, scale=scale)
-    width = re.search(r'<svg[^>]*?\swidth="([\d.]+)"', svg)
-    display(Image(data=png, format="png", width=int(float(width.group(1))) if width else None))
-    if out_dir is not None and name_zh:
-        _write(svg, out_dir, name_zh, png)  # the PNG just shown is the file: rasterised once
-
-
-def subset_font(text: str, out_path: str | os.PathLike[str]) -> Path | None:
-    """Write a WOFF2 font holding just the glyphs of ``text``, cut from the CJK font, for web pages.
-
-    A whole Noto Sans CJK is ~20 MB; the characters of a run's reports make a font of a few hundred KB
-    that the pages load from ``fonts/`` next to them (offline, no system font needed).  Returns None
-    when no CJK font file is known (the pages then use the reader's system fonts).
-    """
-    from fontTools import subset
-    from fontTools.ttLib import TTCollection, TTFont
-
-    font = register_cjk_font()
-    if font.path is None:
-        return None
-    path = Path(font.path)
-    if path.suffix.lower() == ".ttc":
-        number = 0
-        for i, f in enumerate(TTCollection(str(path), lazy=True).fonts):
-            if f["name"].getDebugName(1) == FONT_FAMILY:
-                number = i
-                break
-        tt = TTFont(str(path), fontNumber=number, lazy=False)
-    else:
-        tt = TTFont(str(path))
-    options = subset.Options()
-    options.flavor = "woff2"
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    sub = subset.Subsetter(options)
-    sub.populate(text="".join(sorted(set(text) | set(" 0123456789.,:%-()（）"))))
-    sub.subset(tt)
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    subset.save_font(tt, str(out), options)
-    return out
-
-
-def show_table(df: pl.DataFrame, max_rows: int | None = 200, collapsed: str | None = None) -> Any:
-    """Display a frame as a plain HTML table with Chinese headers and values (see :func:`zh_frame`);
-    long frames are cut at ``max_rows`` with a note saying so.  With ``collapsed`` the table sits
-    folded under that heading (an HTML ``<details>``: no JavaScript needed)."""
-    from IPython.display import HTML, display
-
-    part = df if max_rows is None else df.head(max_rows)
-    if "p_selected" in part.columns:  # a probability reads best as a percentage
-        part = part.with_columns((pl.col("p_selected") * 100).round(0).cast(pl.Int64).cast(pl.String) + "%")
-    numeric = [dtype.is_numeric() for dtype in part.schema.values()]
-    shown = zh_frame(part)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td{' class=num' if num else ''}>{'' if v is None else html.escape(str(v))}</td>"
-            for v, num in zip(row, numeric, strict=True)
-        )
-        + "</tr>"
-        for row in shown.iter_rows()
-    )
-    note = ""
-    if max_rows is not None and df.height > max_rows:
-        note = f"<p>仅显示前 {max_rows} 行，共 {df.height} 行。</p>"
-    if df.height == 0:
-        note = "<p>（无记录）</p>"
-    markup = f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}'
-    if collapsed:
-        markup = f"<details><summary>{html.escape(collapsed)}</summary>{markup}</details>"
-    table = HTML(markup)
-    display(table)
-    return table
-
-
-def use_offline() -> FontChoice:
-    """Set up a notebook for offline use: register the CJK font, enable the workbench theme and
-    draw altair charts through vl-convert as SVG (no CDN JavaScript).  Returns the font used."""
-    font = register_cjk_font()
-    alt.theme.enable(THEME_NAME)
-    alt.renderers.enable("png")  # drawn by vl-convert with the registered font; no JavaScript, no CDN
-    return font
-
-
-__all__: Sequence[str] = (
-    "FONT_FAMILY",
-    "FONT_STACK",
-    "FontChoice",
-    "LABELS",
-    "category_bars",
-    "count_bars",
-    "inline_svg",
-    "ranking_bars",
-    "register_cjk_font",
-    "rule_titles",
-    "safe_filename",
-    "save_chart",
-    "score_histogram",
-    "selection_robustness",
-    "show",
-    "show_table",
-    "sibling_comparison",
-    "status_heatmap",
-    "theme",
-    "to_pdf",
-    "to_png",
-    "to_svg",
-    "to_vega",
-    "trend_lines",
-    "use_offline",
-    "yoy_change",
-    "zh_frame",
-)

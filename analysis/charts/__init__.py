@@ -1,0 +1,94 @@
+"""Charts for the reports: the CJK font and theme (``style``), Chinese labels (``labels``), the altair
+builders (``builders``) and PNG/SVG/PDF export and offline display (``export``)."""
+
+from collections.abc import Sequence
+
+from analysis.charts.builders import (
+    _data as _data,  # the tests draw their own small charts with it
+)
+from analysis.charts.builders import (
+    category_bars,
+    count_bars,
+    ranking_bars,
+    score_histogram,
+    selection_robustness,
+    sibling_comparison,
+    status_heatmap,
+    trend_lines,
+    yoy_change,
+)
+from analysis.charts.export import (
+    inline_svg,
+    png_scale,
+    save_chart,
+    show,
+    show_table,
+    to_pdf,
+    to_png,
+    to_svg,
+    to_vega,
+    use_offline,
+)
+from analysis.charts.labels import LABELS, rule_titles, zh_frame
+from analysis.charts.style import (
+    FONT_FAMILY,
+    FONT_STACK,
+    GRADE_COLORS,
+    NEUTRAL,
+    PNG_MAX_PIXELS,
+    PNG_SCALE,
+    PRIMARY,
+    ROW_STEP,
+    SLIDE_HEIGHT,
+    SLIDE_WIDTH,
+    STATUS_COLORS,
+    THEME_NAME,
+    FontChoice,
+    register_cjk_font,
+    subset_font,
+    theme,
+)
+from analysis.filenames import safe_filename
+
+__all__: Sequence[str] = (
+    "FONT_FAMILY",
+    "FONT_STACK",
+    "FontChoice",
+    "LABELS",
+    "category_bars",
+    "count_bars",
+    "inline_svg",
+    "ranking_bars",
+    "register_cjk_font",
+    "rule_titles",
+    "safe_filename",
+    "save_chart",
+    "score_histogram",
+    "selection_robustness",
+    "show",
+    "show_table",
+    "sibling_comparison",
+    "status_heatmap",
+    "theme",
+    "to_pdf",
+    "to_png",
+    "to_svg",
+    "to_vega",
+    "trend_lines",
+    "use_offline",
+    "yoy_change",
+    "zh_frame",
+    # not in the old module's __all__, but importable from it and used by the tests and the reports
+    "GRADE_COLORS",
+    "NEUTRAL",
+    "PNG_MAX_PIXELS",
+    "PNG_SCALE",
+    "PRIMARY",
+    "ROW_STEP",
+    "SLIDE_HEIGHT",
+    "SLIDE_WIDTH",
+    "STATUS_COLORS",
+    "THEME_NAME",
+    "png_scale",
+    "subset_font",
+)

@@ -1,0 +1,154 @@
+"""Drawing a chart (Vega spec, SVG, PNG, PDF), saving it for slides and print, and showing charts and
+tables in a notebook without JavaScript.
+
+In notebooks :func:`show` displays a chart as inline SVG (``image/svg+xml``) that nbconvert embeds
+as a data-URI ``<img>``: the exported HTML needs no JavaScript and no CDN.  :func:`use_offline`
+switches altair's own renderer to ``"svg"`` (vl-convert) for interactive JupyterLab use.  altair's
+default ``html`` renderer loads vega from a CDN, and its ``mimetype``/``jupyterlab`` renderers emit
+``application/vnd.vegalite.v6.json``, which JupyterLab 4's built-in vega extension (v3-v5 only)
+does not render — so neither works on an offline intranet.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import polars as pl
+import vl_convert as vlc
+
+from analysis.charts.labels import zh_frame
+from analysis.charts.style import PNG_MAX_PIXELS, PNG_SCALE, THEME_NAME, FontChoice, register_cjk_font
+from analysis.filenames import safe_filename
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering, export and display.
+# --------------------------------------------------------------------------------------------
+def to_vega(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The compiled Vega spec of ``chart`` under the workbench theme (whatever theme is active)."""
+    register_cjk_font()
+    with alt.theme.enable(THEME_NAME):
+        spec = chart.to_dict()
+    return vlc.vegalite_to_vega(spec)
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """``chart`` drawn as SVG (text as ``<text>`` in the CJK font stack)."""
+    return vlc.vega_to_svg(to_vega(chart))
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = PNG_SCALE) -> bytes:
+    return vlc.svg_to_png(to_svg(chart), scale=scale)
+
+
+def to_pdf(chart: alt.TopLevelMixin) -> bytes:
+    return vlc.svg_to_pdf(to_svg(chart))
+
+
+def png_scale(svg: str, max_pixels: float = PNG_MAX_PIXELS) -> float:
+    """:data:`PNG_SCALE`, lowered for a very tall chart (hundreds of rows) so that its PNG stays
+    under ``max_pixels`` — a 2560×14000 image helps nobody and costs seconds and megabytes."""
+    m = re.search(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"', svg)
+    if not m:
+        return PNG_SCALE
+    area = float(m.group(1)) * float(m.group(2))
+    return min(PNG_SCALE, round((max_pixels / area) ** 0.5, 2)) if area > 0 else PNG_SCALE
+
+
+def _write(svg: str, out_dir: str | os.PathLike[str], name_zh: str, png: bytes | None = None) -> list[Path]:
+    # PNG and PDF are rasterised/converted from the one SVG: Vega lays the chart out once
+    # (the slow step), resvg draws it with the registered fonts (the PDF embeds them).
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = safe_filename(name_zh)
+    files = {
+        out / f"{stem}.png": png if png is not None else vlc.svg_to_png(svg, scale=png_scale(svg)),
+        out / f"{stem}.svg": svg.encode("utf-8"),
+        out / f"{stem}.pdf": vlc.svg_to_pdf(svg),
+    }
+    for path, data in files.items():
+        path.write_bytes(data)
+    return list(files)
+
+
+def save_chart(chart: alt.TopLevelMixin, out_dir: str | os.PathLike[str], name_zh: str) -> list[Path]:
+    """Write ``chart`` as PNG (slides, twice the slide size), SVG (web) and PDF (print) into
+    ``out_dir``, named after ``name_zh`` (e.g. ``得分分布.png``).  Returns the three paths."""
+    return _write(to_svg(chart), out_dir, name_zh)
+
+
+def inline_svg(chart: alt.TopLevelMixin) -> Any:
+    """``chart`` as an IPython SVG object: displayed inline, exported by nbconvert without JS."""
+    from IPython.display import SVG
+
+    return SVG(to_svg(chart))
+
+
+def show(
+    chart: alt.TopLevelMixin,
+    out_dir: str | os.PathLike[str] | None = None,
+    name_zh: str | None = None,
+) -> None:
+    """Display ``chart`` inline as a PNG drawn by vl-convert with the CJK font and, given ``out_dir``
+    and ``name_zh``, also save its PNG/SVG/PDF there (see :func:`save_chart`).  Returns nothing, so a
+    notebook cell ending in ``show(...)`` prints no list of paths under the chart.
+
+    PNG rather than SVG inline: an SVG's text is drawn by the *reader's* fonts, which on a machine
+    without a Chinese font are empty boxes; the PNG carries its glyphs."""
+    from IPython.display import Image, display
+
+    svg = to_svg(chart)
+    scale = png_scale(svg)
+    png = vlc.svg_to_png(svg, scale=scale)
+    width = re.search(r'<svg[^>]*?\swidth="([\d.]+)"', svg)
+    display(Image(data=png, format="png", width=int(float(width.group(1))) if width else None))
+    if out_dir is not None and name_zh:
+        _write(svg, out_dir, name_zh, png)  # the PNG just shown is the file: rasterised once
+
+
+def show_table(df: pl.DataFrame, max_rows: int | None = 200, collapsed: str | None = None) -> Any:
+    """Display a frame as a plain HTML table with Chinese headers and values (see :func:`zh_frame`);
+    long frames are cut at ``max_rows`` with a note saying so.  With ``collapsed`` the table sits
+    folded under that heading (an HTML ``<details>``: no JavaScript needed)."""
+    from IPython.display import HTML, display
+
+    part = df if max_rows is None else df.head(max_rows)
+    if "p_selected" in part.columns:  # a probability reads best as a percentage
+        part = part.with_columns((pl.col("p_selected") * 100).round(0).cast(pl.Int64).cast(pl.String) + "%")
+    numeric = [dtype.is_numeric() for dtype in part.schema.values()]
+    shown = zh_frame(part)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{' class=num' if num else ''}>{'' if v is None else html.escape(str(v))}</td>"
+            for v, num in zip(row, numeric, strict=True)
+        )
+        + "</tr>"
+        for row in shown.iter_rows()
+    )
+    note = ""
+    if max_rows is not None and df.height > max_rows:
+        note = f"<p>仅显示前 {max_rows} 行，共 {df.height} 行。</p>"
+    if df.height == 0:
+        note = "<p>（无记录）</p>"
+    markup = f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}'
+    if collapsed:
+        markup = f"<details><summary>{html.escape(collapsed)}</summary>{markup}</details>"
+    table = HTML(markup)
+    display(table)
+    return table
+
+
+def use_offline() -> FontChoice:
+    """Set up a notebook for offline use: register the CJK font, enable the workbench theme and
+    draw altair charts through vl-convert as SVG (no CDN JavaScript).  Returns the font used."""
+    font = register_cjk_font()
+    alt.theme.enable(THEME_NAME)
+    alt.renderers.enable("png")  # drawn by vl-convert with the registered font; no JavaScript, no CDN
+    return font

@@ -1,0 +1,83 @@
+"""The report catalogue: which notebook runs with which parameters, once or once per top-level
+organisation.  A report is a jupytext ``py:percent`` notebook in ``notebooks/`` (reviewable in git)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from analysis.store import Store
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  #: the folder that holds ``analysis/``
+NOTEBOOKS_DIR = PACKAGE_ROOT / "notebooks"
+
+
+# --------------------------------------------------------------------------------------------
+# The reports.
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Report:
+    """One report: which notebook, its Chinese title, and its fixed parameters.
+
+    With ``each`` set, the report runs once per value that ``values(store)`` lists: ``each`` is the
+    notebook parameter that receives the value, and ``values`` returns ``(value, label)`` pairs, the
+    label naming the run in file names and in the index.
+    """
+
+    title: str
+    notebook: str  # file name in NOTEBOOKS_DIR, or an absolute path
+    description: str = ""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    each: str | None = None
+    values: Callable[[Store], list[tuple[Any, str]]] | None = None
+
+    def notebook_path(self, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
+        p = Path(self.notebook)
+        return p if p.is_absolute() else notebooks_dir / p
+
+
+def top_level_orgs(store: Store) -> list[tuple[str, str]]:
+    """``(org_id, name)`` of every organisation without a parent in the registry, by code."""
+    orgs = store.table("orgs").select("org_id", "name", "parent_id").collect()
+    known = orgs["org_id"]
+    tops = orgs.filter(
+        pl.col("parent_id").is_null()
+        | (pl.col("parent_id") == "")
+        | ~pl.col("parent_id").is_in(known.implode())
+    ).sort("org_id")
+    return list(zip(tops["org_id"].to_list(), tops["name"].fill_null(tops["org_id"]).to_list(), strict=True))
+
+
+REPORTS: tuple[Report, ...] = (
+    Report(
+        "年度考核综合对比",
+        "annual_overview.py",
+        "全部组织的得分分布、排名、考核项达标热力图、各类别达标情况和同比变化；可按上级组织或组织类型筛选。",
+    ),
+    Report(
+        "先进基层党组织评选",
+        "advanced_selection.py",
+        "按名额推荐的候选名单、入选概率与排名区间（稳健性）以及各候选的考核依据。",
+    ),
+    Report(
+        "后进支部排查",
+        "weak_branches.py",
+        "需要重点关注的支部及原因、同级比较（漏斗图）和多年走势。",
+    ),
+    Report(
+        "单位画像",
+        "org_profile.py",
+        "一个党委及其下属组织逐项考核结果和依据，每个党委一份。",
+        each="org_id",
+        values=top_level_orgs,
+    ),
+    Report(
+        "数据质量",
+        "data_quality.py",
+        "已导入的文件，保留、拒收和重复的行数，以及拒收原因（按原因、文件和组织）。",
+    ),
+)

@@ -1,0 +1,379 @@
+"""The papermill worker pool: every report of the catalogue run as a batch, exported and indexed.
+
+A report is a jupytext ``py:percent`` notebook in ``notebooks/`` (reviewable in git).  At run time it
+is read with jupytext, executed by papermill in a fresh ``python3`` kernel with the run's parameters
+(passed as Python values, so a code like ``"000123"`` stays a string), saved as an executed
+``.ipynb`` and exported to a self-contained HTML page with the ``offline_zh`` nbconvert template:
+code hidden, no require.js, no MathJax, nothing fetched from the network, ``<html lang="zh">``.
+
+Layout of an output folder::
+
+    index.html                 目录: every report, with the failures and their reasons
+    <报告名>.html               one page per run (单位画像 once per top-level organisation)
+    notebooks/<报告名>.ipynb    the executed notebooks, for checking a number or a failure
+    charts/<报告名>/*.png|svg|pdf  every chart, for slides and print
+
+Runs go to worker processes (at most ``os.cpu_count()``); a kernel that fails to start is retried
+once; a failing cell does not stop the batch: :func:`run_reports` collects the failure (report, cell,
+error) and carries on, and the caller decides the exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analysis.reports.catalogue import NOTEBOOKS_DIR, PACKAGE_ROOT, REPORTS, Report
+from analysis.reports.html import external_refs, notebook_to_html, write_page_font
+from analysis.reports.index import write_index
+from analysis.reports.jobs import ReportFailure, ReportOutput, ReportRun, _Job, _plan
+from analysis.store import Store
+from analysis.views import DEFAULT_RULESET
+
+KERNEL_NAME = "python3"
+KERNEL_LOG = "kernels.log"  #: stderr of the worker processes and their kernels, in out/notebooks/
+
+
+_KERNEL_START_MARKERS = ("Kernel died before replying", "didn't respond in")
+
+
+def _is_kernel_start_failure(exc: BaseException) -> bool:
+    """A kernel that never came up (worth one more try), as opposed to a cell that failed or
+    timed out (nbclient's CellTimeoutError is a TimeoutError too, and is not retried)."""
+    from nbclient.exceptions import CellTimeoutError
+
+    if isinstance(exc, CellTimeoutError):
+        return False
+    if isinstance(exc, TimeoutError):
+        return True
+    return isinstance(exc, RuntimeError) and any(m in str(exc) for m in _KERNEL_START_MARKERS)
+
+
+def _load_notebook(path: Path) -> Any:
+    import jupytext
+    import nbformat
+
+    if path.suffix == ".ipynb":
+        return nbformat.read(str(path), as_version=4)
+    return jupytext.read(str(path), fmt="py:percent")
+
+
+#: the warm kernel of this worker process (see :func:`_worker_kernel`)
+_KERNEL: Any = None
+#: the first cell of every notebook run on a warm kernel: forget the previous notebook's variables (its
+#: imports stay loaded) and open a new history session, so IPython's history never sees a line number
+#: twice.  A cell of the notebook itself rather than a separate request, which would cost a client round
+#: trip (~0.2 s) per report; :func:`_tidy_executed` takes it out of the written notebook and numbers the
+#: cells from 1.
+_RESET_TAG = "workbench-reset"
+_RESET_CELL = "# 批量运行：清空上一份报告留下的变量\nget_ipython().reset(new_session=True)"
+
+
+def _worker_kernel(cwd: Path, start_timeout: int) -> Any:
+    """One kernel per worker process, started once and reused by every notebook the worker runs.
+
+    Starting a kernel and importing altair/polars costs ~3 s; sixty 单位画像 runs would spend most of
+    their time there.  Each notebook starts with :data:`_RESET_CELL` (a namespace reset) so no variable
+    leaks from one notebook into the next; a kernel that died (or a cell that killed it) is replaced
+    before the next run.
+    """
+    global _KERNEL
+    from jupyter_client.manager import KernelManager
+
+    if _KERNEL is not None and _KERNEL.is_alive():
+        return _KERNEL
+    if _KERNEL is not None:
+        _KERNEL.cleanup_resources()
+    km = KernelManager(kernel_name=KERNEL_NAME)
+    km.start_kernel(cwd=str(cwd))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=start_timeout)
+    except RuntimeError:
+        km.shutdown_kernel(now=True)
+        raise
+    finally:
+        kc.stop_channels()
+    _KERNEL = km
+    import atexit
+
+    atexit.register(km.shutdown_kernel, now=True)
+    return km
+
+
+def _execute(job: _Job) -> None:
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = _load_notebook(job.source)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(_RESET_CELL, metadata={"tags": [_RESET_TAG]}))
+    nb.metadata.setdefault(
+        "kernelspec", {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
+    )
+    job.ipynb.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            nb,
+            str(job.ipynb),
+            parameters=job.parameters,
+            kernel_name=KERNEL_NAME,
+            language="python",
+            progress_bar=False,
+            log_output=False,
+            # written once at the end (also when a cell fails), not after every cell: a 单位画像
+            # notebook holds ~1.6 MB of chart images, and 60 of them rewritten cell by cell cost seconds
+            request_save_on_cell_execute=False,
+            start_timeout=job.start_timeout,
+            execution_timeout=job.cell_timeout,
+            km=_worker_kernel(job.cwd, job.start_timeout),
+        )
+    except PapermillExecutionError as exc:
+        counts = _tidy_executed(job.ipynb, job.source)
+        exc.cell_index -= 1  # as in the notebook written, which has no reset cell
+        if 0 <= exc.cell_index < len(counts) and counts[exc.cell_index] is not None:
+            exc.exec_count = counts[exc.cell_index]
+        raise
+    except BaseException:
+        _tidy_executed(job.ipynb, job.source)
+        raise
+    _tidy_executed(job.ipynb, job.source)
+
+
+def _tidy_executed(path: Path, source: Path) -> list[int | None]:
+    """Take the reset cell out of an executed notebook (batch plumbing, not part of the report) and
+    number its executed cells 1, 2, … as a fresh kernel would (how IPython counts after a reset differs
+    between versions).  Returns the number of each cell of the notebook as it was run, without the reset
+    cell and papermill's error banners — papermill's numbering of a failed cell (None: not a code cell,
+    or not run).  papermill's record of the input names the notebook file (it was handed a notebook
+    object, and would keep a copy of the whole thing)."""
+    import nbformat
+
+    if not path.is_file():
+        return []
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells = [c for c in nb.cells if _RESET_TAG not in c.metadata.get("tags", [])]
+    if isinstance(nb.metadata.get("papermill"), dict):
+        nb.metadata.papermill["input_path"] = str(source)
+    counts: list[int | None] = []
+    n = 0
+    for cell in nb.cells:
+        if "papermill-error-cell-tag" in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type != "code" or cell.get("execution_count") is None:
+            counts.append(None)
+            continue
+        n += 1
+        cell.execution_count = n
+        for out in cell.get("outputs", []):
+            if "execution_count" in out:
+                out["execution_count"] = n
+        counts.append(n)
+    nbformat.write(nb, str(path))
+    return counts
+
+
+@dataclass(frozen=True)
+class _Result:
+    index: int
+    output: ReportOutput | None
+    failure: ReportFailure | None
+    warnings: list[str]
+
+
+def _run_job(index: int, job: _Job, execute: Callable[[_Job], None] = _execute) -> _Result:
+    """Execute one notebook (one retry when its kernel fails to start) and export it; never raises."""
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.perf_counter()
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            execute(job)
+            break
+        except PapermillExecutionError as exc:
+            return _Result(index, None, _cell_failure(job, exc, attempts), [])
+        except Exception as exc:  # noqa: BLE001 — every failure is reported, none stops the batch
+            if attempts == 1 and _is_kernel_start_failure(exc):
+                continue
+            failure = ReportFailure(
+                job.report,
+                job.label,
+                type(exc).__name__,
+                str(exc),
+                notebook=job.ipynb if job.ipynb.exists() else None,
+                attempts=attempts,
+            )
+            return _Result(index, None, failure, [])
+    try:
+        notebook_to_html(job.ipynb, job.html, title=job.label, index_href="index.html")
+        refs = external_refs(job.html.read_text(encoding="utf-8"))
+    except Exception as exc:  # noqa: BLE001
+        failure = ReportFailure(
+            job.report,
+            job.label,
+            type(exc).__name__,
+            f"导出网页失败：{exc}",
+            notebook=job.ipynb,
+            attempts=attempts,
+        )
+        return _Result(index, None, failure, [])
+    warnings = [f"{job.label}：网页引用了外部网址 {r}，离线时无法显示" for r in refs]
+    output = ReportOutput(
+        job.report, job.label, job.parameters, job.ipynb, job.html, time.perf_counter() - started, attempts
+    )
+    return _Result(index, output, None, warnings)
+
+
+def _cell_failure(job: _Job, exc: Any, attempts: int) -> ReportFailure:
+    return ReportFailure(
+        report=job.report,
+        label=job.label,
+        error_name=exc.ename,
+        error_message=exc.evalue,
+        cell_index=exc.cell_index,
+        exec_count=exc.exec_count,
+        cell_source=exc.source,
+        notebook=job.ipynb,
+        attempts=attempts,
+    )
+
+
+def _init_worker(pythonpath: str, log_path: str) -> None:
+    # Kernels inherit this environment: they must import this very `analysis`.
+    parts = [pythonpath, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(parts))
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    # Kernel start-up chatter (e.g. ipykernel's plain-TCP warning) goes to a log, not the terminal;
+    # what matters to the user comes back as a ReportFailure.
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+
+def run_reports(
+    store_path: str | os.PathLike[str],
+    year: int,
+    out_dir: str | os.PathLike[str],
+    *,
+    reports: Sequence[Report] = REPORTS,
+    ruleset: str = DEFAULT_RULESET,
+    parameters: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    notebooks_dir: str | os.PathLike[str] = NOTEBOOKS_DIR,
+    start_timeout: int = 120,
+    cell_timeout: int | None = 1800,
+    progress: bool = True,
+) -> ReportRun:
+    """Run every report for ``year`` on the store at ``store_path`` and write them to ``out_dir``.
+
+    Parameters
+    ----------
+    store_path
+        An ingested store folder (``workbench ingest`` makes one).
+    year
+        The assessment year, passed to every notebook.
+    out_dir
+        Output folder; created if needed, existing files of the same names are replaced.
+    reports
+        Which reports (default: all of :data:`REPORTS`).
+    ruleset, parameters
+        ``ruleset`` and any further parameters (e.g. ``{"under": "000100"}``) for every notebook.
+    workers
+        Parallel notebook runs; default and upper bound ``os.cpu_count()``.
+    start_timeout, cell_timeout
+        Seconds to wait for a kernel to start, and for one cell (``None``: no limit).
+    progress
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    ReportRun
+        Outputs, failures (report, cell and error; the batch never stops at the first one) and
+        warnings.  ``index.html`` is written in every case.
+
+    Raises
+    ------
+    analysis.store.StoreError
+        The store cannot be opened (message in Chinese).
+
+    Notes
+    -----
+    Worker processes are *spawned* (not forked: the parent already runs polars' thread pool), so a
+    script that calls this must do so under ``if __name__ == "__main__":``; console entry points and
+    ``python -m analysis`` already are.
+    """
+    started = time.perf_counter()
+    store_path = Path(store_path).resolve()
+    out = Path(out_dir).resolve()
+    store = Store.open(store_path)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = _plan(
+        store,
+        store_path,
+        year,
+        out,
+        reports,
+        ruleset,
+        dict(parameters or {}),
+        Path(notebooks_dir),
+        start_timeout,
+        cell_timeout,
+    )
+    results: dict[int, _Result] = {}
+    if jobs:
+        log = out / "notebooks" / KERNEL_LOG
+        log.parent.mkdir(parents=True, exist_ok=True)
+        results = _run_parallel(jobs, workers, progress, log)
+    outputs = [r.output for _, r in sorted(results.items()) if r.output]
+    failures = [r.failure for _, r in sorted(results.items()) if r.failure]
+    warnings = [w for _, r in sorted(results.items()) for w in r.warnings]
+    index = write_index(out, year, reports, jobs, outputs, failures, store_path)
+    write_page_font([index, *(o.html for o in outputs)])
+    return ReportRun(out, index, outputs, failures, warnings, time.perf_counter() - started)
+
+
+
+def _run_parallel(
+    jobs: list[_Job], workers: int | None, progress: bool, log_path: Path
+) -> dict[int, _Result]:
+    import multiprocessing
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    cpus = os.cpu_count() or 1
+    n = max(1, min(len(jobs), workers or cpus, cpus))
+    results: dict[int, _Result] = {}
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
+        task = bar.add_task("生成报告", total=len(jobs))
+        with ProcessPoolExecutor(
+            max_workers=n,
+            mp_context=multiprocessing.get_context("spawn"),  # no fork of a threaded parent
+            initializer=_init_worker,
+            initargs=(str(PACKAGE_ROOT), str(log_path)),
+        ) as pool:
+            futures = {pool.submit(_run_job, i, job): i for i, job in enumerate(jobs)}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    results[i] = future.result()
+                except BrokenProcessPool as exc:
+                    job = jobs[i]
+                    failure = ReportFailure(
+                        job.report, job.label, type(exc).__name__, "运行报告的子进程意外退出"
+                    )
+                    results[i] = _Result(i, None, failure, [])
+                bar.update(task, advance=1, description=f"生成报告 · {jobs[i].label}")
+    return results
