@@ -340,7 +340,7 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
     write_csv(weak_table(weak), out / "weak.csv")
     written = [paths["scores"], paths["rules"], paths["xlsx"], out / "advanced.csv", out / "weak.csv"]
     if a.as_of < date(year, 12, 31):
-        from analysis.pace import pace, pace_table
+        from analysis.decisions import pace, pace_table
 
         write_csv(pace_table(pace(st, a)), out / "pace.csv")
         written.append(out / "pace.csv")
