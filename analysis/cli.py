@@ -321,7 +321,7 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
                    as_of: str | None = None, overrides: dict | None = None):
     """Assess, select and find weak orgs; write the office's files into ``out``; print a summary."""
     from analysis.assess import assess, write_csv, write_outputs
-    from analysis.selection import (
+    from analysis.decisions import (
         advanced_table,
         history_for,
         select_advanced,

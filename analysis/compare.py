@@ -31,10 +31,10 @@ import polars as pl
 
 from analysis import vocab
 from analysis.assess import Assessment, assess, write_csv
+from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
 from analysis.rules import Ruleset
 from analysis.rules.measures import EPS, num
 from analysis.scoring import OUT_OF_SCOPE
-from analysis.selection import history_for, select_advanced, selection_settings, weak_orgs
 from analysis.store import Store
 
 ORG = "org_id"

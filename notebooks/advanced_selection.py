@@ -16,8 +16,8 @@
 from IPython.display import Markdown, display
 
 from analysis import charts
+from analysis.decisions import select_advanced, weak_orgs
 from analysis.reports import cached_assess, rule_table, years_with_data
-from analysis.selection import select_advanced, weak_orgs
 from analysis.store import Store
 
 # %% tags=["parameters"]

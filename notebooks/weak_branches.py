@@ -17,8 +17,8 @@ import polars as pl
 from IPython.display import Markdown, display
 
 from analysis import charts
+from analysis.decisions import WEAK_REASON_ZH, peer_comparison, weak_orgs
 from analysis.reports import cached_assess, select_orgs, years_with_data
-from analysis.selection import WEAK_REASON_ZH, peer_comparison, weak_orgs
 from analysis.store import Store
 
 # %% tags=["parameters"]
