@@ -14,10 +14,9 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-import numpy as np
 import polars as pl
 
-from analysis.decisions.robustness import _item_matrices, _perturbed_selection
+from analysis.decisions.robustness import _robustness
 from analysis.decisions.settings import AssessmentLike, _ruleset_section, _settings
 from analysis.vocab import ORG_TYPE_ZH, SELECTION_LABEL_ZH
 
@@ -188,6 +187,16 @@ def select_advanced(
     item shares, so ``p_selected`` can disagree with the published (0.1-rounded) list when two orgs are
     within rounding of each other — the label then says 边缘.
     """
+    quota_by = _checked_quota_by(quota_by, noise, draws)
+    kind, value = _parse_quota(quota)
+    cfg = _settings(assessment, "selection", DEFAULT_SELECTION, {"stable": stable, "dropped": dropped})
+    candidates, places = _ranked_candidates(assessment.scores, weak, quota_by, kind, value)
+    mc = _robustness(assessment.rules, candidates, places, draws, noise, seed)
+    return _labelled(candidates, mc, cfg)
+
+
+def _checked_quota_by(quota_by: str, noise: float, draws: int) -> str:
+    """``quota_by`` as :func:`select_advanced` uses it; a Chinese ValueError for a value a user mistyped."""
     quota_by = {"overall": "all"}.get(quota_by, quota_by)  # the ruleset says quota_scope = "overall"
     if quota_by not in ("all", "org_type"):
         raise ValueError(f'quota_by 应为 "all"（总体）或 "org_type"（按组织类型），收到：{quota_by!r}')
@@ -195,10 +204,18 @@ def select_advanced(
         raise ValueError(f"权重扰动幅度 noise 应在 0 到 1 之间（如 0.2 表示 ±20%），收到：{noise!r}")
     if draws < 0:
         raise ValueError(f"模拟次数 draws 不能为负数，收到：{draws!r}")
-    kind, value = _parse_quota(quota)
-    cfg = _settings(assessment, "selection", DEFAULT_SELECTION, {"stable": stable, "dropped": dropped})
+    return quota_by
 
-    scores = assessment.scores
+
+def _ranked_candidates(
+    scores: pl.DataFrame, weak: pl.DataFrame | None, quota_by: str, kind: str, value: Decimal
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The candidates in published order — quota group, then rank — and the places of each group.
+
+    Candidates are the qualified, not vetoed orgs that are not in ``weak``; each row gets its
+    ``quota_group``, ``places``, deterministic ``rank``, ``selected``, the cut-line ``tie`` and ``note``,
+    and ``_i``, its row number (the column the Monte Carlo matrices are indexed by).
+    """
     excluded = weak.get_column("org_id").cast(pl.String).to_list() if weak is not None and weak.height else []
     group_expr = pl.lit("all") if quota_by == "all" else pl.col("org_type")
     type_order = {t: i for i, t in enumerate(ORG_TYPE_ZH)}  # committee, general_branch, branch
@@ -241,28 +258,11 @@ def select_advanced(
         or [candidates.with_columns(tie=pl.lit(False), note=pl.lit(""))],
         how="vertical",
     ).with_row_index("_i")
+    return candidates, places
 
-    n = candidates.height
-    if draws > 0 and n:
-        earned, points = _item_matrices(assessment.rules, candidates)
-        fixed = candidates.get_column("score").fill_null(-100.0).to_numpy() / 100.0
-        group_col = candidates.get_column("quota_group").to_numpy()
-        groups = [
-            (np.flatnonzero(group_col == g), places[g])
-            for g in candidates.get_column("quota_group").unique(maintain_order=True).to_list()
-        ]
-        p, low, high = _perturbed_selection(
-            earned, points, fixed, groups, draws, noise, np.random.default_rng(seed)
-        )
-        mc = pl.DataFrame(
-            {"p_selected": p, "rank_p05": low, "rank_p95": high},
-            schema={"p_selected": pl.Float64, "rank_p05": pl.Int64, "rank_p95": pl.Int64},
-        )
-    else:
-        mc = pl.DataFrame(
-            {"p_selected": [None] * n, "rank_p05": [None] * n, "rank_p95": [None] * n},
-            schema={"p_selected": pl.Float64, "rank_p05": pl.Int64, "rank_p95": pl.Int64},
-        )
+
+def _labelled(candidates: pl.DataFrame, mc: pl.DataFrame, cfg: dict[str, Any]) -> pl.DataFrame:
+    """The candidates beside their Monte Carlo columns, with the label, in the columns of the result."""
     label = (
         pl.when(pl.col("p_selected").is_null())
         .then(pl.lit(None, pl.String))

@@ -179,3 +179,40 @@ def _item_matrices(rules: pl.DataFrame, candidates: pl.DataFrame) -> tuple[np.nd
     points[j, i] = cells.get_column("points").to_numpy()
     return earned, points
 
+
+def _robustness(
+    rules: pl.DataFrame,
+    candidates: pl.DataFrame,
+    places: dict[str, int],
+    draws: int,
+    noise: float,
+    seed: int,
+) -> pl.DataFrame:
+    """``p_selected, rank_p05, rank_p95`` of each ``candidates`` row, in its order; null if ``draws = 0``.
+
+    ``candidates`` is the ranked list of :func:`~analysis.decisions.advanced.select_advanced` with its
+    row number ``_i`` and ``quota_group``; ``places`` the places of each group.  One generator seeded
+    with ``seed`` gives every draw (see :func:`_perturbed_selection`).
+    """
+    n = candidates.height
+    if draws > 0 and n:
+        earned, points = _item_matrices(rules, candidates)
+        fixed = candidates.get_column("score").fill_null(-100.0).to_numpy() / 100.0
+        group_col = candidates.get_column("quota_group").to_numpy()
+        groups = [
+            (np.flatnonzero(group_col == g), places[g])
+            for g in candidates.get_column("quota_group").unique(maintain_order=True).to_list()
+        ]
+        p, low, high = _perturbed_selection(
+            earned, points, fixed, groups, draws, noise, np.random.default_rng(seed)
+        )
+        mc = pl.DataFrame(
+            {"p_selected": p, "rank_p05": low, "rank_p95": high},
+            schema={"p_selected": pl.Float64, "rank_p05": pl.Int64, "rank_p95": pl.Int64},
+        )
+    else:
+        mc = pl.DataFrame(
+            {"p_selected": [None] * n, "rank_p05": [None] * n, "rank_p95": [None] * n},
+            schema={"p_selected": pl.Float64, "rank_p05": pl.Int64, "rank_p95": pl.Int64},
+        )
+    return mc
