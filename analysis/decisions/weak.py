@@ -90,17 +90,27 @@ def peer_comparison(assessment: AssessmentLike, thresholds: Mapping[str, Any] | 
     cfg = _settings(assessment, "weak", DEFAULT_WEAK, thresholds)
     z_crit = float(cfg["peer_z"])
     min_siblings = int(cfg["peer_min_siblings"])
-    scored = assessment.scores.filter(pl.col("score").is_not_null()).with_columns(
+    stats = _peer_statistics(assessment.scores)
+    return _peer_limits(stats, z_crit, min_siblings, cfg["peer_gap"])
+
+
+def _peer_statistics(scores: pl.DataFrame) -> pl.DataFrame:
+    """The scored orgs with their peer group's size (``n_siblings``), ``peer_median`` and ``peer_mad``."""
+    scored = scores.filter(pl.col("score").is_not_null()).with_columns(
         pl.col("score").cast(pl.Float64),
         pl.col("parent_id").fill_null("").alias("_peer_group"),
     )
     grp = pl.col("_peer_group")
-    stats = scored.with_columns(
+    return scored.with_columns(
         (pl.len().over(grp) - 1).cast(pl.Int64).alias("n_siblings"),
         pl.col("score").median().over(grp).alias("peer_median"),
     ).with_columns(
         (pl.col("score") - pl.col("peer_median")).abs().median().over(grp).alias("peer_mad"),
     )
+
+
+def _peer_limits(stats: pl.DataFrame, z_crit: float, min_siblings: int, peer_gap: Any) -> pl.DataFrame:
+    """Robust z, lower limit, compared and far_below of each org: the frame of :func:`peer_comparison`."""
     compared = pl.col("n_siblings") >= min_siblings
     scale = _MAD_TO_SD * pl.col("peer_mad")
     return (
@@ -109,7 +119,7 @@ def peer_comparison(assessment: AssessmentLike, thresholds: Mapping[str, Any] | 
             .then((pl.col("score") - pl.col("peer_median")) / scale)
             .alias("robust_z"),
             pl.when(compared)
-            .then(pl.col("peer_median") - pl.max_horizontal(-z_crit * scale, pl.lit(float(cfg["peer_gap"]))))
+            .then(pl.col("peer_median") - pl.max_horizontal(-z_crit * scale, pl.lit(float(peer_gap))))
             .alias("lower_limit"),
             compared.alias("compared"),
         )
@@ -252,29 +262,47 @@ def weak_orgs(
     titles = _rule_titles(assessment)
     scores = assessment.scores
     rules = assessment.rules.filter(~pl.col("status").is_in(_NOT_SCORED))
-    parts: list[pl.LazyFrame] = []
+    parts: list[pl.LazyFrame] = [
+        _vetoed(scores),
+        _failing_grade(scores),
+        _many_failed_rules(scores, titles, cfg),
+        _secretary_vacant(rules, cfg),
+        _few_meetings(rules, titles, cfg),
+        _far_below_peers(assessment, thresholds),
+    ]
+    if history:
+        parts.append(_declining(scores, int(assessment.year), history, int(cfg["decline_years"])))
+    return _one_row_per_org(scores, parts)
 
+
+def _vetoed(scores: pl.DataFrame) -> pl.LazyFrame:
+    """Vetoed orgs, with the veto's reasons when the assessment gives them."""
     vetoed = pl.col("vetoed").fill_null(False)
-    parts.append(
-        _reason(
-            scores.filter(vetoed),
-            "vetoed",
-            pl.when(pl.col("veto_reasons").fill_null("") != "")
-            .then(pl.concat_str(pl.lit("一票否决："), pl.col("veto_reasons")))
-            .otherwise(pl.lit("一票否决")),
-        )
+    return _reason(
+        scores.filter(vetoed),
+        "vetoed",
+        pl.when(pl.col("veto_reasons").fill_null("") != "")
+        .then(pl.concat_str(pl.lit("一票否决："), pl.col("veto_reasons")))
+        .otherwise(pl.lit("一票否决")),
     )
-    parts.append(
-        _reason(
-            scores.filter(~vetoed & (pl.col("grade") == FAILING_GRADE)),
-            "failing_grade",
-            pl.concat_str(
-                pl.lit("考核等级不合格（"),
-                pl.concat_str(pl.lit("得分"), _one_decimal(pl.col("score"))).fill_null("无得分"),
-                pl.lit("）"),
-            ),
-        )
+
+
+def _failing_grade(scores: pl.DataFrame) -> pl.LazyFrame:
+    """Orgs graded 不合格 that were not vetoed (a veto's own reason already says why)."""
+    vetoed = pl.col("vetoed").fill_null(False)
+    return _reason(
+        scores.filter(~vetoed & (pl.col("grade") == FAILING_GRADE)),
+        "failing_grade",
+        pl.concat_str(
+            pl.lit("考核等级不合格（"),
+            pl.concat_str(pl.lit("得分"), _one_decimal(pl.col("score"))).fill_null("无得分"),
+            pl.lit("）"),
+        ),
     )
+
+
+def _many_failed_rules(scores: pl.DataFrame, titles: dict[str, str], cfg: Mapping[str, Any]) -> pl.LazyFrame:
+    """Orgs failing at least ``fail_rules`` rules, naming them in rubric order."""
     # in rubric order, each title quoted: a title may itself hold a 、 (作风建设、案件通报)
     rubric_order = {rule_id: i for i, rule_id in enumerate(titles)}
     element = pl.element()
@@ -291,79 +319,81 @@ def weak_orgs(
         )
         .list.join("")
     )
-    parts.append(
-        _reason(
-            scores.filter(pl.col("n_failed") >= int(cfg["fail_rules"])),
-            "many_failed_rules",
-            pl.concat_str(
-                pl.col("n_failed").cast(pl.String),
-                pl.lit("项规则未达标"),
-                pl.when(failed_names != "")
-                .then(pl.concat_str(pl.lit("："), failed_names))
-                .otherwise(pl.lit("")),
-            ),
-        )
+    return _reason(
+        scores.filter(pl.col("n_failed") >= int(cfg["fail_rules"])),
+        "many_failed_rules",
+        pl.concat_str(
+            pl.col("n_failed").cast(pl.String),
+            pl.lit("项规则未达标"),
+            pl.when(failed_names != "")
+            .then(pl.concat_str(pl.lit("："), failed_names))
+            .otherwise(pl.lit("")),
+        ),
     )
 
-    value, measured = pl.col("measured_value"), pl.col("measured").fill_null("").str.strip_chars()
+
+def _secretary_vacant(rules: pl.DataFrame, cfg: Mapping[str, Any]) -> pl.LazyFrame:
+    """Orgs whose ``secretary_rule`` fails with nobody named (see :func:`weak_orgs`, Notes)."""
+    measured = pl.col("measured").fill_null("").str.strip_chars()
     vacant = (pl.col("status") == "fail") & ((measured == "") | measured.str.contains("空缺", literal=True))
-    parts.append(
-        _reason(
-            rules.filter((pl.col("rule_id") == cfg["secretary_rule"]) & vacant),
-            "secretary_vacant",
-            pl.lit("书记空缺（组织名册未填书记）"),
-        )
+    return _reason(
+        rules.filter((pl.col("rule_id") == cfg["secretary_rule"]) & vacant),
+        "secretary_vacant",
+        pl.lit("书记空缺（组织名册未填书记）"),
     )
 
+
+def _few_meetings(rules: pl.DataFrame, titles: dict[str, str], cfg: Mapping[str, Any]) -> pl.LazyFrame:
+    """Each ``half_count_rules`` count at or below ``half_count_share`` of the required count."""
+    value = pl.col("measured_value")
     meeting_rules = [str(r) for r in cfg["half_count_rules"]]
     share = float(cfg["half_count_share"])
     half = share * pl.col("required_value")
     names = {r: _MEETING_NAME_ZH.get(r) or titles.get(r, r) for r in meeting_rules}
-    parts.append(
-        _reason(
-            rules.filter(
-                pl.col("rule_id").is_in(meeting_rules) & (pl.col("required_value") > 0) & (value <= half)
-            ),
-            "few_meetings",
-            pl.concat_str(
-                pl.col("rule_id").replace_strict(names, return_dtype=pl.String),
-                pl.lit("仅"),
-                _count_text(value),
-                pl.when(value < half).then(pl.lit("次，不足要求")).otherwise(pl.lit("次，仅为要求")),
-                _count_text(pl.col("required_value")),
-                pl.lit("次的" + ("一半" if share == 0.5 else f"{share:.0%}")),
-            ),
-            sub=pl.col("rule_id"),
-        )
+    return _reason(
+        rules.filter(
+            pl.col("rule_id").is_in(meeting_rules) & (pl.col("required_value") > 0) & (value <= half)
+        ),
+        "few_meetings",
+        pl.concat_str(
+            pl.col("rule_id").replace_strict(names, return_dtype=pl.String),
+            pl.lit("仅"),
+            _count_text(value),
+            pl.when(value < half).then(pl.lit("次，不足要求")).otherwise(pl.lit("次，仅为要求")),
+            _count_text(pl.col("required_value")),
+            pl.lit("次的" + ("一半" if share == 0.5 else f"{share:.0%}")),
+        ),
+        sub=pl.col("rule_id"),
     )
 
+
+def _far_below_peers(assessment: AssessmentLike, thresholds: Mapping[str, Any] | None) -> pl.LazyFrame:
+    """Orgs far below their peer group (:func:`peer_comparison`), with the median and the limit."""
     gap = _one_decimal(pl.col("peer_median") - pl.col("score"))
     limit = _one_decimal(pl.col("lower_limit"))
     peers = peer_comparison(assessment, thresholds).filter(pl.col("far_below"))
-    parts.append(
-        _reason(
-            peers,
-            "far_below_peers",
-            pl.concat_str(
-                pl.lit("得分"),
-                _one_decimal(pl.col("score")),
-                pl.lit("，低于同级组织中位数"),
-                _one_decimal(pl.col("peer_median")),
-                pl.when(pl.col("robust_z").is_not_null())
-                .then(
-                    pl.concat_str(
-                        pl.lit("（稳健z="), _one_decimal(pl.col("robust_z")), pl.lit("，下限"), limit
-                    )
+    return _reason(
+        peers,
+        "far_below_peers",
+        pl.concat_str(
+            pl.lit("得分"),
+            _one_decimal(pl.col("score")),
+            pl.lit("，低于同级组织中位数"),
+            _one_decimal(pl.col("peer_median")),
+            pl.when(pl.col("robust_z").is_not_null())
+            .then(
+                pl.concat_str(
+                    pl.lit("（稳健z="), _one_decimal(pl.col("robust_z")), pl.lit("，下限"), limit
                 )
-                .otherwise(pl.concat_str(pl.lit("达"), gap, pl.lit("分（同级组织得分高度一致，下限"), limit)),
-                pl.lit("）"),
-            ),
-        )
+            )
+            .otherwise(pl.concat_str(pl.lit("达"), gap, pl.lit("分（同级组织得分高度一致，下限"), limit)),
+            pl.lit("）"),
+        ),
     )
 
-    if history:
-        parts.append(_declining(scores, int(assessment.year), history, int(cfg["decline_years"])))
 
+def _one_row_per_org(scores: pl.DataFrame, parts: list[pl.LazyFrame]) -> pl.DataFrame:
+    """The reasons of each flagged org joined in the order of :data:`WEAK_REASON_ZH`, worst score first."""
     order = {code: i for i, code in enumerate(WEAK_REASON_ZH)}
     flagged = (
         pl.concat(parts, how="vertical")
