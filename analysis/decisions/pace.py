@@ -248,11 +248,24 @@ def pace(store: Store, assessment: Assessment) -> pl.DataFrame:
         return pl.DataFrame(schema=PACE_SCHEMA)
     units = _units(plans, year, as_of)
     measured = _measured_up_to(store, assessment, plans, units)
+    per_rule = _progress(measured, units)
+    elapsed = _elapsed_months(as_of)
+    left = 12.0 - elapsed
+    when = f"{as_of.month}月{as_of.day}日"
+    frame = _rows(assessment.scores, per_rule, plans, elapsed, left)
+    return _coloured(frame, when, left)
 
+
+def _progress(measured: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """Per org × rule: the measure at the as-of date, and the periods met, lost for good and their names.
+
+    A period's step is what its cut-off added to the one before; it is met when the step is positive and
+    lost when it is over for good (``final``) without one.
+    """
     value = pl.col("value")
     step = value - value.shift(1).over(ORG, "rule_id").fill_null(0.0)
     lost = pl.col("final") & (pl.col("step") <= 0)
-    per_rule = (
+    return (
         measured.join(units, on=["rule_id", "cutoff"])
         .sort(ORG, "rule_id", "unit")
         .with_columns(step=step)
@@ -265,12 +278,15 @@ def pace(store: Store, assessment: Assessment) -> pl.DataFrame:
         )
     )
 
-    elapsed = _elapsed_months(as_of)
-    left = 12.0 - elapsed
-    when = f"{as_of.month}月{as_of.day}日"
+
+def _rows(
+    scores: pl.DataFrame, per_rule: pl.DataFrame, plans: list[_Plan], elapsed: float, left: float
+) -> pl.DataFrame:
+    """One row per org × paced rule that applies to it: what remains, the share of the year that should
+    be done (after any grace), the periods that can still be missed (``spare``) and the monthly rate."""
     kind, done, req = pl.col("kind"), pl.col("value"), pl.col("required_value")
-    frame = (
-        assessment.scores.select(ORG, "name", "org_type")
+    return (
+        scores.select(ORG, "name", "org_type")
         .join(per_rule, on=ORG)
         .join(_meta(plans), on=["rule_id", "org_type"])
         .filter(pl.col("status") != "not_applicable")
@@ -284,6 +300,12 @@ def pace(store: Store, assessment: Assessment) -> pl.DataFrame:
             rate=pl.col("remaining") / left if left > 0 else pl.when(pl.col("remaining") <= 0).then(0.0),
         )
     )
+
+
+def _coloured(frame: pl.DataFrame, when: str, left: float) -> pl.DataFrame:
+    """Each row's colour (module docstring) and note, the numbers of grey rows left empty: the frame of
+    :func:`pace`, by org and rubric order."""
+    kind, done, req = pl.col("kind"), pl.col("value"), pl.col("required_value")
     periodic, share = kind != "count", pl.col("share")
     red = (periodic & (pl.col("spare") < -EPS)) | ((pl.col("remaining") > 0) & (left <= 0))
     green = (done >= req * share - EPS) & (~periodic | (pl.col("met") >= pl.col("units_req") * share - EPS))
