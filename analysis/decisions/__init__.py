@@ -1,5 +1,5 @@
-"""Decisions taken on an assessment: advanced organizations and their robustness, weak organizations,
-and year-to-date pace warnings.  Each reads an Assessment; none recomputes a rule's score."""
+"""Decisions taken on an assessment: the advanced list and its Monte Carlo robustness, the weak
+organizations with their reasons, and the year-to-date pace warnings (advanced, robustness, weak, pace)."""
 
 from analysis.decisions.advanced import (
     DEFAULT_SELECTION,
