@@ -23,7 +23,7 @@ from rich.text import Text
 
 from analysis import scoring, vocab
 from analysis.rules import Context, Ruleset, evaluate, load_ruleset
-from analysis.rules.measures import ORG_INDEX
+from analysis.rules.common import ORG_INDEX
 from analysis.store import Store
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET
 

@@ -321,8 +321,7 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
                    as_of: str | None = None, overrides: dict | None = None):
     """Assess, select and find weak orgs; write the office's files into ``out``; print a summary."""
     from analysis.assess import assess
-    from analysis.outputs import write_csv, write_outputs
-    from analysis.selection import (
+    from analysis.decisions import (
         advanced_table,
         history_for,
         select_advanced,
@@ -330,6 +329,7 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
         weak_orgs,
         weak_table,
     )
+    from analysis.outputs import write_csv, write_outputs
 
     a = assess(st, year, ruleset=ruleset, rubric=rubric, as_of=as_of)
     paths = write_outputs(a, out)
@@ -341,7 +341,7 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
     write_csv(weak_table(weak), out / "weak.csv")
     written = [paths["scores"], paths["rules"], paths["xlsx"], out / "advanced.csv", out / "weak.csv"]
     if a.as_of < date(year, 12, 31):
-        from analysis.pace import pace, pace_table
+        from analysis.decisions import pace, pace_table
 
         write_csv(pace_table(pace(st, a)), out / "pace.csv")
         written.append(out / "pace.csv")

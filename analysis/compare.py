@@ -31,11 +31,11 @@ import polars as pl
 
 from analysis import vocab
 from analysis.assess import Assessment, assess
+from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
 from analysis.outputs import write_csv
 from analysis.rules import Ruleset
 from analysis.rules.common import EPS, num
 from analysis.scoring import OUT_OF_SCOPE
-from analysis.selection import history_for, select_advanced, selection_settings, weak_orgs
 from analysis.store import Store
 
 ORG = "org_id"

@@ -94,7 +94,7 @@ def stage_assess(store: Path, year: int) -> dict:
 
 def stage_select(store: Path, year: int, draws: int) -> dict:
     from analysis.assess import assess
-    from analysis.selection import select_advanced
+    from analysis.decisions import select_advanced
     from analysis.store import Store
 
     a = assess(Store.open(store), year=year)
@@ -109,8 +109,8 @@ def run_stage(argv: list[str]) -> None:
     import polars  # noqa: F401  — imports are a fixed cost, not part of any stage's figure
 
     import analysis.assess  # noqa: F401
+    import analysis.decisions  # noqa: F401
     import analysis.ingest  # noqa: F401
-    import analysis.selection  # noqa: F401
 
     t0 = time.perf_counter()
     if name == "generate":

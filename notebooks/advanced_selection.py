@@ -16,7 +16,7 @@
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.selection import select_advanced, weak_orgs
+from analysis.decisions import select_advanced, weak_orgs
 from analysis.store import Store
 from analysis.views import cached_assess, rule_table, years_with_data
 

@@ -27,8 +27,8 @@ import polars as pl
 import analysis
 from analysis import charts
 from analysis.assess import assess
+from analysis.decisions import peer_comparison, select_advanced, weak_orgs
 from analysis.ingest import ingest
-from analysis.selection import peer_comparison, select_advanced, weak_orgs
 from analysis.store import Store
 from analysis.views import select_orgs
 

@@ -17,7 +17,7 @@ import polars as pl
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.selection import WEAK_REASON_ZH, peer_comparison, weak_orgs
+from analysis.decisions import WEAK_REASON_ZH, peer_comparison, weak_orgs
 from analysis.store import Store
 from analysis.views import cached_assess, select_orgs, years_with_data
 

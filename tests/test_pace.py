@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 
 from analysis.assess import AssessError
-from analysis.pace import PACE_COLUMNS, pace, pace_table
+from analysis.decisions import PACE_COLUMNS, pace, pace_table
 from analysis.rules import load_ruleset, lookup
 from analysis.store import Store
 from tests.test_rules_helpers import D, acts, make_store, run

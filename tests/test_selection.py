@@ -13,16 +13,16 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analysis.selection import (
+from analysis.decisions import (
     LABEL_DROPPED,
     LABEL_MARGINAL,
     LABEL_STABLE,
-    _RankBands,
     peer_comparison,
     select_advanced,
     selection_settings,
     weak_orgs,
 )
+from analysis.decisions.robustness import _RankBands
 
 # A three-item rubric: enough to make perturbed weights matter, small enough to reason about.
 ITEMS = {"org.a": 40.0, "edu.b": 30.0, "duty.c": 30.0}
