@@ -2,7 +2,10 @@
 
 Stages (each imports only those upstream of it)::
 
-    ingest -> store -> rules/measures -> scoring -> selection -> charts/excel/reports -> cli
+    vocab -> ingest -> store -> rules -> scoring -> assess -> terms -> decisions
+          -> views/charts/outputs -> reports -> cli
+
+(docs/CONTRACTS.md says which module holds what.)
 """
 
 from analysis.store import Store

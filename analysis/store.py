@@ -54,7 +54,7 @@ MEMBERS_SCHEMA: dict[str, pl.DataType] = {"org_id": pl.String(), "member_id": pl
 PART_ROW_GROUP = 131_072  #: rows per Parquet row group of a part (several groups per part: parallel reads)
 #: row order of a table's parts: a rule reads the rows of one or two activity kinds, or one inspection
 #: item, and the row groups holding others are then skipped on their statistics instead of read; a
-#: member's study rows are one run, which the 12-days rule sums without hashing (rules/measures.py)
+#: member's study rows are one run, which the 12-days rule sums without hashing (rules/measures/edu.py)
 PART_ORDER: dict[str, tuple[str, ...]] = {
     "activities": ("kind", "org_id", "date"),
     "inspections": ("item", "org_id", "year"),

@@ -253,7 +253,7 @@ def weak_orgs(
     strictly lower in each of the last ``decline_years`` years (on the published 0.1-rounded scores).
 
     The secretary criterion must tell "nobody named" from "named, but 配备方式 not 兼任/专职"; both fail
-    ``org.secretary`` with ``measured_value`` 0 (``analysis/rules/measures.py``), and the Assessment
+    ``org.secretary`` with ``measured_value`` 0 (``analysis/rules/measures/org.py``), and the Assessment
     carries no registry column.  The measure's ``measured`` text tells them apart: "书记空缺" when the
     cell is empty, "书记：<name>（<mode>）" otherwise — so vacant = failed and ``measured`` empty or
     containing 空缺.
