@@ -464,6 +464,55 @@ def report_cmd(
 
 
 # ---------------------------------------------------------------------------------------------
+# briefing: the deck for the committee meeting
+# ---------------------------------------------------------------------------------------------
+@app.command("briefing", help="生成汇报材料（PowerPoint，16:9）：总体情况、等次分布、排名、先进与后进名单、换届提醒、数据质量，附讲稿。")
+def briefing_cmd(
+    year: Annotated[int, typer.Option("--year", help="考核年度")],
+    out: Annotated[Path, typer.Option("--out", help="输出的 PowerPoint 文件，例如 汇报材料.pptx")],
+    data: DataOption = None,
+    store: StoreOption = None,
+    ruleset: RulesetOption = "changzhou-2009",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="截止日期 YYYY-MM-DD（默认当年12月31日）")] = None,
+    unit: Annotated[str, typer.Option("--unit", help="汇报单位（写在封面和每页页脚）")] = "市级机关党工委",
+    profile: ProfileOption = None,
+) -> None:
+    from analysis.store import Store
+
+    if out.suffix.lower() != ".pptx":
+        raise UserError(f"--out 应为 .pptx 文件（现为 {out}）")
+    if out.is_dir():
+        raise UserError(f"--out 指向的是文件夹：{out}；请给出文件名，例如 {out / '汇报材料.pptx'}")
+    work = out.parent if data is None else Path(tempfile.mkdtemp(prefix="workbench-briefing-"))
+    store_path = resolve_store(data, store, work, profile)
+    named = data if data is not None else (store_path.parent if store_path.name == "store" else store_path)
+    path = write_deck(Store.open(store_path), year, out, ruleset=ruleset, as_of=as_of, unit=unit,
+                      source=f"{named.resolve().name} 报送台账")
+    console.print(f"已写出汇报材料：{path}")
+
+
+def write_deck(st, year: int, out: Path, ruleset: str = "changzhou-2009", as_of: str | None = None,
+               unit: str = "市级机关党工委", source: str = "") -> Path:
+    """Assess, decide and write the briefing deck (also used by ``workbench report``)."""
+    from analysis.assess import assess
+    from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
+    from analysis.outputs.briefing import briefing_facts, write_briefing
+    from analysis.store import years_with_data
+    from analysis.terms import assess_terms
+    from analysis.views import quality
+
+    a = assess(st, year, ruleset=ruleset, as_of=as_of)
+    weak = weak_orgs(a, history_for(st, a))
+    advanced = select_advanced(a, weak=weak, **selection_settings(a))
+    previous = assess(st, year - 1, ruleset=a.ruleset) if year - 1 in years_with_data(st) else None
+    annual = {year: a} if a.as_of == date(year, 12, 31) else None
+    terms = assess_terms(st, a.as_of, ruleset=a.ruleset, annual=annual)
+    facts = briefing_facts(a, advanced, weak, quality(st).totals, unit=unit, source=source or "数据仓库",
+                           previous=previous, terms=terms)
+    return write_briefing(facts, out)
+
+
+# ---------------------------------------------------------------------------------------------
 # profile
 # ---------------------------------------------------------------------------------------------
 profile_app = typer.Typer(help="其他系统导出格式的映射配置。", no_args_is_help=True)
