@@ -464,6 +464,44 @@ def report_cmd(
 
 
 # ---------------------------------------------------------------------------------------------
+# lab: JupyterLab in Chinese on the project's notebooks
+# ---------------------------------------------------------------------------------------------
+@app.command("lab", help="启动中文界面的 JupyterLab 并打开“自由探索”笔记本；不指定数据时使用自带的示例数据。按 Ctrl+C 结束。")
+def lab_cmd(
+    data: DataOption = None,
+    store: StoreOption = None,
+    port: Annotated[int | None, typer.Option("--port", help="端口（默认自动选一个空闲端口）")] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器（只显示网址）")] = False,
+    profile: ProfileOption = None,
+) -> None:
+    import subprocess
+
+    from analysis.lab import START_NOTEBOOK, free_port, lab_command, lab_environment, lab_home
+
+    project = SAMPLE_DIR.parents[1]
+    notebooks = project / "notebooks"
+    if not (notebooks / START_NOTEBOOK).is_file():
+        raise UserError(f"找不到笔记本文件夹 {notebooks}：请在项目文件夹中以可编辑方式安装（pip install -e .）")
+    home = lab_home(project)
+    home.mkdir(parents=True, exist_ok=True)
+    if data is None and store is None:
+        data = SAMPLE_DIR
+        console.print(f"未指定数据，使用自带的示例数据：{SAMPLE_DIR}")
+    store_path = resolve_store(data, store, home, profile)
+    chosen = free_port(port)
+    if port is not None and chosen != port:
+        raise UserError(f"端口 {port} 已被占用，请换一个（或不写 --port，自动选择）")
+    console.print(f"JupyterLab 正在启动：http://127.0.0.1:{chosen}/lab/tree/{START_NOTEBOOK}")
+    console.print(f"数据仓库：{store_path}（笔记本从环境变量 WORKBENCH_STORE 读取）。按 Ctrl+C 结束。")
+    try:
+        rc = subprocess.run(lab_command(notebooks, chosen, not no_browser), env=lab_environment(home, store_path)).returncode
+    except KeyboardInterrupt:
+        rc = 0
+    if rc:
+        raise typer.Exit(code=rc)
+
+
+# ---------------------------------------------------------------------------------------------
 # briefing: the deck for the committee meeting
 # ---------------------------------------------------------------------------------------------
 @app.command("briefing", help="生成汇报材料（PowerPoint，16:9）：总体情况、等次分布、排名、先进与后进名单、换届提醒、数据质量，附讲稿。")
