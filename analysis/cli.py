@@ -587,14 +587,16 @@ def profile_check_cmd(
 # entry point: no traceback reaches the user
 # ---------------------------------------------------------------------------------------------
 def main() -> None:
+    from analysis.assess import AssessError
     from analysis.ingest import IngestError, ProfileError
+    from analysis.rules import RulesetError
     from analysis.store import StoreError
 
     try:
         rc = app(standalone_mode=False)  # click hands back the code of a typer.Exit instead of raising
         if isinstance(rc, int) and rc:
             sys.exit(rc)
-    except (UserError, IngestError, StoreError, ProfileError) as exc:
+    except (UserError, IngestError, StoreError, ProfileError, AssessError, RulesetError) as exc:
         err_console.print(f"[red]错误：[/red]{exc}")
         sys.exit(2)
     except typer.Exit as exc:
