@@ -288,6 +288,11 @@ TERM_STATUSES = (TERM_OVERDUE, TERM_DUE, TERM_DUE_SOON, TERM_IN_PROGRESS, TERM_N
 TERM_REPORT_DUE = (TERM_DUE_SOON, TERM_DUE, TERM_OVERDUE)
 #: the failed-rule prefix of a term-wide rule (``任期:edu.cadre_training``)
 TERM_WIDE = "任期"
+#: the folders of ``workbench term``'s per-org files, and the narrative headings of the term report that
+#: the org writes itself (the Word draft leaves a placeholder under each)
+TERM_SHEET_DIR = "任期自评分表"
+TERM_REPORT_DIR = "任期考核报告"
+TERM_REPORT_SECTIONS = ("一、任期工作总体情况", "二、存在的问题", "三、整改措施和下一届工作打算")
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Outputs: the files users get from an assessment — the CSV contracts (``tables``: scores.csv, rules.csv)
-and the 自评分表 workbook (``excel``)."""
+and the 自评分表 workbook (``excel``) — and from a term assessment (``term_files``: terms.csv, each due org's
+任期自评分表 from ``term_excel`` and 任期考核自查报告 draft from ``term_word``, both filled from ``term_sheet``)."""
 
 from analysis.outputs.excel import HEADERS, SUMMARY_HEADERS, sheet_name, write_self_assessment
 from analysis.outputs.tables import (
@@ -12,6 +13,7 @@ from analysis.outputs.tables import (
     write_csv,
     write_outputs,
 )
+from analysis.outputs.term_files import TermFiles, write_term_files
 
 __all__ = [
     "FORMULA_START",
@@ -19,6 +21,7 @@ __all__ = [
     "RULES_CSV_COLUMNS",
     "SCORES_CSV_COLUMNS",
     "SUMMARY_HEADERS",
+    "TermFiles",
     "as_text_cell",
     "rules_table",
     "scores_table",
@@ -26,4 +29,5 @@ __all__ = [
     "write_csv",
     "write_outputs",
     "write_self_assessment",
+    "write_term_files",
 ]
