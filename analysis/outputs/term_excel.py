@@ -55,7 +55,10 @@ FONT = "宋体"
 def text_width(text: str) -> int:
     """How many Excel character units ``text``'s longest line takes: a Chinese (wide) character two."""
     return max(
-        (sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.split("\n")),
+        (
+            sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+            for line in text.split("\n")
+        ),
         default=0,
     )
 
@@ -101,10 +104,15 @@ def _header_block(ws: Any, b: _Book, s: TermSheet, last: int) -> int:
     ws.merge_range(0, 0, 0, last, f"{o['name']}任期党建工作责任制考核自评分表", b.title)
     ws.set_row(0, 30)
     days = o["days_left"]
-    days_text = f"{days} 天" if days >= 0 else f"已超过届满日期 {-days} 天"
+    days_text = f"{days} 天" if days >= 0 else f"已过届满日期 {-days} 天"
     pairs = (
         ("组织名称", o["name"], "组织编码", o["org_id"]),
-        ("组织类型", vocab.ORG_TYPE_ZH.get(o["org_type"], o["org_type"]), "上级组织", s.parent_name or "无（直属党组织）"),
+        (
+            "组织类型",
+            vocab.ORG_TYPE_ZH.get(o["org_type"], o["org_type"]),
+            "上级组织",
+            s.parent_name or "无（直属党组织）",
+        ),
         ("任期开始", str(o["term_start"]), "任期届满", f"{o['term_due']}（任期 {o['term_years']} 年）"),
         ("任期状态", o["term_status"], "距届满天数", days_text),
         ("截止日期", str(s.as_of), "考核规则", s.ruleset_title),
@@ -203,7 +211,14 @@ def _verdict(ws: Any, b: _Book, s: TermSheet, r: int, last: int) -> int:
         ws.merge_range(r, 0, r, 2, label, b.label)
         ws.merge_range(r, 3, r, last, text, b.value)
         r += 1
-    ws.merge_range(r + 1, 0, r + 1, last, "填表人：　　　　　　　　审核人：　　　　　　　　填表日期：　　　　年　　月　　日", b.plain)
+    ws.merge_range(
+        r + 1,
+        0,
+        r + 1,
+        last,
+        "填表人：　　　　　　　　审核人：　　　　　　　　填表日期：　　　　年　　月　　日",
+        b.plain,
+    )
     return r + 2
 
 

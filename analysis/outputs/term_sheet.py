@@ -90,7 +90,9 @@ def current_year_status(rules: pl.DataFrame, pace_frame: pl.DataFrame | None) ->
         ``colour`` is green/amber/red/grey for paced items, else pass/fail/… (the status id).
     """
     status_zh = pl.col("status").replace_strict(vocab.STATUS_ZH, default=pl.col("status"))
-    required = pl.when(pl.col("required") != "").then(pl.format("；要求：{}", "required")).otherwise(pl.lit(""))
+    required = (
+        pl.when(pl.col("required") != "").then(pl.format("；要求：{}", "required")).otherwise(pl.lit(""))
+    )
     own = rules.select(
         ORG,
         "rule_id",
@@ -122,7 +124,14 @@ def _item_years(ta: TermAssessment, org_ids: list[str]) -> pl.DataFrame:
     """org × rule × scored year: status, earned points and texts, with the year's weight."""
     frames = [
         a.rules.filter(pl.col(ORG).is_in(org_ids)).select(
-            ORG, "rule_id", pl.lit(y, pl.Int32).alias("year"), "status", "earned", "points", "measured", "required"
+            ORG,
+            "rule_id",
+            pl.lit(y, pl.Int32).alias("year"),
+            "status",
+            "earned",
+            "points",
+            "measured",
+            "required",
         )
         for y, a in sorted(ta.annual.items())
     ]
@@ -153,8 +162,12 @@ def _year_rows(ta: TermAssessment, org_ids: list[str]) -> pl.DataFrame:
         ORG, "year", "weight", "score", "grade", n_failed=pl.col("failed_rules").list.len()
     )
     if not totals:
-        return years.with_columns(applicable_points=pl.lit(None, pl.Float64), earned_points=pl.lit(None, pl.Float64))
-    return years.join(pl.concat(totals), on=[ORG, "year"], how="left", maintain_order="left").sort(ORG, "year")
+        return years.with_columns(
+            applicable_points=pl.lit(None, pl.Float64), earned_points=pl.lit(None, pl.Float64)
+        )
+    return years.join(pl.concat(totals), on=[ORG, "year"], how="left", maintain_order="left").sort(
+        ORG, "year"
+    )
 
 
 def _item(
@@ -202,12 +215,14 @@ def term_sheets(ta: TermAssessment, current: pl.DataFrame) -> list[TermSheet]:
         by_year.setdefault((r[ORG], r["rule_id"]), {})[r["year"]] = (r["status"], r["earned"])
         if r["status"] == scoring.FAILED and r["rule_id"] != CADRE_RULE:
             failed.setdefault(r[ORG], []).append({**r, "title": titles[r["rule_id"]]})
-    cur = {(r[ORG], r["rule_id"]): r for r in current.filter(pl.col(ORG).is_in(org_ids)).iter_rows(named=True)}
+    cur = {
+        (r[ORG], r["rule_id"]): r for r in current.filter(pl.col(ORG).is_in(org_ids)).iter_rows(named=True)
+    }
     cadre_rows = {
         r[ORG]: r
-        for r in ta.current.rules.filter((pl.col("rule_id") == CADRE_RULE) & pl.col(ORG).is_in(org_ids)).iter_rows(
-            named=True
-        )
+        for r in ta.current.rules.filter(
+            (pl.col("rule_id") == CADRE_RULE) & pl.col(ORG).is_in(org_ids)
+        ).iter_rows(named=True)
     }
     years: dict[str, list[dict[str, Any]]] = {}
     for r in _year_rows(ta, org_ids).iter_rows(named=True):

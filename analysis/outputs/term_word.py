@@ -60,11 +60,18 @@ def _fonts(element: Any, east_asia: str) -> None:
     rfonts = rpr.get_or_add_rFonts()
     for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(qn(theme), None)
-    for attr, font in (("w:ascii", LATIN_FONT), ("w:hAnsi", LATIN_FONT), ("w:cs", LATIN_FONT), ("w:eastAsia", east_asia)):
+    for attr, font in (
+        ("w:ascii", LATIN_FONT),
+        ("w:hAnsi", LATIN_FONT),
+        ("w:cs", LATIN_FONT),
+        ("w:eastAsia", east_asia),
+    ):
         rfonts.set(qn(attr), font)
 
 
-def _style(doc: DocxDocument, name: str, east_asia: str, size: float, bold: bool = False, base: str = "Normal") -> Any:
+def _style(
+    doc: DocxDocument, name: str, east_asia: str, size: float, bold: bool = False, base: str = "Normal"
+) -> Any:
     styles = doc.styles
     st = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     if name != base:
@@ -79,7 +86,9 @@ def _style(doc: DocxDocument, name: str, east_asia: str, size: float, bold: bool
 def _document() -> DocxDocument:
     """An empty A4 document with the report's Chinese styles."""
     doc = Document()
-    lang = doc.styles.element.find(qn("w:docDefaults")).find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}")
+    lang = doc.styles.element.find(qn("w:docDefaults")).find(
+        f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}"
+    )
     lang.set(qn("w:val"), "zh-CN")
     lang.set(qn("w:eastAsia"), "zh-CN")
     body = _style(doc, "Normal", BODY_FONT, 14)
@@ -168,8 +177,18 @@ def _facts(doc: DocxDocument, s: TermSheet) -> None:
     days_text = f"{days} 天" if days >= 0 else f"已过届满日期 {-days} 天"
     rows = [
         ["组织名称", o["name"], "组织编码", o["org_id"]],
-        ["组织类型", vocab.ORG_TYPE_ZH.get(o["org_type"], o["org_type"]), "上级组织", s.parent_name or "无（直属党组织）"],
-        ["本届任期", f"{zh_date(o['term_start'])}起，任期 {o['term_years']} 年", "应换届日期", zh_date(o["term_due"])],
+        [
+            "组织类型",
+            vocab.ORG_TYPE_ZH.get(o["org_type"], o["org_type"]),
+            "上级组织",
+            s.parent_name or "无（直属党组织）",
+        ],
+        [
+            "本届任期",
+            f"{zh_date(o['term_start'])}起，任期 {o['term_years']} 年",
+            "应换届日期",
+            zh_date(o["term_due"]),
+        ],
         ["任期状态", o["term_status"], "距届满", days_text],
     ]
     _table(doc, None, rows, widths=[26, 52, 26, 52], label_cols=(0, 2))
@@ -185,10 +204,13 @@ def _years(doc: DocxDocument, s: TermSheet) -> None:
         doc.add_paragraph("任期内尚无已结束的考核年度，暂无任期得分和任期等次。")
     else:
         rows = [
-            [f"{y['year']}年", f"{y['weight']:.4f}", _pts(y["score"]), y["grade"], str(y["n_failed"])] for y in s.years
+            [f"{y['year']}年", f"{y['weight']:.4f}", _pts(y["score"]), y["grade"], str(y["n_failed"])]
+            for y in s.years
         ]
         total_w = sum(y["weight"] for y in s.years)
-        rows.append(["任期", f"{total_w:.4f}", _pts(o["term_score"]), o["term_grade"] or "", str(o["n_failed"])])
+        rows.append(
+            ["任期", f"{total_w:.4f}", _pts(o["term_score"]), o["term_grade"] or "", str(o["n_failed"])]
+        )
         _table(doc, ["年度", "权重（任期内天数÷当年天数）", "得分", "等次", "未达标项目数"], rows)
         doc.add_paragraph(
             f"任期得分为各年度得分按权重的加权平均：{_pts(o['term_score'])}分，任期等次为{o['term_grade']}。"
@@ -198,7 +220,9 @@ def _years(doc: DocxDocument, s: TermSheet) -> None:
         unscored = "、".join(f"{y}年" for y in s.years_without_data)
         doc.add_paragraph(f"{unscored}在任期内，但数据中没有该年度的工作台账，未计分。")
     if not s.year_done:
-        doc.add_paragraph(f"{s.current_year}年尚未结束，不计入任期得分；其截至{zh_date(s.as_of)}的进度见任期自评分表。")
+        doc.add_paragraph(
+            f"{s.current_year}年尚未结束，不计入任期得分；其截至{zh_date(s.as_of)}的进度见任期自评分表。"
+        )
 
 
 def _rubric(doc: DocxDocument, s: TermSheet) -> None:
@@ -213,13 +237,17 @@ def _rubric(doc: DocxDocument, s: TermSheet) -> None:
         for y in s.years:
             status, earned = item["by_year"].get(y["year"], ("not_applicable", 0.0))
             cells.append(vocab.STATUS_ZH[status] if status in scoring.OUT_OF_SCOPE else _pts(earned))
-        cells.append(vocab.STATUS_ZH["not_applicable"] if item["weighted"] is None else _pts(item["weighted"]))
+        cells.append(
+            vocab.STATUS_ZH["not_applicable"] if item["weighted"] is None else _pts(item["weighted"])
+        )
         rows.append(cells)
     t = _table(doc, header, rows)
     for first, last in spans:  # each category merged down its items (row 0 is the header)
         if last > first:
             t.cell(first + 1, 0).merge(t.cell(last + 1, 0))
-    doc.add_paragraph("任期加权得分 = Σ 年度权重 × 该年实得分 ÷ Σ 年度权重，只计该项目适用的年度；“不适用”的项目不计分。")
+    doc.add_paragraph(
+        "任期加权得分 = Σ 年度权重 × 该年实得分 ÷ Σ 年度权重，只计该项目适用的年度；“不适用”的项目不计分。"
+    )
 
 
 def _failed(doc: DocxDocument, s: TermSheet) -> None:
@@ -236,17 +264,23 @@ def _failed(doc: DocxDocument, s: TermSheet) -> None:
         ]
         for f in s.failed
     ]
-    _table(doc, ["年度", "考核项目", "实际情况", "考核要求", "得分/标准分"], rows, widths=[16, 34, 46, 46, 14])
+    _table(
+        doc, ["年度", "考核项目", "实际情况", "考核要求", "得分/标准分"], rows, widths=[16, 34, 46, 46, 14]
+    )
 
 
 def _term_wide(doc: DocxDocument, s: TermSheet) -> None:
     o = s.org
     cadre = o["cadre_training"] or vocab.STATUS_ZH["not_applicable"]
-    detail = f"（{s.cadre['measured']}）" if s.cadre is not None and s.cadre["status"] != "not_applicable" else ""
+    detail = (
+        f"（{s.cadre['measured']}）" if s.cadre is not None and s.cadre["status"] != "not_applicable" else ""
+    )
     doc.add_paragraph(f"届内党务干部培训：{cadre}{detail}。")
     period = f"自{zh_date(o['term_start'])}至{zh_date(s.as_of)}"
     if o["vetoed"]:
-        doc.add_paragraph(f"一票否决：本届任期内（{period}）有一票否决事项：{o['veto_reasons']}。任期考核等次为不合格。")
+        doc.add_paragraph(
+            f"一票否决：本届任期内（{period}）有一票否决事项：{o['veto_reasons']}。任期考核等次为不合格。"
+        )
     else:
         doc.add_paragraph(f"一票否决：本届任期内（{period}）本组织及下级组织均无一票否决事项。")
 
@@ -258,7 +292,8 @@ def write_term_report(sheet: TermSheet, path: str | os.PathLike[str]) -> Path:
     doc = _document()
     doc.add_paragraph(f"{o['name']}任期党建工作责任制考核自查报告", style=TITLE_STYLE)
     sub = doc.add_paragraph(
-        f"（初稿：表格由考核数据生成，数据截至{zh_date(sheet.as_of)}；【】内文字请本单位改写后删除提示）", style=TABLE_STYLE
+        f"（初稿：表格由考核数据生成，数据截至{zh_date(sheet.as_of)}；【】内文字请本单位改写后删除提示）",
+        style=TABLE_STYLE,
     )
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     overall, problems, plans = vocab.TERM_REPORT_SECTIONS
