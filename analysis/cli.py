@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -412,6 +413,92 @@ def compare_cmd(
     if changed.height > 10:
         console.print(f"  ……其余 {changed.height - 10} 个见 compare.csv")
     console.print("已写出：" + "、".join(str(p) for p in paths.values()))
+
+
+# ---------------------------------------------------------------------------------------------
+# term
+# ---------------------------------------------------------------------------------------------
+def parse_as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise UserError(f"截止日期「{text}」无法识别，请写作 YYYY-MM-DD，例如 2024-12-31") from exc
+
+
+@app.command(
+    "term",
+    help="任期考核：截至某日每个组织本届任期的状态、任期得分和等次，写出 terms.csv；"
+    "为应报送任期考核材料的组织（即将届满、已届满、超期未换届）生成任期自评分表（Excel）和任期考核自查报告初稿（Word）。",
+)
+def term_cmd(
+    as_of: Annotated[str, typer.Option("--as-of", help="截止日期 YYYY-MM-DD：按这一天判断任期状态")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
+    data: DataOption = None,
+    store: StoreOption = None,
+    due_within: Annotated[int, typer.Option("--due-within", help="届满日期在截止日期后这么多个月内的，为“即将届满”")] = 6,
+    ruleset: RulesetOption = "changzhou-2009",
+    rubric: RubricOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    from analysis.outputs import write_term_files
+    from analysis.store import Store
+    from analysis.terms import assess_terms
+
+    a = parse_as_of(as_of)
+    if due_within < 0:
+        raise UserError(f"--due-within 须为不小于 0 的月数（现为 {due_within}）")
+    out.mkdir(parents=True, exist_ok=True)
+    st = Store.open(resolve_store(data, store, out, profile))
+    ta = assess_terms(st, a, due_within=due_within, ruleset=ruleset, rubric=rubric)
+    files = write_term_files(ta, st, out)
+    print_terms_summary(ta, files)
+
+
+def print_terms_summary(ta, files, limit: int = 40) -> None:
+    """Orgs per term status, the overdue ones, the ones that owe their report; the files written."""
+    import polars as pl
+
+    from analysis.vocab import TERM_OVERDUE, TERM_REPORT_DIR, TERM_SHEET_DIR, TERM_STATUSES
+
+    terms = ta.terms
+    counts = Table(title=f"任期状态（截至 {ta.as_of}，“即将届满”为 {ta.due_within} 个月内届满）")
+    counts.add_column("任期状态")
+    counts.add_column("组织数", justify="right")
+    counts.add_column("应报送任期考核材料", justify="right")
+    for status in TERM_STATUSES:
+        part = terms.filter(pl.col("term_status") == status)
+        counts.add_row(status, str(part.height), str(part.filter(pl.col("report_due")).height))
+    counts.add_row("合计", str(terms.height), str(terms.filter(pl.col("report_due")).height), style="bold")
+    console.print(counts)
+    overdue = terms.filter(pl.col("term_status") == TERM_OVERDUE).sort("term_due")
+    if overdue.height:
+        console.print(
+            f"[red]超期未换届 {overdue.height} 个：[/red]"
+            + "；".join(f"{r['name']}（{r['org_id']}，应于 {r['term_due']} 换届，已超 {-r['days_left']} 天）"
+                       for r in overdue.iter_rows(named=True))
+        )
+    due = ta.report_due
+    if due.height == 0:
+        console.print("没有需要报送任期考核材料的组织，未生成任期自评分表和任期考核报告。")
+    else:
+        table = Table(title=f"应报送任期考核材料的组织（{due.height} 个，超期的在前）", box=box.SIMPLE_HEAD)
+        for col in ("编码", "组织名称", "任期状态", "届满日期", "距届满天数", "任期得分", "等次"):
+            right = col in ("距届满天数", "任期得分")
+            table.add_column(col, justify="right" if right else "left", overflow="fold", no_wrap=col != "组织名称")
+        for r in due.head(limit).iter_rows(named=True):
+            table.add_row(
+                r["org_id"], r["name"], r["term_status"], str(r["term_due"]), str(r["days_left"]),
+                "" if r["term_score"] is None else f"{r['term_score']:.1f}", r["term_grade"] or "",
+                style="red" if r["vetoed"] or r["term_status"] == TERM_OVERDUE else None,
+            )  # fmt: skip
+        console.print(table)
+        if due.height > limit:
+            console.print(f"……其余 {due.height - limit} 个见 terms.csv（report_due 为 true 的行）。")
+    written = [f"{files.terms_csv}（{terms.height} 个组织）"]
+    if files.sheets:
+        written.append(f"{files.sheets[0].parent}（{TERM_SHEET_DIR} {len(files.sheets)} 份 Excel）")
+        written.append(f"{files.reports[0].parent}（{TERM_REPORT_DIR}初稿 {len(files.reports)} 份 Word）")
+    console.print("已写出：" + "、".join(written))
 
 
 # ---------------------------------------------------------------------------------------------
