@@ -458,7 +458,7 @@ def print_terms_summary(ta, files, limit: int = 40) -> None:
     """Orgs per term status, the overdue ones, the ones that owe their report; the files written."""
     import polars as pl
 
-    from analysis.vocab import TERM_OVERDUE, TERM_REPORT_DIR, TERM_SHEET_DIR, TERM_STATUSES
+    from analysis.vocab import TERM_OVERDUE, TERM_STATUSES
 
     terms = ta.terms
     counts = Table(title=f"任期状态（截至 {ta.as_of}，“即将届满”为 {ta.due_within} 个月内届满）")
@@ -482,8 +482,8 @@ def print_terms_summary(ta, files, limit: int = 40) -> None:
         console.print("没有需要报送任期考核材料的组织，未生成任期自评分表和任期考核报告。")
     else:
         table = Table(title=f"应报送任期考核材料的组织（{due.height} 个，超期的在前）", box=box.SIMPLE_HEAD)
-        for col in ("编码", "组织名称", "任期状态", "届满日期", "距届满天数", "任期得分", "等次"):
-            right = col in ("距届满天数", "任期得分")
+        for col in ("编码", "组织名称", "任期状态", "届满日期", "剩余天数", "得分", "等次"):
+            right = col in ("剩余天数", "得分")
             table.add_column(col, justify="right" if right else "left", overflow="fold", no_wrap=col != "组织名称")
         for r in due.head(limit).iter_rows(named=True):
             table.add_row(
@@ -496,8 +496,8 @@ def print_terms_summary(ta, files, limit: int = 40) -> None:
             console.print(f"……其余 {due.height - limit} 个见 terms.csv（report_due 为 true 的行）。")
     written = [f"{files.terms_csv}（{terms.height} 个组织）"]
     if files.sheets:
-        written.append(f"{files.sheets[0].parent}（{TERM_SHEET_DIR} {len(files.sheets)} 份 Excel）")
-        written.append(f"{files.reports[0].parent}（{TERM_REPORT_DIR}初稿 {len(files.reports)} 份 Word）")
+        written.append(f"{files.sheets[0].parent}（{len(files.sheets)} 份 Excel）")
+        written.append(f"{files.reports[0].parent}（{len(files.reports)} 份 Word 初稿）")
     console.print("已写出：" + "、".join(written))
 
 
