@@ -177,6 +177,10 @@ def test_term_sheet_number_formats_and_print_settings(written: Path) -> None:
     assert setup.fitToWidth in (None, 1)  # 1 is the default Excel leaves out
     assert ws.print_title_rows == "$8:$8"  # the header row on every page
     assert ws.freeze_panes == "E9"
+    # rows with wrapped text carry their height (LibreOffice and WPS do not grow a row on opening)
+    assert ws.row_dimensions[8].height == 2 * 12.75 + 3  # the two-line year headers
+    assert ws.row_dimensions[9].height == 3 * 12.75 + 3  # 按时换届: its 说明 takes three lines of the 48 wide column
+    assert ws.row_dimensions[13].height is None  # 党建经费列入预算: one line, the default height
     assert ws.oddHeader.center.text == "直属党支部任期自评分表"
     widths = {k: v.width for k, v in ws.column_dimensions.items()}
     assert widths["C"] >= 2 * len("作风建设、案件通报（督查评分）")  # fitted to the longest Chinese item name

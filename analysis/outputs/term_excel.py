@@ -50,6 +50,8 @@ FILLS = {
     "no_data": "#D9D9D9",
 }
 FONT = "宋体"
+#: points per line of 10-point text, for the heights of rows with wrapped text
+LINE_HEIGHT = 12.75
 
 
 def text_width(text: str) -> int:
@@ -86,6 +88,29 @@ class _Book:
         self.plain = wb.add_format({**base, "text_wrap": True})
         self.fills = {k: wb.add_format({**cell, "bg_color": v, "align": "center"}) for k, v in FILLS.items()}
         self.widths = [MIN_WIDTH] * n_cols
+        #: (row, first col, last col, text) of every text written, to size the rows once widths are known
+        self.texts: list[tuple[int, int, int, str]] = []
+
+    def merge(self, ws: Any, r: int, c1: int, c2: int, text: str, fmt: Any, r2: int | None = None) -> None:
+        """Merge cells (down to row ``r2`` when given) holding ``text``."""
+        ws.merge_range(r, c1, r if r2 is None else r2, c2, text, fmt)
+        if r2 is None:
+            self.texts.append((r, c1, c2, text))
+
+    def fit(self, ws: Any) -> None:
+        """Set the fitted column widths, and row heights for the wrapped lines (LibreOffice and WPS keep a
+        row's stored height, so a row without one would cut its wrapped text)."""
+        widths = [min(w, MAX_WIDTH) for w in self.widths]
+        for c, w in enumerate(widths):
+            ws.set_column(c, c, w)
+        lines: dict[int, int] = {}
+        for r, c1, c2, text in self.texts:
+            room = max(sum(widths[c1 : c2 + 1]), 1)
+            n = sum(max(1, -(-text_width(line) // room)) for line in text.split("\n"))
+            lines[r] = max(lines.get(r, 1), n)
+        for r, n in sorted(lines.items()):
+            if n > 1:
+                ws.set_row(r, n * LINE_HEIGHT + 3)
 
     def put(self, ws: Any, r: int, c: int, value: Any, fmt: Any, number_format: str = POINTS_FORMAT) -> None:
         """Write a number as a number and anything else as text, and note the width it needs."""
@@ -95,6 +120,7 @@ class _Book:
         else:
             shown = "" if value is None else str(value)
             ws.write_string(r, c, shown, fmt)
+            self.texts.append((r, c, c, shown))
         self.widths[c] = max(self.widths[c], text_width(shown) + 2)
 
 
@@ -119,9 +145,9 @@ def _header_block(ws: Any, b: _Book, s: TermSheet, last: int) -> int:
     )
     for i, (l1, v1, l2, v2) in enumerate(pairs, start=1):
         ws.write_string(i, 0, l1, b.label)
-        ws.merge_range(i, 1, i, 2, v1, b.value)
+        b.merge(ws, i, 1, 2, v1, b.value)
         ws.write_string(i, 3, l2, b.label)
-        ws.merge_range(i, 4, i, last, v2, b.value)
+        b.merge(ws, i, 4, last, v2, b.value)
     return len(pairs) + 2
 
 
@@ -155,7 +181,7 @@ def _items(ws: Any, b: _Book, s: TermSheet, r: int) -> int:
     for (cat, first), end in zip(start.items(), ends, strict=True):
         label = f"{cat}\n（{s.categories.get(cat, 0):g} 分）"
         if end - first > 1:
-            ws.merge_range(first, 0, end - 1, 0, label, b.label)
+            b.merge(ws, first, 0, 0, label, b.label, r2=end - 1)
         else:
             ws.write_string(first, 0, label, b.label)
         b.widths[0] = max(b.widths[0], text_width(label) + 2)
@@ -168,7 +194,7 @@ def _totals(ws: Any, b: _Book, s: TermSheet, r: int, last: int) -> int:
     term_col = 4 + len(s.years)
     term = {"score": s.org["term_score"], "grade": s.org["term_grade"]}
     for label, key in TOTALS:
-        ws.merge_range(r, 0, r, 3, label, b.label)
+        b.merge(ws, r, 0, 3, label, b.label)
         for j, y in enumerate(s.years):
             fmt = b.weight if key == "weight" else b.centre if key == "grade" else b.bold_num
             b.put(ws, r, 4 + j, y[key], fmt, WEIGHT_FORMAT if key == "weight" else POINTS_FORMAT)
@@ -208,8 +234,8 @@ def _verdict(ws: Any, b: _Book, s: TermSheet, r: int, last: int) -> int:
         ("说明", note + "项目的任期加权得分 = Σ 年度权重 × 实得分 ÷ Σ 年度权重，只计该项目适用的年度。")
     )
     for label, text in rows:
-        ws.merge_range(r, 0, r, 2, label, b.label)
-        ws.merge_range(r, 3, r, last, text, b.value)
+        b.merge(ws, r, 0, 2, label, b.label)
+        b.merge(ws, r, 3, last, text, b.value)
         r += 1
     ws.merge_range(
         r + 1,
@@ -235,8 +261,7 @@ def write_term_sheet(sheet: TermSheet, path: str | os.PathLike[str]) -> Path:
         for c, h in enumerate(columns):
             b.put(ws, head, c, h, b.head)
         end = _verdict(ws, b, sheet, _totals(ws, b, sheet, _items(ws, b, sheet, head + 1), last) + 1, last)
-        for c, w in enumerate(b.widths):
-            ws.set_column(c, c, min(w, MAX_WIDTH))
+        b.fit(ws)
         ws.set_paper(9)  # A4
         ws.set_landscape()
         ws.fit_to_pages(1, 0)

@@ -31,6 +31,9 @@ from docx.shared import Mm, Pt, RGBColor
 from analysis import scoring, vocab
 from analysis.outputs.term_sheet import TermSheet
 
+#: top, bottom, left, right (GB/T 9704), and the width of A4 left between the margins
+MARGINS_MM = (37, 35, 28, 26)
+TEXT_WIDTH_MM = 210 - MARGINS_MM[2] - MARGINS_MM[3]
 BODY_FONT, HEADING_FONT, TABLE_FONT, LATIN_FONT = "仿宋", "黑体", "宋体", "Times New Roman"
 TITLE_STYLE, TABLE_STYLE, PLACEHOLDER_STYLE = "报告标题", "表格文字", "待填写"
 #: the data part of section 一, in order
@@ -110,8 +113,8 @@ def _document() -> DocxDocument:
     _style(doc, PLACEHOLDER_STYLE, BODY_FONT, 14)
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.top_margin, section.bottom_margin = Mm(MARGINS_MM[0]), Mm(MARGINS_MM[1])
+    section.left_margin, section.right_margin = Mm(MARGINS_MM[2]), Mm(MARGINS_MM[3])
     _page_number(section.footer.paragraphs[0])
     return doc
 
@@ -148,6 +151,10 @@ def _table(
     t = doc.add_table(rows=len(lines), cols=len(lines[0]))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    if widths:  # the grid too: LibreOffice and WPS lay a table out by its grid columns
+        t.autofit = False
+        for column, w in zip(t.columns, widths, strict=True):
+            column.width = Mm(w)
     style_id = doc.styles[TABLE_STYLE].style_id
     for i, (row, values) in enumerate(zip(t.rows, lines, strict=True)):
         is_head = bool(header) and i == 0
@@ -156,7 +163,7 @@ def _table(
                 cell.width = Mm(widths[j])
             p = cell.paragraphs[0]
             p._p.style = style_id  # by id: looking the style up by name per cell is slow
-            if is_head or len(value) <= 6:
+            if is_head or len(value) <= 8:
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             if value:
                 p.add_run(value).bold = is_head or j in label_cols or None
@@ -211,7 +218,8 @@ def _years(doc: DocxDocument, s: TermSheet) -> None:
         rows.append(
             ["任期", f"{total_w:.4f}", _pts(o["term_score"]), o["term_grade"] or "", str(o["n_failed"])]
         )
-        _table(doc, ["年度", "权重（任期内天数÷当年天数）", "得分", "等次", "未达标项目数"], rows)
+        header = ["年度", "权重（任期内天数÷当年天数）", "得分", "等次", "未达标项目数"]
+        _table(doc, header, rows, widths=[22, 52, 26, 26, 30])
         doc.add_paragraph(
             f"任期得分为各年度得分按权重的加权平均：{_pts(o['term_score'])}分，任期等次为{o['term_grade']}。"
             "任期等次按年度等次的分数线评定；评为优秀还须任期内各年度均无未达标项目，且届内党务干部培训没有未达标。"
@@ -241,7 +249,11 @@ def _rubric(doc: DocxDocument, s: TermSheet) -> None:
             vocab.STATUS_ZH["not_applicable"] if item["weighted"] is None else _pts(item["weighted"])
         )
         rows.append(cells)
-    t = _table(doc, header, rows)
+    n = len(s.years)
+    year_w, cat_w = (16, 20) if n <= 3 else (14, 16)
+    t = _table(
+        doc, header, rows, widths=[cat_w, TEXT_WIDTH_MM - cat_w - 33 - year_w * n, 15, *[year_w] * n, 18]
+    )
     for first, last in spans:  # each category merged down its items (row 0 is the header)
         if last > first:
             t.cell(first + 1, 0).merge(t.cell(last + 1, 0))
@@ -265,7 +277,7 @@ def _failed(doc: DocxDocument, s: TermSheet) -> None:
         for f in s.failed
     ]
     _table(
-        doc, ["年度", "考核项目", "实际情况", "考核要求", "得分/标准分"], rows, widths=[16, 34, 46, 46, 14]
+        doc, ["年度", "考核项目", "实际情况", "考核要求", "得分/标准分"], rows, widths=[17, 32, 42, 42, 23]
     )
 
 
@@ -305,7 +317,10 @@ def write_term_report(sheet: TermSheet, path: str | os.PathLike[str]) -> Path:
     for heading, text in ((problems, PLACEHOLDERS[1]), (plans, PLACEHOLDERS[2])):
         doc.add_heading(heading, level=1)
         _placeholder(doc, text)
-    for line in (f"{o['name']}（盖章）", "　　年　　月　　日"):
-        doc.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for i, line in enumerate((f"{o['name']}（盖章）", "　　年　　月　　日")):
+        p = doc.add_paragraph(line)
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        if i == 0:
+            p.paragraph_format.space_before = Pt(36)
     doc.save(str(path))
     return path
