@@ -418,13 +418,6 @@ def compare_cmd(
 # ---------------------------------------------------------------------------------------------
 # term
 # ---------------------------------------------------------------------------------------------
-def parse_as_of(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise UserError(f"截止日期「{text}」无法识别，请写作 YYYY-MM-DD，例如 2024-12-31") from exc
-
-
 @app.command(
     "term",
     help="任期考核：截至某日每个组织本届任期的状态、任期得分和等次，写出 terms.csv；"
@@ -442,9 +435,9 @@ def term_cmd(
 ) -> None:
     from analysis.outputs import write_term_files
     from analysis.store import Store
-    from analysis.terms import assess_terms
+    from analysis.terms import assess_terms, parse_as_of
 
-    a = parse_as_of(as_of)
+    a = parse_as_of(as_of)  # checked before anything is ingested; AssessError is exit 2
     if due_within < 0:
         raise UserError(f"--due-within 须为不小于 0 的月数（现为 {due_within}）")
     out.mkdir(parents=True, exist_ok=True)
@@ -458,7 +451,7 @@ def print_terms_summary(ta, files, limit: int = 40) -> None:
     """Orgs per term status, the overdue ones, the ones that owe their report; the files written."""
     import polars as pl
 
-    from analysis.vocab import TERM_OVERDUE, TERM_STATUSES
+    from analysis.vocab import TERM_OVERDUE, TERM_SHEET_DIR, TERM_STATUSES
 
     terms = ta.terms
     counts = Table(title=f"任期状态（截至 {ta.as_of}，“即将届满”为 {ta.due_within} 个月内届满）")
@@ -493,7 +486,7 @@ def print_terms_summary(ta, files, limit: int = 40) -> None:
             )  # fmt: skip
         console.print(table)
         if due.height > limit:
-            console.print(f"……其余 {due.height - limit} 个见 terms.csv（report_due 为 true 的行）。")
+            console.print(f"……其余 {due.height - limit} 个见 terms.csv 和{TERM_SHEET_DIR}文件夹。")
     written = [f"{files.terms_csv}（{terms.height} 个组织）"]
     if files.sheets:
         written.append(f"{files.sheets[0].parent}（{len(files.sheets)} 份 Excel）")

@@ -100,7 +100,8 @@ def add_months(d: date, months: int) -> date:
     return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
-def _as_of(value: date | str) -> date:
+def parse_as_of(value: date | str) -> date:
+    """The as-of date from a date or ``YYYY-MM-DD`` text; :class:`AssessError` (in Chinese) otherwise."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -177,7 +178,7 @@ def assess_terms(
     AssessError
         The as-of date cannot be read or ``due_within`` is negative.
     """
-    a = _as_of(as_of)
+    a = parse_as_of(as_of)
     if due_within < 0:
         raise AssessError(f"--due-within 须为不小于 0 的月数（现为 {due_within}）")
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset, rubric)
