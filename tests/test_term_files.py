@@ -179,7 +179,9 @@ def test_term_sheet_number_formats_and_print_settings(written: Path) -> None:
     assert ws.freeze_panes == "E9"
     # rows with wrapped text carry their height (LibreOffice and WPS do not grow a row on opening)
     assert ws.row_dimensions[8].height == 2 * 12.75 + 3  # the two-line year headers
-    assert ws.row_dimensions[9].height == 3 * 12.75 + 3  # 按时换届: its 说明 takes three lines of the 48 wide column
+    assert (
+        ws.row_dimensions[9].height == 3 * 12.75 + 3
+    )  # 按时换届: its 说明 takes three lines of the 48 wide column
     assert ws.row_dimensions[13].height is None  # 党建经费列入预算: one line, the default height
     assert ws.oddHeader.center.text == "直属党支部任期自评分表"
     widths = {k: v.width for k, v in ws.column_dimensions.items()}
@@ -222,6 +224,29 @@ def test_mid_year_sheet_shows_the_pace_colours_of_the_current_year(tmp_path: Pat
     assert talks[6].fill.fgColor.rgb == "FFC6EFCE"
     secretary = next(r for r in ws.iter_rows(min_row=9) if r[2].value == "书记配备")
     assert secretary[6].value == "达标"  # not paced: its status so far
+
+
+def test_due_term_without_a_scored_year_gets_files_without_year_columns(tmp_path: Path) -> None:
+    # elected 2022-11-15, due 2024-11-15; the data hold only 2024, which is not over at 31 Oct
+    store = store_with([election("T", D(2022, 11, 15))], **perfect_years("T", (2024,)))
+    files = write_term_files(assess_terms(store, D(2024, 10, 31)), store, tmp_path)
+    assert [p.stem for p in files.sheets] == [T_FILE]
+    ws = load_workbook(files.sheets[0]).active
+    assert [c.value for c in ws[8]] == [
+        "类别",
+        "条款",
+        "考核项目",
+        "标准分",
+        "任期加权得分",
+        "2024年截至10月31日进度",
+        "说明",
+    ]
+    rows = sheet_rows(files.sheets[0])
+    assert rows["谈心谈话"][4] == "不适用"  # no scored year in which it applied
+    assert rows["任期得分"][3] == "暂无（任期内尚无计分的考核年度）"
+    assert rows["未计分年度"][3] == "2022年、2023年：数据中没有该年度的工作台账，未计分"
+    texts = [p.text for p in Document(str(files.reports[0])).paragraphs]
+    assert "任期内尚无计分的考核年度（已结束且有工作台账的年度），暂无任期得分。" in texts
 
 
 # ---------------------------------------------------------------------------------------------

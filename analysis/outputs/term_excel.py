@@ -49,6 +49,8 @@ FILLS = {
     "fail": "#FFC7CE",
     "no_data": "#D9D9D9",
 }
+#: the term score and grade of a term without a scored year (none completed, or none with data)
+NO_SCORE = "暂无（任期内尚无计分的考核年度）"
 FONT = "宋体"
 #: points per line of 10-point text, for the heights of rows with wrapped text
 LINE_HEIGHT = 12.75
@@ -208,14 +210,18 @@ def _totals(ws: Any, b: _Book, s: TermSheet, r: int, last: int) -> int:
 def _verdict(ws: Any, b: _Book, s: TermSheet, r: int, last: int) -> int:
     """The term verdict and the notes under the table; returns the row after the signature line."""
     o = s.org
-    grade = o["term_grade"] or "暂无（任期内尚无完整考核年度）"
-    score = "暂无（任期内尚无完整考核年度）" if o["term_score"] is None else f"{o['term_score']:.1f}"
+    grade = o["term_grade"] or NO_SCORE
+    score = (
+        NO_SCORE
+        if o["term_score"] is None
+        else f"{o['term_score']:.1f}（各考核年度得分按任期内天数加权平均）"
+    )
     cadre = o["cadre_training"] or vocab.STATUS_ZH["not_applicable"]
     if s.cadre is not None and s.cadre["status"] != "not_applicable":
         cadre += f"：{s.cadre['measured']}"
     veto = f"{o['veto_reasons']}（任期等次为不合格）" if o["vetoed"] else "无"
     rows = [
-        ("任期得分", f"{score}（各考核年度得分按任期内天数加权平均）"),
+        ("任期得分", score),
         ("任期等次", grade),
         ("届内党务干部培训", cadre),
         ("一票否决（任期内）", veto),

@@ -208,7 +208,7 @@ def _facts(doc: DocxDocument, s: TermSheet) -> None:
 def _years(doc: DocxDocument, s: TermSheet) -> None:
     o = s.org
     if not s.years:
-        doc.add_paragraph("任期内尚无已结束的考核年度，暂无任期得分和任期等次。")
+        doc.add_paragraph("任期内尚无计分的考核年度（已结束且有工作台账的年度），暂无任期得分。")
     else:
         rows = [
             [f"{y['year']}年", f"{y['weight']:.4f}", _pts(y["score"]), y["grade"], str(y["n_failed"])]
