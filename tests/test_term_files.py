@@ -284,6 +284,9 @@ def test_term_report_tables_hold_the_numbers(written: Path) -> None:
         ["年度", "考核项目", "实际情况", "考核要求", "得分/标准分"],
         ["2023年", "二(4) 谈心谈话", "0 次", "谈心谈话 ≥ 1 次", "0.0/2.0"],
     ]
+    texts = [p.text for p in Document(str(written / vocab.TERM_REPORT_DIR / f"{T_FILE}.docx")).paragraphs]
+    assert "一票否决：本届任期内（自2023年3月1日至2024年12月31日）本组织及下级组织均无一票否决事项。" in texts
+    assert "届内党务干部培训：不适用。" in texts
 
 
 def test_vetoed_term_report_lists_the_term_wide_failure_and_the_veto(written: Path) -> None:

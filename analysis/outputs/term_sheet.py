@@ -47,6 +47,8 @@ class TermSheet:
     year_done: bool
     ruleset_title: str
     categories: dict[str, float]
+    #: whether an incident at a descendant vetoes this org's term too (the ruleset's veto propagates)
+    veto_reaches_up: bool = True
 
     @property
     def org_id(self) -> str:
@@ -250,6 +252,7 @@ def term_sheets(ta: TermAssessment, current: pl.DataFrame) -> list[TermSheet]:
                 year_done=year_done,
                 ruleset_title=rs.title,
                 categories=dict(rs.categories),
+                veto_reaches_up=rs.veto.propagate_to_ancestors,
             )
         )
     return sheets

@@ -222,7 +222,8 @@ def _years(doc: DocxDocument, s: TermSheet) -> None:
         _table(doc, header, rows, widths=[22, 52, 26, 26, 30])
         doc.add_paragraph(
             f"任期得分为各年度得分按权重的加权平均：{_pts(o['term_score'])}分，任期等次为{o['term_grade']}。"
-            "任期等次按年度等次的分数线评定；评为优秀还须任期内各年度均无未达标项目，且届内党务干部培训没有未达标。"
+            "任期等次按年度等次的分数线评定；评为优秀还须任期内各年度均无未达标项目，且届内党务干部培训没有未达标；"
+            "任期内有一票否决事项的为不合格。"
         )
     if s.years_without_data:
         unscored = "、".join(f"{y}年" for y in s.years_without_data)
@@ -294,7 +295,8 @@ def _term_wide(doc: DocxDocument, s: TermSheet) -> None:
             f"一票否决：本届任期内（{period}）有一票否决事项：{o['veto_reasons']}。任期考核等次为不合格。"
         )
     else:
-        doc.add_paragraph(f"一票否决：本届任期内（{period}）本组织及下级组织均无一票否决事项。")
+        whose = "本组织及下级组织" if s.veto_reaches_up else "本组织"
+        doc.add_paragraph(f"一票否决：本届任期内（{period}）{whose}均无一票否决事项。")
 
 
 def write_term_report(sheet: TermSheet, path: str | os.PathLike[str]) -> Path:
