@@ -19,12 +19,12 @@ from pathlib import Path
 import polars as pl
 
 from analysis import vocab
+from analysis.decisions import pace
 from analysis.filenames import safe_filename
 from analysis.outputs.tables import write_csv
 from analysis.outputs.term_excel import write_term_sheet
 from analysis.outputs.term_sheet import current_year_status, term_sheets
 from analysis.outputs.term_word import write_term_report
-from analysis.pace import pace
 from analysis.store import Store
 from analysis.terms import TermAssessment, terms_table
 
@@ -41,7 +41,7 @@ class TermFiles:
 
 
 def year_to_date(store: Store, ta: TermAssessment) -> pl.DataFrame | None:
-    """The pace frame of the as-of year (``analysis.pace.pace``) when the as-of date is before 31 Dec;
+    """The pace frame of the as-of year (``analysis.decisions.pace``) when the as-of date is before 31 Dec;
     None when the year is over (its own status is then shown)."""
     if ta.as_of == date(ta.as_of.year, 12, 31):
         return None

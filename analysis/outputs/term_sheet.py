@@ -4,7 +4,7 @@ computed once, with polars, for every org that owes its report, so both files pr
 Per rubric item: the earned points of each scored (completed) term year, the **term-weighted points**
 Σ w·earned ÷ Σ w over the years the item applied (not 不适用 / 无数据 that year), and the current year's
 status.  The current year's status is its own function, :func:`current_year_status`, which takes the
-year-to-date pace frame as an argument (``analysis.pace.pace`` when the as-of date falls before 31 Dec),
+year-to-date pace frame as an argument (``analysis.decisions.pace`` when the as-of date falls before 31 Dec),
 so the pace stage is called by whoever has the store, and this module only reads frames.
 """
 
@@ -80,7 +80,7 @@ def current_year_status(rules: pl.DataFrame, pace_frame: pl.DataFrame | None) ->
     rules
         ``Assessment.rules`` of the current year's assessment (``TermAssessment.current.rules``).
     pace_frame
-        The frame ``analysis.pace.pace`` returns (``org_id, rule_id, colour, colour_zh, note`` …) when the
+        The frame ``analysis.decisions.pace`` returns (``org_id, rule_id, colour, colour_zh, note`` …) when the
         as-of date is inside the year, None when the year is over.
 
     Returns
