@@ -275,6 +275,46 @@ WEAK_REASON_ZH: dict[str, str] = {
 }
 #: year-to-date pace colours
 PACE_COLOUR_ZH = {"green": "绿", "amber": "黄", "red": "红", "grey": "灰"}
+
+
+@dataclass(frozen=True)
+class PaceCause:
+    """Why a month, period or window of a paced rule is not met (``Pace.conditions``, ``Pace.absent``):
+    ``name`` for the cause column (pace.csv), ``lost`` after it in a note once it is lost for good ("2月"
+    + "未开展政治理论学习"), ``open`` while it can still be met ("6月" + "党费尚未上交").  In the notes
+    ``{kinds}`` (the activity kinds the rule counts, else its title), a threshold name (``{studies}``),
+    ``{window}`` and ``{end}`` are filled in for the rule, org type and unit."""
+
+    name: str
+    lost: str
+    open: str
+    #: written once before the words of several causes of one unit ("4月" + "党费" + "逾期上交、短缴")
+    subject: str = ""
+
+
+#: causes of the pace notes, by the codes the measures declare (analysis/rules/measures/*.py, ``pace=``)
+PACE_CAUSE_ZH: dict[str, PaceCause] = {
+    "absent": PaceCause("有时段未开展", "无{kinds}", "尚无{kinds}"),
+    "unrecorded": PaceCause("未记录", "无记录", "无记录"),
+    "no_study": PaceCause("未开展集中学习", "未开展集中学习", "尚未开展集中学习"),
+    "few_studies": PaceCause("集中学习次数不足", "集中学习少于 {studies} 次", "集中学习尚不足 {studies} 次"),
+    "no_political": PaceCause("未开展政治理论学习", "未开展政治理论学习", "尚未开展政治理论学习"),
+    "dues_absent": PaceCause("未上交", "未上交", "尚未上交", "党费"),
+    "dues_short": PaceCause("短缴", "短缴", "尚未交足", "党费"),
+    "dues_late": PaceCause("逾期上交", "逾期上交", "尚未上交", "党费"),
+    "dues_unremitted": PaceCause("逾期未上交", "逾期未上交", "尚未上交", "党费"),
+    "window": PaceCause("逾期未完成", "{end}前无{window}", "尚无{window}"),
+    "term": PaceCause("按届考核未达标", "未达标", "尚未完成"),
+    "year_short": PaceCause("到年底未完成", "未达到要求", "尚未完成"),
+}
+#: the documents of a rule's date windows (ruleset ``windows.<name>``), as pace notes name them
+PACE_WINDOW_ZH = {"plan": "年度计划", "summary": "年度总结", "publication": "党费张榜公布"}
+#: why a rule gets no year-to-date pace (``Pace("none", why=...)``): the grey row's note
+PACE_UNPACED_ZH = {
+    "registry": "组织名册中的登记项，不按进度预警",
+    "inspection": "督查评分在年终考核时给出，不按进度预警",
+    "undeclared": "该项没有进度预警",
+}
 #: term status at the as-of date (RULES.md, Term assessment), in the order a reminder lists them
 TERM_IN_PROGRESS, TERM_DUE_SOON, TERM_DUE, TERM_OVERDUE, TERM_NO_RECORD = (
     "任期中",

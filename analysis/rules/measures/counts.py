@@ -24,7 +24,10 @@ from analysis.rules.common import (
 )
 from analysis.rules.context import Context
 from analysis.rules.loader import Rule
-from analysis.rules.registry import Measured, Pace, ParamSpec, measure
+from analysis.rules.registry import Broken, Measured, Pace, ParamSpec, measure
+
+#: an unrecorded meeting fails a rule that requires every meeting recorded, whatever comes later
+_UNRECORDED = Broken("unrecorded", "require_recorded", "unrecorded")
 
 
 def _kinds_zh(kinds: Iterable[str]) -> str:
@@ -45,7 +48,7 @@ def _kinds_zh(kinds: Iterable[str]) -> str:
         "require_recorded": ParamSpec("bool", False),
     },
     deductions=("unrecorded",),
-    pace=Pace("periods", period_param="period_months"),
+    pace=Pace("periods", period_param="period_months", broken=(_UNRECORDED,), absent="absent"),
 )
 def periodic_count(ctx: Context, rule: Rule) -> Measured:
     """Meetings held through the year [seed 一(5) 每两个月一次、不少于5次; 一(6) 每半年专题研究一次;
@@ -112,7 +115,7 @@ def periodic_count(ctx: Context, rule: Rule) -> Measured:
         "unit": ParamSpec("text", "次"),
     },
     deductions=("unrecorded",),
-    pace=Pace("count"),
+    pace=Pace("count", broken=(_UNRECORDED,)),
 )
 def count_in_year(ctx: Context, rule: Rule) -> Measured:
     """A count of activity rows of ``kinds`` in the year against a per-org-type threshold.

@@ -28,7 +28,7 @@ from analysis.rules.common import (
 )
 from analysis.rules.context import Context
 from analysis.rules.loader import Rule
-from analysis.rules.registry import Measured, Pace, ParamSpec, measure
+from analysis.rules.registry import Lift, Measured, Pace, ParamSpec, measure
 from analysis.store import MEMBER_KEY
 
 _MONTH_BITS = {m: 1 << (m - 1) for m in range(1, 13)}
@@ -76,7 +76,17 @@ def _months_met_texts(lead: str) -> pl.Series:
 
 
 @measure(
-    "edu.monthly_study", tables=("activities",), thresholds=("studies", "political"), pace=Pace("months")
+    "edu.monthly_study",
+    tables=("activities",),
+    thresholds=("studies", "political"),
+    pace=Pace(
+        "months",
+        conditions=(
+            Lift("few_studies", thresholds={"studies": 1}),
+            Lift("no_political", thresholds={"political": 0}),
+        ),
+        absent="no_study",
+    ),
 )
 def monthly_study(ctx: Context, rule: Rule) -> Measured:
     """每月集中学习 [seed 二(1) 每月不少于两次，其中政治理论至少1次]: months of the year in which the org held
@@ -158,6 +168,7 @@ def monthly_study(ctx: Context, rule: Rule) -> Measured:
     tables=("study", "orgs"),
     columns=(("orgs", "member_count"),),
     thresholds=("days", "share"),
+    pace=Pace("scaled", scaled="days"),
 )
 def member_study_days(ctx: Context, rule: Rule) -> Measured:
     """党员学习天数 [seed 二(1) 每年不少于12天]: the share of the registry's ``member_count`` whose study days
@@ -277,7 +288,7 @@ def _member_totals(keyed: pl.LazyFrame, size: int, batch_rows: int = 1 << 20) ->
     return days, rows
 
 
-@measure("edu.cadre_training", tables=("activities", "elections"), thresholds=("count",))
+@measure("edu.cadre_training", tables=("activities", "elections"), thresholds=("count",), pace=Pace("term"))
 def cadre_training(ctx: Context, rule: Rule) -> Measured:
     """届内党务干部培训 [seed 二(1) 党委和党总支在届内应组织一次]: training rows from the last election on
     record (the current term, even when overdue) to the as-of date.
@@ -338,7 +349,19 @@ def cadre_training(ctx: Context, rule: Rule) -> Measured:
     params={"remit_months": ParamSpec("int")},
     windows=("publication",),
     deductions=("unpublished",),
-    pace=Pace("months", lag_param="remit_months"),
+    pace=Pace(
+        "months",
+        lag_param="remit_months",
+        conditions=(  # lifted: paid in full; every remittance made on time; every month remitted
+            Lift("dues_short", columns={"dues": {"paid": pl.max_horizontal("paid", "due")}}),
+            Lift(
+                "dues_late",
+                columns={"dues": {"remitted_on": pl.when(pl.col("remitted_on").is_not_null()).then("month")}},
+            ),
+            Lift("dues_unremitted", columns={"dues": {"remitted_on": pl.coalesce("remitted_on", "month")}}),
+        ),
+        absent="dues_absent",
+    ),
 )
 def dues(ctx: Context, rule: Rule) -> Measured:
     """党费 [seed 二(7) 及时足额上交，年终张榜公布]: months of the year whose dues were paid in full

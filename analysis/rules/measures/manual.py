@@ -17,7 +17,7 @@ from analysis.rules.common import (
 )
 from analysis.rules.context import Context
 from analysis.rules.loader import Rule
-from analysis.rules.registry import Measured, ParamSpec, measure
+from analysis.rules.registry import Measured, Pace, ParamSpec, measure
 
 
 @measure(
@@ -25,6 +25,7 @@ from analysis.rules.registry import Measured, ParamSpec, measure
     tables=("inspections",),
     params={"pass_share": ParamSpec("share")},
     methods=("inspection", "binary"),
+    pace=Pace("none", why="inspection"),
 )
 def inspection(ctx: Context, rule: Rule) -> Measured:
     """A qualitative clause scored by inspectors: the score given for this item and year, clipped to

@@ -19,13 +19,14 @@ from analysis.rules.common import (
 )
 from analysis.rules.context import Context
 from analysis.rules.loader import Rule
-from analysis.rules.registry import Measured, ParamSpec, measure
+from analysis.rules.registry import Measured, Pace, ParamSpec, measure
 
 
 @measure(
     "org.term_election",
     tables=("elections",),
     params={"on_time_months": ParamSpec("int"), "approved_months": ParamSpec("int")},
+    pace=Pace("term"),
 )
 def term_election(ctx: Context, rule: Rule) -> Measured:
     """按时换届 [seed 一(2)]: elections held in the year against the due date of the term they close,
@@ -104,7 +105,9 @@ def term_election(ctx: Context, rule: Rule) -> Measured:
     return Measured(frame, _evidence(rows, "elections"), warnings)
 
 
-@measure("org.annual_plan", tables=("activities",), windows=("plan", "summary"))
+@measure(
+    "org.annual_plan", tables=("activities",), windows=("plan", "summary"), pace=Pace("windows", absent="window")
+)
 def annual_plan(ctx: Context, rule: Rule) -> Measured:
     """年度计划与总结 [seed 一(3)]: a plan dated in the plan window and a summary in the summary window.
 
@@ -144,7 +147,9 @@ def annual_plan(ctx: Context, rule: Rule) -> Measured:
     return Measured(frame, pl.concat(evidence))
 
 
-@measure("org.budget", tables=("orgs",), columns=(("orgs", "budget_included"),))
+@measure(
+    "org.budget", tables=("orgs",), columns=(("orgs", "budget_included"),), pace=Pace("none", why="registry")
+)
 def budget(ctx: Context, rule: Rule) -> Measured:
     """党建经费列入预算 [seed 一(6)]: the registry says 是; an empty cell is that org's missing value (fail)."""
     lf = ctx.registry("budget_included")
@@ -171,6 +176,7 @@ def budget(ctx: Context, rule: Rule) -> Measured:
     tables=("orgs",),
     columns=(("orgs", "secretary"), ("orgs", "secretary_mode")),
     params={"modes": ParamSpec("texts")},
+    pace=Pace("none", why="registry"),
 )
 def secretary(ctx: Context, rule: Rule) -> Measured:
     """书记配备 [seed 一(4)]: a secretary is named and serves in one of ``modes`` (兼任/专职).

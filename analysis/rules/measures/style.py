@@ -19,7 +19,7 @@ from analysis.rules.common import (
 )
 from analysis.rules.context import Context
 from analysis.rules.loader import Rule
-from analysis.rules.registry import Measured, measure
+from analysis.rules.registry import Measured, Pace, measure
 
 
 @measure(
@@ -27,6 +27,7 @@ from analysis.rules.registry import Measured, measure
     tables=("activities", "orgs"),
     columns=(("activities", "signed_count"), ("orgs", "mid_cadres")),
     thresholds=("share",),
+    pace=Pace("count", unit="人"),
 )
 def integrity_pledges(ctx: Context, rule: Rule) -> Measured:
     """廉洁自律责任状 [seed 三(3) 与中层以上党员干部签订]: ``signed_count`` summed over the year's pledge rows
