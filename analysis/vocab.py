@@ -345,6 +345,16 @@ WORKER_REASON_ZH: dict[str, str] = {
     "short_study": "本人学习 {days} 天，不足 {required} 天",
     "counted_once": "同一人已按{org}{role}参评（只排名一次）",
 }
+#: short names of the reasons, for counts and filters
+WORKER_REASON_SHORT_ZH: dict[str, str] = {
+    "vetoed": "所在组织被一票否决",
+    "unqualified": "所在组织考核不合格",
+    "weak": "所在组织列入后进名单",
+    "unknown_org": "所在组织不在组织名册中",
+    "short_tenure": "任职时间不足",
+    "short_study": "本人学习天数不足",
+    "counted_once": "已在另一组织或职务参评",
+}
 #: data warnings on a worker's row or an org of the workers table
 WORKER_WARNING_ZH: dict[str, str] = {
     "since_empty": "任职日期未填，按任职已满{months}个月处理，请核实",

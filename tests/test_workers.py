@@ -20,7 +20,13 @@ import polars as pl
 import pytest
 
 from analysis.decisions import select_advanced
-from analysis.decisions.workers import WORKER_COLUMNS, secretary_checks, select_workers, worker_settings
+from analysis.decisions.workers import (
+    WORKER_COLUMNS,
+    reason_counts,
+    secretary_checks,
+    select_workers,
+    worker_settings,
+)
 from analysis.ingest import ingest
 from analysis.outputs.workers import WORKERS_CSV_COLUMNS, workers_sheet, write_workers
 from analysis.rules import load_ruleset
@@ -312,6 +318,28 @@ def test_workers_of_vetoed_unqualified_and_weak_orgs_get_the_org_reason() -> Non
         "w": "所在组织列入后进名单；任职不满12个月（2024-03-01起）",
     }
     assert out["member_id"].to_list() == ["g", "u", "v", "w"]  # the ranked first, then by org
+
+
+def test_reasons_are_counted_by_kind_with_a_worker_counted_under_each_of_theirs() -> None:
+    a = assessed(org("V", vetoed=True, qualified=False), org("G"))
+    workers = [
+        worker("v", "V", since=D(2024, 5, 1)),
+        worker("g1", "G", since=D(2024, 6, 1)),
+        worker("g2", "G", "member"),
+        worker("g2", "G", "officer"),
+    ]
+    out = select_workers(a, store_of(workers, [studied("g1", "G", 2.0), studied("g2", "G", 12.0)]), draws=0)
+    assert by_member(out.filter(~pl.col("eligible")), "reason_codes") == {
+        "g1": "short_tenure；short_study",
+        "g2": "counted_once",
+        "v": "vetoed；short_tenure",
+    }
+    assert reason_counts(out).rows() == [
+        ("任职时间不足", 2),
+        ("所在组织被一票否决", 1),
+        ("本人学习天数不足", 1),
+        ("已在另一组织或职务参评", 1),
+    ]
 
 
 def test_weak_list_is_ignored_when_the_ruleset_does_not_exclude_weak_orgs() -> None:

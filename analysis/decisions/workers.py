@@ -36,6 +36,7 @@ from analysis.vocab import (
     PROV_ROW,
     PROV_SHEET,
     SECRETARY_ROLE,
+    WORKER_REASON_SHORT_ZH,
     WORKER_REASON_ZH,
     WORKER_ROLE_ZH,
     WORKER_TIE_ZH,
@@ -60,6 +61,7 @@ DEFAULT_STUDY_DAYS = 12.0
 _MC_DEFAULTS = {"draws": 1000, "seed": 0, "noise": 0.2}
 _SEP = "；"
 _ROLE_ORDER = {r: i for i, r in enumerate(WORKER_ROLE_ZH)}
+_REASON_ORDER = {r: i for i, r in enumerate(WORKER_REASON_ZH)}
 _TYPE_ORDER = {t: i for i, t in enumerate(ORG_TYPE_ZH)}
 
 #: the columns of :func:`select_workers`, in order
@@ -89,6 +91,7 @@ WORKER_COLUMNS = (
     "quota_group",
     "places",
     "org_advanced",
+    "reason_codes",
     "source",
 )
 
@@ -286,41 +289,67 @@ def _worker_rows(assessment: AssessmentLike, store: Store, cfg: dict[str, Any]) 
 
 
 def _judged(rows: pl.DataFrame, weak_ids: list[str], min_months: int) -> pl.DataFrame:
-    """``eligible`` and ``reasons``: every failed condition of RULES.md, in Chinese.
+    """``eligible``, ``reasons`` (every failed condition of RULES.md, in Chinese) and ``reason_codes``
+    (the same as keys of :data:`~analysis.vocab.WORKER_REASON_ZH`, for filtering and counting).
 
     A vetoed org is 不合格 and on the weak list by definition, so the veto alone is named; 不合格 is
     named when the org was not vetoed, the weak list when the org is qualified — the reason a reader
     acts on, not its consequences.  The worker's own conditions are always named.
     """
     r = WORKER_REASON_ZH
-    short = pl.col("months_in_role").is_not_null() & (pl.col("months_in_role") < min_months)
-    # a worker absent from the study table is not checked [RULES.md: where the study table holds them]
-    few = pl.col("study_days").is_not_null() & (pl.col("study_days") < pl.col("required_days") - 1e-9)
-    org_ok = pl.col("qualified") & ~pl.col("vetoed")
-    reasons = pl.concat_str(
-        pl.when(~pl.col("_in_registry")).then(pl.lit(r["unknown_org"])),
-        pl.when(pl.col("vetoed")).then(pl.lit(r["vetoed"])),
-        pl.when(pl.col("_in_registry") & ~pl.col("vetoed") & ~pl.col("qualified")).then(
-            pl.lit(r["unqualified"])
-        ),
-        pl.when(org_ok & pl.col("org_id").is_in(weak_ids)).then(pl.lit(r["weak"])),
-        pl.when(short).then(
-            pl.format(
-                r["short_tenure"].format(months=min_months, since="{}"),
-                pl.col("since").dt.strftime("%Y-%m-%d"),
-            )
-        ),
-        pl.when(few).then(
-            pl.format(
-                r["short_study"].format(days="{}", required="{}"),
-                num(pl.col("study_days")),
-                num(pl.col("required_days")),
-            )
-        ),
-        separator=_SEP,
-        ignore_nulls=True,
+    in_registry, vetoed, qualified = pl.col("_in_registry"), pl.col("vetoed"), pl.col("qualified")
+    tenure = pl.format(
+        r["short_tenure"].format(months=min_months, since="{}"), pl.col("since").dt.strftime("%Y-%m-%d")
     )
-    return rows.with_columns(reasons=reasons).with_columns(eligible=pl.col("reasons") == "")
+    study = pl.format(
+        r["short_study"].format(days="{}", required="{}"),
+        num(pl.col("study_days")),
+        num(pl.col("required_days")),
+    )
+    failed = {  # code -> (condition failed, reason text)
+        "unknown_org": (~in_registry, pl.lit(r["unknown_org"])),
+        "vetoed": (vetoed, pl.lit(r["vetoed"])),
+        "unqualified": (in_registry & ~vetoed & ~qualified, pl.lit(r["unqualified"])),
+        "weak": (qualified & ~vetoed & pl.col("org_id").is_in(weak_ids), pl.lit(r["weak"])),
+        "short_tenure": (
+            pl.col("months_in_role").is_not_null() & (pl.col("months_in_role") < min_months),
+            tenure,
+        ),
+        # a worker absent from the study table is not checked [RULES.md: where the study table holds them]
+        "short_study": (pl.col("study_days") < pl.col("required_days") - 1e-9, study),
+    }
+
+    def joined(parts: list[pl.Expr]) -> pl.Expr:
+        return pl.concat_str(parts, separator=_SEP, ignore_nulls=True)
+
+    return rows.with_columns(
+        reasons=joined([pl.when(cond.fill_null(False)).then(text) for cond, text in failed.values()]),
+        reason_codes=joined(
+            [pl.when(cond.fill_null(False)).then(pl.lit(code)) for code, (cond, _) in failed.items()]
+        ),
+    ).with_columns(eligible=pl.col("reasons") == "")
+
+
+def reason_counts(selection: pl.DataFrame) -> pl.DataFrame:
+    """``reason, workers``: how many workers each kind of reason keeps off the list, most first (a
+    worker with two reasons counts under both), in the short Chinese names of the vocabulary."""
+    codes = (
+        selection.filter(~pl.col("eligible"))
+        .select(pl.col("reason_codes").str.split(_SEP))
+        .explode("reason_codes")
+    )
+    return (
+        codes.group_by("reason_codes")
+        .len("workers")
+        .with_columns(
+            pl.col("reason_codes").replace_strict(_REASON_ORDER, default=len(_REASON_ORDER)).alias("_order"),
+            pl.col("reason_codes")
+            .replace_strict(WORKER_REASON_SHORT_ZH, default=pl.col("reason_codes"))
+            .alias("reason"),
+        )
+        .sort([pl.col("workers"), "_order"], descending=[True, False])
+        .select("reason", pl.col("workers").cast(pl.Int64))
+    )
 
 
 def _counted_once(rows: pl.DataFrame) -> pl.DataFrame:
@@ -360,6 +389,9 @@ def _counted_once(rows: pl.DataFrame) -> pl.DataFrame:
                     pl.col("_best_role").replace_strict(WORKER_ROLE_ZH, default=pl.col("_best_role")),
                 )
             ),
+            reason_codes=pl.when(pl.col("_keep"))
+            .then(pl.col("reason_codes"))
+            .otherwise(pl.lit("counted_once")),
             eligible=pl.col("_keep"),
         )
         .drop("_r", "_best_org", "_best_role", "_keep")
