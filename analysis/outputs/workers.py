@@ -46,7 +46,7 @@ WORKERS_CSV_COLUMNS = (
     "warning",
 )
 #: the sheet's columns, in order (``org_advanced`` only when the advanced list was given)
-_SHEET_COLUMNS = (
+SHEET_COLUMNS = (
     "rank",
     "name",
     "member_id",
@@ -104,13 +104,15 @@ def workers_table(selection: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def workers_sheet(selection: pl.DataFrame) -> pl.DataFrame:
+def workers_sheet(selection: pl.DataFrame, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
     """The 优秀党务工作者 sheet: every worker with Chinese headers and values (职务, 组织类型, 是/否, 入选概率
     as a percentage); ranks, scores, days and months stay numbers (null = empty cell), so a sheet sorts
-    them as numbers."""
-    columns = [
-        c for c in _SHEET_COLUMNS if c != "org_advanced" or selection["org_advanced"].is_not_null().any()
-    ]
+    them as numbers.  ``columns`` (names of :func:`select_workers`' frame) picks and orders a subset,
+    e.g. for a report table; by default every column of the sheet."""
+    if columns is None:
+        columns = tuple(
+            c for c in SHEET_COLUMNS if c != "org_advanced" or selection["org_advanced"].is_not_null().any()
+        )
     text = {
         "role": _role_zh(),
         "org_type": pl.col("org_type").replace_strict(ORG_TYPE_ZH, default=pl.col("org_type")),
