@@ -643,3 +643,131 @@ def test_secretary_checks_get_their_own_sheet(tmp_path: Path) -> None:
 def test_workers_sheet_headers_are_all_chinese() -> None:
     sheet = workers_sheet(_two_workers())
     assert all(not any(ch.isascii() and ch.isalpha() for ch in c) for c in sheet.columns)
+
+
+# ============================================================================================
+# workbench assess and the report, on files ingested like any export
+# ============================================================================================
+def _write_folder(folder: Path, with_workers: bool = True) -> Path:
+    """Exports of two perfect branches and one that fails its year, as Parquet files with the
+    canonical headers; the workers table names two workers per org, one too new in the role."""
+    from tests.test_rules_helpers import perfect_year
+
+    folder.mkdir(parents=True)
+    registry = [
+        {
+            "org_id": "000101",
+            "name": "第一党支部",
+            "org_type": "branch",
+            "member_count": 1,
+            "mid_cadres": 3,
+            "secretary": "张三",
+        },
+        {
+            "org_id": "000102",
+            "name": "第二党支部",
+            "org_type": "branch",
+            "member_count": 1,
+            "mid_cadres": 3,
+            "secretary": "李四",
+        },
+        {
+            "org_id": "000103",
+            "name": "第三党支部",
+            "org_type": "branch",
+            "member_count": 1,
+            "mid_cadres": 3,
+            "secretary": "王五",
+        },
+    ]
+    pl.DataFrame(registry).write_parquet(folder / "组织名册.parquet")
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for org_id in ("000101", "000102"):
+        for name, rows in perfect_year(org_id).items():
+            tables.setdefault(name, []).extend(rows)
+    for name, rows in tables.items():
+        pl.DataFrame(rows, infer_schema_length=None).write_parquet(folder / f"{name}.parquet")
+    if with_workers:
+        workers = [
+            worker("000101-1", "000101", name="张三"),
+            worker("w12", "000101", "organisation", since=D(2024, 8, 1), name="赵六"),
+            worker("000102-1", "000102", name="钱七"),
+            worker("w22", "000102", "publicity", name="孙八"),
+            worker("w31", "000103", name="王五"),
+        ]
+        pl.DataFrame(workers, schema=WORKER_SCHEMA).write_parquet(folder / "党务工作者.parquet")
+    return folder
+
+
+def _workbench(*args: str) -> Any:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": "/tmp", "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=False,
+        env=env,
+    )
+
+
+def test_assess_writes_workers_csv_and_workbook_when_the_data_holds_workers(tmp_path: Path) -> None:
+    folder = _write_folder(tmp_path / "data")
+    out = tmp_path / "out"
+    done = _workbench("assess", "--data", str(folder), "--year", "2024", "--out", str(out), "--draws", "50")
+    assert done.returncode == 0, done.stderr
+    assert "优秀党务工作者推荐 1 人（党务工作者 5 人，符合条件 3 人）。" in done.stdout
+    assert "000101 第一党支部：组织名册中书记为“张三”" not in done.stdout
+    assert "000102 第二党支部：组织名册中书记为“李四”，党务工作者表中书记为“钱七”" in done.stdout
+    rows = pl.read_csv(out / "workers.csv", infer_schema_length=0)
+    assert rows.select("member_id", "eligible", "rank", "selected", "reasons").rows() == [
+        ("000101-1", "true", "1", "true", None),
+        ("000102-1", "true", "2", "false", None),
+        ("w22", "true", "3", "false", None),
+        ("w12", "false", None, "false", "任职不满12个月（2024-08-01起）"),
+        ("w31", "false", None, "false", "所在组织考核不合格"),
+    ]
+    assert openpyxl.load_workbook(out / "优秀党务工作者.xlsx").sheetnames == [
+        "优秀党务工作者",
+        "名册书记核对",
+    ]
+
+
+def test_assess_without_a_workers_table_says_so_and_writes_no_workers_csv(tmp_path: Path) -> None:
+    folder = _write_folder(tmp_path / "data", with_workers=False)
+    out = tmp_path / "out"
+    done = _workbench("assess", "--data", str(folder), "--year", "2024", "--out", str(out), "--draws", "0")
+    assert done.returncode == 0, done.stderr
+    assert "数据中没有党务工作者名单，未评选优秀党务工作者（未写出 workers.csv）。" in done.stdout
+    assert not (out / "workers.csv").exists() and not (out / "优秀党务工作者.xlsx").exists()
+    assert (out / "advanced.csv").exists()
+
+
+def test_the_advanced_report_shows_the_recommended_workers_with_their_orgs_evidence(tmp_path: Path) -> None:
+    from analysis.reports import REPORTS, run_reports
+
+    ingest([_write_folder(tmp_path / "data")], tmp_path / "store")
+    run = run_reports(
+        tmp_path / "store",
+        2024,
+        tmp_path / "out",
+        reports=[r for r in REPORTS if r.title == "先进基层党组织评选"],
+        parameters={"draws": 50},
+        progress=False,
+    )
+    assert run.ok, [f.describe() for f in run.failures]
+    page = (tmp_path / "out" / "先进基层党组织评选.html").read_text(encoding="utf-8")
+    assert "优秀党务工作者推荐名单" in page
+    assert (
+        "党务工作者 <strong>5</strong> 人，符合条件 <strong>3</strong> 人，按名额推荐 <strong>1</strong> 人"
+        in page
+    )
+    assert "<summary>第一党支部（000101）：张三</summary>" in page  # the recommended worker's org evidence
+    assert "任职时间不足" in page and "所在组织考核不合格" in page
+    assert "组织名册中书记为“李四”，党务工作者表中书记为“钱七”" in page
+    charts = tmp_path / "out" / "charts" / "先进基层党组织评选"
+    assert (charts / "党务工作者入选概率与排名区间.png").is_file()
