@@ -400,6 +400,8 @@ WORKER_COLUMNS_ZH: dict[str, str] = {
 WORKERS_SHEET = "优秀党务工作者"
 SECRETARY_CHECK_SHEET = "名册书记核对"
 SECRETARY_CHECK_COLUMNS_ZH = {"org_id": "组织编码", "org_name": "组织名称", "message": "数据提示"}
+#: the table of reasons counted (decisions.workers.reason_counts)
+REASON_COUNT_COLUMNS_ZH = {"reason": "原因", "workers": "人数"}
 #: year-to-date pace colours
 PACE_COLOUR_ZH = {"green": "绿", "amber": "黄", "red": "红", "grey": "灰"}
 #: term status at the as-of date (RULES.md, Term assessment), in the order a reminder lists them

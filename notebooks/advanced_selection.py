@@ -22,6 +22,7 @@ from analysis.decisions.workers import reason_counts, secretary_checks, select_w
 from analysis.outputs.workers import secretary_sheet, workers_sheet
 from analysis.store import Store
 from analysis.views import cached_assess, rule_table, years_with_data
+from analysis.vocab import REASON_COUNT_COLUMNS_ZH
 
 # %% tags=["parameters"]
 store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）
@@ -161,7 +162,7 @@ if has_workers and eligible.height:
 
 # %%
 if has_workers:
-    charts.show_table(reason_counts(workers).rename({"reason": "原因", "workers": "人数"}), max_rows=None)
+    charts.show_table(reason_counts(workers).rename(REASON_COUNT_COLUMNS_ZH), max_rows=None)
     checks = secretary_checks(store)
     if checks.height:
         display(Markdown(f"**名册书记核对**：{checks.height} 个组织的名册书记与党务工作者表不一致，请核实。"))

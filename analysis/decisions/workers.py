@@ -234,11 +234,13 @@ def _months_between(since: pl.Expr, as_of: date) -> pl.Expr:
 
 
 def _study_days(store: Store, year: int) -> pl.LazyFrame:
-    """``member_id, study_days``: each member's study days in ``year``, over every org; 0 for a
-    member whose rows are all in other years.  Members absent from the study table have no row."""
+    """``member_id, study_days``: each worker's study days in ``year``, over every org; 0 for a
+    worker whose rows are all in other years.  Workers absent from the study table have no row; the
+    study rows of members who are not workers are never grouped."""
     in_year = pl.col("date").is_between(date(year, 1, 1), date(year, 12, 31))
     return (
         store.table("study")
+        .join(store.table("party_workers").select("member_id").unique(), on="member_id", how="semi")
         .group_by("member_id")
         .agg(study_days=pl.col("days").filter(in_year).sum().cast(pl.Float64))
     )
