@@ -293,7 +293,7 @@ def print_scores_summary(a, title: str) -> None:
     console.print(table)
 
 
-@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（给出年中截止日期时另有 pace.csv）。")
+@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（给出年中截止日期时另有 pace.csv；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx）。")
 def assess_cmd(
     year: Annotated[int, typer.Option("--year", help="考核年度")],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
@@ -346,13 +346,40 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
 
         write_csv(pace_table(pace(st, a)), out / "pace.csv")
         written.append(out / "pace.csv")
+    workers_line = run_workers(st, a, out, weak, advanced, settings, written)
     print_scores_summary(a, f"{year}年度考核结果（规则集：{a.ruleset.name}，截止 {a.as_of}）")
     n_sel = int(advanced["selected"].sum()) if advanced.height else 0
     console.print(f"先进基层党组织推荐 {n_sel} 个；需关注的后进组织 {weak.height} 个。")
+    console.print(workers_line)
     if a.warnings.height:
         console.print(f"数据提示 {a.warnings.height} 条（例如任期年限与组织类型不符），详见 rules.csv 与自评分表。")
     console.print("已写出：" + "、".join(str(p) for p in written))
     return a
+
+
+def run_workers(st, a, out: Path, weak, advanced, settings: dict, written: list[Path]) -> str:
+    """优秀党务工作者 when the data holds the workers table: write workers.csv and 优秀党务工作者.xlsx
+    (appended to ``written``) and return the line to print; without the table, the line says so."""
+    from analysis.decisions.workers import secretary_checks, select_workers
+    from analysis.outputs.workers import write_workers
+    from analysis.vocab import PARTY_WORKERS
+
+    if not st.has(PARTY_WORKERS.name):
+        return f"数据中没有{PARTY_WORKERS.zh}名单，未评选优秀党务工作者（未写出 workers.csv）。"
+    mc = {k: settings[k] for k in ("draws", "seed", "noise") if k in settings}
+    workers = select_workers(a, st, weak=weak, advanced=advanced, **mc)
+    checks = secretary_checks(st)
+    paths = write_workers(workers, out, checks)
+    written.extend([paths["csv"], paths["xlsx"]])
+    eligible = int(workers["eligible"].sum())
+    line = (
+        f"优秀党务工作者推荐 {int(workers['selected'].sum())} 人"
+        f"（{PARTY_WORKERS.zh} {workers['member_id'].n_unique()} 人，符合条件 {eligible} 人）。"
+    )
+    if checks.height:
+        line += f"\n[yellow]注意：[/yellow]{checks.height} 个组织的名册书记与{PARTY_WORKERS.zh}表不一致，请核对："
+        line += "".join(f"\n  {r['org_id']} {r['org_name']}：{r['message']}" for r in checks.head(10).iter_rows(named=True))
+    return line
 
 
 @app.command("explain", help="逐项说明一个组织的考核结果：状态、实际与要求、得分和原始依据（文件、工作表、行号）。")

@@ -72,6 +72,7 @@ _DTYPES: dict[ColumnKind, pl.DataType] = {
     "org_type": pl.String(),
     "activity_kind": pl.String(),
     "incident_kind": pl.String(),
+    "worker_role": pl.String(),
     "year": pl.Int64(),
 }
 

@@ -30,6 +30,7 @@ ColumnKind = Literal[
     "org_type",
     "activity_kind",
     "incident_kind",
+    "worker_role",  # 书记 / 副书记 / … (WORKER_ROLE_ALIASES)
     "year",
 ]
 
@@ -160,8 +161,21 @@ INSPECTIONS = Table(
     ),
 )
 
+PARTY_WORKERS = Table(
+    "party_workers",
+    "党务工作者",
+    (
+        Column("member_id", "党员编号", "code", True),
+        Column("name", "姓名", "text", True, aliases=("党务工作者姓名",)),
+        Column("org_id", "组织编码", "code", True),
+        Column("role", "职务", "worker_role", True, aliases=("党内职务", "担任职务")),
+        Column("since", "任职日期", "date", aliases=("任职时间", "任职起始日期")),
+        Column("mode", "专兼职", "text", aliases=("专职/兼职", "专职或兼职")),
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (ORGS, ACTIVITIES, STUDY, ELECTIONS, DUES, INCIDENTS, INSPECTIONS)
+    t.name: t for t in (ORGS, ACTIVITIES, STUDY, ELECTIONS, DUES, INCIDENTS, INSPECTIONS, PARTY_WORKERS)
 }
 
 # --------------------------------------------------------------------------------------------
@@ -245,6 +259,53 @@ INCIDENT_KIND_ALIASES: dict[str, str] = {
     **{k: k for k in INCIDENT_KIND_ZH},
 }
 
+#: party-affairs roles (DATA.md, table 党务工作者), in the order a committee lists them
+WORKER_ROLE_ZH = {
+    "secretary": "书记",
+    "deputy_secretary": "副书记",
+    "full_time_deputy": "专职副书记",
+    "organisation": "组织委员",
+    "publicity": "宣传委员",
+    "discipline": "纪检委员",
+    "member": "委员",
+    "officer": "党务干事",
+}
+_WORKER_ROLE_EXTRA_ALIASES = {
+    "党委书记": "secretary",
+    "党总支书记": "secretary",
+    "总支书记": "secretary",
+    "党支部书记": "secretary",
+    "支部书记": "secretary",
+    "党委副书记": "deputy_secretary",
+    "党总支副书记": "deputy_secretary",
+    "总支副书记": "deputy_secretary",
+    "党支部副书记": "deputy_secretary",
+    "支部副书记": "deputy_secretary",
+    "专职党委副书记": "full_time_deputy",
+    "党委专职副书记": "full_time_deputy",
+    "组织委员会委员": "organisation",
+    "宣传委员会委员": "publicity",
+    "纪律检查委员": "discipline",
+    "纪委委员": "discipline",
+    "党委委员": "member",
+    "总支委员": "member",
+    "党总支委员": "member",
+    "支部委员": "member",
+    "支委": "member",
+    "干事": "officer",
+    "组织员": "officer",
+    "deputy secretary": "deputy_secretary",
+    "full-time deputy secretary": "full_time_deputy",
+    "organization": "organisation",
+}
+WORKER_ROLE_ALIASES: dict[str, str] = {
+    **{zh: k for k, zh in WORKER_ROLE_ZH.items()},
+    **{k: k for k in WORKER_ROLE_ZH},
+    **_WORKER_ROLE_EXTRA_ALIASES,
+}
+#: the role whose holder the registry's ``secretary`` names
+SECRETARY_ROLE = "secretary"
+
 YES_WORDS = frozenset({"是", "有", "y", "yes", "true", "1", "√", "✓", "已", "t"})
 NO_WORDS = frozenset({"否", "无", "n", "no", "false", "0", "×", "✗", "未", "f"})
 
@@ -273,6 +334,74 @@ WEAK_REASON_ZH: dict[str, str] = {
     "far_below_peers": "明显低于同级组织",
     "declining": "连续两年得分下降",
 }
+#: why a party-affairs worker is not eligible (RULES.md, "Excellent party-affairs workers"); placeholders
+#: are filled by analysis/decisions/workers.py
+WORKER_REASON_ZH: dict[str, str] = {
+    "vetoed": "所在组织被一票否决",
+    "unqualified": "所在组织考核不合格",
+    "weak": "所在组织列入后进名单",
+    "unknown_org": "所在组织不在组织名册中",
+    "short_tenure": "任职不满{months}个月（{since}起）",
+    "short_study": "本人学习 {days} 天，不足 {required} 天",
+    "counted_once": "同一人已按{org}{role}参评（只排名一次）",
+}
+#: short names of the reasons, for counts and filters
+WORKER_REASON_SHORT_ZH: dict[str, str] = {
+    "vetoed": "所在组织被一票否决",
+    "unqualified": "所在组织考核不合格",
+    "weak": "所在组织列入后进名单",
+    "unknown_org": "所在组织不在组织名册中",
+    "short_tenure": "任职时间不足",
+    "short_study": "本人学习天数不足",
+    "counted_once": "已在另一组织或职务参评",
+}
+#: data warnings on a worker's row or an org of the workers table
+WORKER_WARNING_ZH: dict[str, str] = {
+    "since_empty": "任职日期未填，按任职已满{months}个月处理，请核实",
+    "not_in_study": "党员学习记录中没有该党员编号，未核对本人学习天数",
+    "secretary_differs": "组织名册中书记为“{registry}”，党务工作者表中书记为“{listed}”",
+    "secretary_unlisted": "组织名册中书记为“{registry}”，党务工作者表中该组织没有书记",
+    "registry_vacant": "组织名册中书记未填，党务工作者表中书记为“{listed}”",
+}
+#: a score tie on the cut line of the workers list
+WORKER_TIE_ZH = {
+    "full": "与第{places}名所在组织得分、本人学习天数和任职月数均相同，仅按党员编号排序而{side}，请评选小组裁定",
+    "broken": "与第{places}名所在组织同分（{score}分），依次比较本人学习天数、任职月数后{side}",
+    "in": "入选",
+    "out": "落选",
+}
+#: the columns of the 优秀党务工作者 sheet and table, in order (column -> Chinese header)
+WORKER_COLUMNS_ZH: dict[str, str] = {
+    "rank": "排名",
+    "name": "姓名",
+    "member_id": "党员编号",
+    "role": "职务",
+    "mode": "专兼职",
+    "org_name": "所在组织",
+    "org_id": "组织编码",
+    "org_type": "组织类型",
+    "org_score": "组织得分",
+    "org_advanced": "所在组织推荐为先进",
+    "study_days": "本人学习天数",
+    "months_in_role": "任职月数",
+    "since": "任职日期",
+    "eligible": "符合条件",
+    "reasons": "不符合条件的原因",
+    "selected": "推荐",
+    "p_selected": "入选概率",
+    "rank_p05": "排名（乐观，5%）",
+    "rank_p95": "排名（保守，95%）",
+    "label": "结论",
+    "note": "说明",
+    "warning": "数据提示",
+    "source": "来源",
+}
+#: the sheet and workbook beside workers.csv, and the sheet of registry-secretary checks
+WORKERS_SHEET = "优秀党务工作者"
+SECRETARY_CHECK_SHEET = "名册书记核对"
+SECRETARY_CHECK_COLUMNS_ZH = {"org_id": "组织编码", "org_name": "组织名称", "message": "数据提示"}
+#: the table of reasons counted (decisions.workers.reason_counts)
+REASON_COUNT_COLUMNS_ZH = {"reason": "原因", "workers": "人数"}
 #: year-to-date pace colours
 PACE_COLOUR_ZH = {"green": "绿", "amber": "黄", "red": "红", "grey": "灰"}
 
@@ -375,6 +504,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "bad_bool": ("应填写“是”或“否”", "expected 是 or 否 (yes/no)"),
     "unknown_kind": ("活动类型不在规定范围内", "activity kind is not in the vocabulary"),
     "unknown_incident_kind": ("否决事项类型不在规定范围内", "incident kind is not in the vocabulary"),
+    "unknown_role": (
+        "职务不在规定范围内（书记、副书记、专职副书记、组织委员、宣传委员、纪检委员、委员、党务干事）",
+        "role is not in the vocabulary",
+    ),
     "unknown_org_type": ("组织类型无法识别（应为党委、党总支或党支部）", "org type is not committee/general branch/branch"),
     "unknown_org": ("组织编码不在组织名册中", "org code is not in the registry"),
     "unknown_parent": ("上级组织编码不在组织名册中", "parent org code is not in the registry"),

@@ -13,12 +13,16 @@
 # ---
 
 # %%
+import polars as pl
 from IPython.display import Markdown, display
 
 from analysis import charts
 from analysis.decisions import select_advanced, weak_orgs
+from analysis.decisions.workers import reason_counts, secretary_checks, select_workers
+from analysis.outputs.workers import secretary_sheet, workers_sheet
 from analysis.store import Store
 from analysis.views import cached_assess, rule_table, years_with_data
+from analysis.vocab import REASON_COUNT_COLUMNS_ZH
 
 # %% tags=["parameters"]
 store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）
@@ -29,6 +33,9 @@ quota = "15%"  # 名额：人数（如 5）或合格组织的比例（如 "15%"�
 quota_by = "all"  # "all" 全部组织统一排名；"org_type" 按组织类型分别排名
 draws = 1000  # 稳健性检验的模拟次数
 seed = 0  # 随机种子（相同种子结果可重复）
+noise = 0.2  # 稳健性检验中各项分值的随机浮动幅度（0.2 即 ±20%）
+worker_quota = None  # 优秀党务工作者名额：人数（如 5）或比例（如 "10%"）；None 取考核细则的设置
+worker_quota_by = None  # 优秀党务工作者名额 "all" 统一排名 / "org_type" 按组织类型；None 取考核细则的设置
 
 # %%
 charts.use_offline()
@@ -37,7 +44,9 @@ current = cached_assess(store, year, ruleset=ruleset)
 years = years_with_data(store)
 history = [cached_assess(store, y, ruleset=ruleset) for y in (year - 2, year - 1) if y in years]
 weak = weak_orgs(current, history if len(history) == 2 else None)
-selection = select_advanced(current, quota=quota, quota_by=quota_by, draws=draws, seed=seed, weak=weak)
+selection = select_advanced(
+    current, quota=quota, quota_by=quota_by, draws=draws, seed=seed, noise=noise, weak=weak
+)
 chosen = selection.filter(selection["selected"])
 
 # %%
@@ -90,3 +99,89 @@ for org_id, name in chosen.select("org_id", "name").iter_rows():
         max_rows=None,
         collapsed=f"{name}（{org_id}）",
     )
+
+# %% [markdown]
+# ## 优秀党务工作者推荐名单
+#
+# 候选范围：所在组织考核合格、未被一票否决、不在后进排查名单中；本人截至考核截止日任职满12个月（任职日期未填的视为符合，
+# 并提示核实）；党员学习记录中有本人编号的，本人全年学习不少于12天。排名依次比较所在组织得分、本人学习天数、任职月数，
+# 同一人在两个组织（或两个职务）任职的只排名一次，按得分较高的组织计。**入选概率**沿用上面先进组织的稳健性检验：
+# 在同一组分值随机浮动下重新计算各组织得分、重新排名，统计每人落在名额之内的次数比例。
+
+# %%
+has_workers = store.has("party_workers")
+if has_workers:
+    workers = select_workers(
+        current,
+        store,
+        weak=weak,
+        advanced=selection,
+        quota=worker_quota,
+        quota_by=worker_quota_by,
+        draws=draws,
+        seed=seed,
+        noise=noise,
+    )
+    recommended = workers.filter(workers["selected"])
+    eligible = workers.filter(workers["eligible"])
+    worker_labels = dict(eligible.group_by("label").len().drop_nulls().iter_rows())
+    display(
+        Markdown(
+            f"党务工作者 **{workers['member_id'].n_unique()}** 人，符合条件 **{eligible.height}** 人，"
+            f"按名额推荐 **{recommended.height}** 人"
+            + ("：" + "，".join(f"{k} {v} 人" for k, v in sorted(worker_labels.items())) if worker_labels else "")
+            + "。"
+        )
+    )
+    shown = ("rank", "name", "role", "org_name", "org_type", "org_score", "study_days", "months_in_role")
+    charts.show_table(workers_sheet(recommended, (*shown, "p_selected", "label", "warning")), max_rows=None)
+    notes = recommended.filter(recommended["note"] != "").group_by("note", maintain_order=True).len()
+    for note, n in notes.iter_rows():
+        display(Markdown(f"- {n} 人：{note}"))
+else:
+    display(Markdown("数据中没有党务工作者名单（党务工作者表），本节从略。"))
+
+# %% [markdown]
+# ### 入选概率与排名区间
+
+# %%
+if has_workers and eligible.height:
+    chart_rows = eligible.with_columns(
+        name=eligible["name"] + "（" + eligible["org_name"] + "）", org_id=eligible["member_id"]
+    )
+    robustness = charts.selection_robustness(chart_rows, n=max(40, recommended.height + 10)).properties(
+        title={
+            "text": "优秀党务工作者稳健性：入选概率与排名区间",
+            "subtitle": f"推荐 {recommended.height} 人；虚线为名额线，横线越短名次越稳定",
+        }
+    )
+    charts.show(robustness, charts_dir, "党务工作者入选概率与排名区间")
+
+# %% [markdown]
+# ### 未列为候选的原因与数据提示
+
+# %%
+if has_workers:
+    charts.show_table(reason_counts(workers).rename(REASON_COUNT_COLUMNS_ZH), max_rows=None)
+    checks = secretary_checks(store)
+    if checks.height:
+        display(Markdown(f"**名册书记核对**：{checks.height} 个组织的名册书记与党务工作者表不一致，请核实。"))
+        charts.show_table(secretary_sheet(checks), max_rows=None)
+
+# %% [markdown]
+# ### 推荐人选所在组织的考核依据
+#
+# 每位推荐人选所在组织逐项的考核结果及原始文件和行号（同一组织的多位推荐人选合并列出）。
+
+# %%
+if has_workers and recommended.height:
+    per_org = recommended.group_by("org_id", maintain_order=True).agg(
+        pl.col("org_name").first(), people=pl.col("name").str.join("、")
+    )
+    worker_evidence = rule_table(current, per_org["org_id"].to_list())
+    for org_id, org_name, people in per_org.iter_rows():
+        charts.show_table(
+            worker_evidence.filter(worker_evidence["org_id"] == org_id).drop("org_id", "name"),
+            max_rows=None,
+            collapsed=f"{org_name}（{org_id}）：{people}",
+        )

@@ -38,6 +38,9 @@ from analysis.vocab import (
 
 Row = tuple[int, list[object]]
 REGISTRY = f"{ORGS.zh}名册.xlsx"
+#: the tables the generator writes: every table but 党务工作者 (party_workers), which the sample gains
+#: when it is regenerated for issue 17 (item 4) — then this becomes set(TABLES) again
+GENERATED = set(TABLES) - {"party_workers"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,7 +182,7 @@ def test_every_table_is_present_and_the_contact_list_matches_none(sample: SynthR
             else:
                 assert found is not None, f
                 tables[found[0]] += 1
-    assert set(tables) == set(TABLES)
+    assert set(tables) == GENERATED
     assert tables["activities"] > 180  # one file per department and year, some with two sheets
     assert sample.refused_files == ("其他/通讯录.xlsx",)
 
@@ -318,7 +321,7 @@ def _canonical(table: str) -> pl.Schema:
 
 def test_parquet_has_the_store_schema_and_the_counts_it_reports(tmp_path: Path) -> None:
     counts = generate_parquet(tmp_path / "bench", orgs=200, years=1, seed=3)
-    for table in TABLES:
+    for table in sorted(GENERATED):
         frame = pl.read_parquet(tmp_path / "bench" / table / "*.parquet")
         assert frame.schema == _canonical(table), table
         assert frame.height == counts[table], table

@@ -1,5 +1,6 @@
 """The Monte Carlo robustness of the advanced list: how often each candidate stays in it when the
-rubric's points are perturbed, and its rank band.  RULES.md, "Advanced organizations".
+rubric's points are perturbed, and its rank band.  RULES.md, "Advanced organizations".  The same
+draws carried over to the excellent party-affairs workers (:func:`_worker_robustness`).
 
 :func:`~analysis.decisions.advanced.select_advanced` calls :func:`_robustness` next to the published
 list; the draws never change the list itself.
@@ -216,3 +217,55 @@ def _robustness(
             schema={"p_selected": pl.Float64, "rank_p05": pl.Int64, "rank_p95": pl.Int64},
         )
     return mc
+
+
+def _worker_robustness(
+    rules: pl.DataFrame, ranked: pl.DataFrame, places: dict[str, int], draws: int, seed: int, noise: float
+) -> pl.DataFrame:
+    """``p_selected, rank_p05, rank_p95`` of each ``ranked`` worker of
+    :func:`~analysis.decisions.workers.select_workers`, in its order; null when ``draws = 0``.
+
+    ``ranked`` carries ``org_id, org_score, quota_group``, ``_org`` (the org's number, 0…k−1) and
+    ``_pos`` (the worker's place on their own keys: study days, months in the role, member_id).
+
+    Each draw multiplies every rubric item's points by a factor from U(1 − noise, 1 + noise) — the
+    same generator, seed and item order as :func:`_robustness`, so the advanced list's very draws —
+    re-scores the workers' orgs, and re-ranks the workers of each quota group on (perturbed org score,
+    the worker's own keys).  Exact ties of perturbed org scores (perfect orgs score 1 in every draw)
+    are decided by those keys, as in the published list, not at random.  A worker is selected in a
+    draw when their org ranks high enough for them to be within the cut: RULES.md's "their org's rank
+    being within the cut".
+    """
+    n = ranked.height
+    schema = {"p_selected": pl.Float64, "rank_p05": pl.Int64, "rank_p95": pl.Int64}
+    if draws <= 0 or n == 0:
+        return pl.DataFrame({k: [None] * n for k in schema}, schema=schema)
+    orgs = ranked.group_by("_org").agg(pl.col("org_id").first(), pl.col("org_score").first()).sort("_org")
+    earned, points = _item_matrices(rules, orgs.rename({"_org": "_i"}))
+    rng = np.random.default_rng(seed)
+    factors = rng.uniform(1.0 - noise, 1.0 + noise, size=(draws, earned.shape[0]))
+    unscored = points.sum(axis=0) <= 0
+    fixed = orgs.get_column("org_score").fill_null(-100.0).to_numpy() / 100.0
+    org_of = ranked.get_column("_org").to_numpy()
+    pos = ranked.get_column("_pos").to_numpy()
+    group_col = ranked.get_column("quota_group").to_numpy()
+    groups = [(np.flatnonzero(group_col == g), places[g]) for g in places]
+    batch = max(1, min(draws, _BATCH_CELLS // max(orgs.height, n)))
+    bands = [_RankBands(len(idx), draws, room=batch) for idx, _ in groups]
+    chosen = np.zeros(n)
+    for start in range(0, draws, batch):
+        f = factors[start : start + batch]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores = (f @ earned) / (f @ points)
+        scores[:, unscored] = fixed[unscored]
+        for (idx, cut), band in zip(groups, bands, strict=True):
+            block = np.empty((len(f), len(idx)), dtype=np.int32)
+            ranks = np.arange(1, len(idx) + 1, dtype=np.int32)
+            for j in range(len(f)):
+                block[j, np.lexsort((pos[idx], -scores[j, org_of[idx]]))] = ranks
+            chosen[idx] += (block <= cut).sum(axis=0)
+            band.update(block)
+    low, high = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    for (idx, _), band in zip(groups, bands, strict=True):
+        low[idx], high[idx] = band.result()
+    return pl.DataFrame({"p_selected": chosen / draws, "rank_p05": low, "rank_p95": high}, schema=schema)

@@ -26,6 +26,7 @@ from analysis.vocab import (
     PROV_ROW,
     PROV_SHEET,
     TABLES,
+    WORKER_ROLE_ALIASES,
     YES_WORDS,
     Column,
     Table,
@@ -149,6 +150,7 @@ _VOCABS = {
     "org_type": ORG_TYPE_ALIASES,
     "activity_kind": ACTIVITY_KIND_ALIASES,
     "incident_kind": INCIDENT_KIND_ALIASES,
+    "worker_role": WORKER_ROLE_ALIASES,
 }
 
 
@@ -310,6 +312,8 @@ def parse_column(
         return _vocab(src, ACTIVITY_KIND_ALIASES, "unknown_kind")
     if k == "incident_kind":
         return _vocab(src, INCIDENT_KIND_ALIASES, "unknown_incident_kind")
+    if k == "worker_role":
+        return _vocab(src, WORKER_ROLE_ALIASES, "unknown_role")
     if k == "year":
         return _year(src)
     raise AssertionError(k)

@@ -215,6 +215,22 @@ class Selection(_Model):
     seed: int
 
 
+class Workers(_Model):
+    """Excellent party-affairs workers (优秀党务工作者) defaults, read by ``decisions/workers.py``.
+
+    Optional in a ruleset file: a ruleset written before the workers table existed keeps loading with
+    these defaults (RULES.md, "Excellent party-affairs workers").
+    """
+
+    quota: float = Field(default=0.10, gt=0)
+    quota_kind: Literal["share", "count"] = "share"
+    quota_scope: Literal["overall", "org_type"] = "overall"
+    exclude_weak: bool = True
+    min_months: int = Field(default=12, ge=0)
+    #: the rule whose ``days`` threshold a worker must meet personally
+    study_rule: str = "edu.member_study_days"
+
+
 class Meta(_Model):
     name: str
     title: str
@@ -231,6 +247,7 @@ class Ruleset(_Model):
     veto: Veto
     weak: Weak
     selection: Selection
+    workers: Workers = Field(default_factory=Workers)
     rules: dict[str, Rule]
     path: str = ""
 
@@ -482,6 +499,10 @@ def _check(rs: Ruleset, label: str) -> Ruleset:
             raise RulesetError(f"{label} 中 weak 引用的规则 {rid} 不在 rules 中")
     if rs.selection.quota_kind == "share" and rs.selection.quota > 1:
         raise RulesetError(f"{label} 中 selection.quota 按比例时不能大于 1")
+    if rs.workers.quota_kind == "share" and rs.workers.quota > 1:
+        raise RulesetError(f"{label} 中 workers.quota 按比例时不能大于 1")
+    if rs.workers.study_rule not in rules and rs.workers.study_rule != Workers().study_rule:
+        raise RulesetError(f"{label} 中 workers.study_rule 引用的规则 {rs.workers.study_rule} 不在 rules 中")
     return rs.model_copy(update={"rules": rules})
 
 
