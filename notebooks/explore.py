@@ -81,7 +81,7 @@ loaded = pl.DataFrame(
         ],
     }
 )
-charts.show_table(loaded);
+charts.show_table(loaded)
 
 # %% [markdown]
 # ## 二、一个单位的组织和得分
@@ -93,7 +93,7 @@ unit_name = tops.filter(pl.col("org_id") == unit)["name"].first()
 orgs = select_orgs(a.scores, under=unit)
 print(f"单位：{unit_name}（{unit}），共 {orgs.height} 个组织")
 charts.show(charts.ranking_bars(orgs, n=None))
-charts.show_table(orgs.select("org_id", "name", "org_type", "score", "grade", "vetoed", "n_failed"));
+charts.show_table(orgs.select("org_id", "name", "org_type", "score", "grade", "vetoed", "n_failed"))
 
 # %% [markdown]
 # ## 三、一项考核项在全部组织中的情况
@@ -102,11 +102,11 @@ charts.show_table(orgs.select("org_id", "name", "org_type", "score", "grade", "v
 one_rule = a.rules.filter(pl.col("rule_id") == rule_id).join(a.scores.select("org_id", "name"), on="org_id")
 print(f"考核项：{titles.get(rule_id, rule_id)}")
 by_status = one_rule.group_by("status").agg(count=pl.len()).sort("count", descending=True)
-charts.show_table(by_status);
+charts.show_table(by_status)
 charts.show_table(
     one_rule.filter(pl.col("status") == "fail").select("org_id", "name", "measured", "required", "earned", "points"),
     max_rows=30,
-);
+)
 
 # %% [markdown]
 # ## 四、一个组织的逐项结果和原始依据
@@ -114,13 +114,13 @@ charts.show_table(
 # %%
 chosen = org_id or orgs.sort("score", "org_id")["org_id"].first()
 print(f"组织：{a.scores.filter(pl.col('org_id') == chosen)['name'].first()}（{chosen}）")
-charts.show_table(rule_table(a, [chosen]), max_rows=None);
+charts.show_table(rule_table(a, [chosen]), max_rows=None)
 evidence = (
     a.evidence.filter(pl.col("org_id") == chosen)
     .with_columns(rule=pl.col("rule_id").replace_strict(titles, default=pl.col("rule_id")))
     .select("rule", "_file", "_sheet", "_row")
 )
-charts.show_table(evidence, max_rows=50, collapsed=f"原始依据（共 {evidence.height} 行，点击展开）");
+charts.show_table(evidence, max_rows=50, collapsed=f"原始依据（共 {evidence.height} 行，点击展开）")
 
 # %% [markdown]
 # ## 五、一个文件的拒收行
@@ -131,7 +131,7 @@ if rejects.height:
     worst_file = rejects.group_by("_file").agg(n=pl.len()).sort(["n", "_file"], descending=[True, False])["_file"].first()
     file = reject_file or worst_file
     print(f"文件：{file}")
-    charts.show_table(rejects.filter(pl.col("_file") == file).select("_sheet", "_row", "column", "value", "reason_zh"));
+    charts.show_table(rejects.filter(pl.col("_file") == file).select("_sheet", "_row", "column", "value", "reason_zh"))
 else:
     print("没有被拒收的行。")
 
