@@ -180,8 +180,10 @@ def _first_names(names: list[str], n: int = 10) -> str:
 def print_ingest_summary(result) -> None:
     import polars as pl
 
+    from analysis.ingest import display_path
+
     files = result.files
-    table = Table(title=f"导入结果（数据仓库：{result.store}）", show_lines=False)
+    table = Table(title=escape(f"导入结果（数据仓库：{display_path(result.store)}）"), show_lines=False)
     for col in ("文件", "数据表", "读入行", "保留", "拒收", "重复", "说明"):
         table.add_column(col, justify="right" if col in ("读入行", "保留", "拒收", "重复") else "left")
     for row in files.iter_rows(named=True):
@@ -229,7 +231,8 @@ def print_ingest_summary(result) -> None:
     for r in partly.iter_rows(named=True):
         console.print(f"[yellow]注意：[/yellow]{escape(r['path'])} 中有工作表未导入——{escape(r['message'])}")
     if t["rows_refused"] or t["files_refused"] or partly.height:
-        console.print(f"拒收明细见数据仓库中的 rejects.parquet（{result.store / 'rejects.parquet'}），或运行数据质量报告。")
+        where = escape(display_path(result.store / "rejects.parquet"))
+        console.print(f"拒收明细见数据仓库中的 rejects.parquet（{where}），或运行数据质量报告。")
 
 
 @app.command("ingest", help="导入文件或文件夹（任意层级；xlsx/xls/csv/json/parquet），检查每一行并写入数据仓库。")
