@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import traceback
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -12,22 +11,15 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from analysis.cli_errors import UserError, click_modules, exit_code, say
 from analysis.store import DEFAULT_STORE
 from analysis.vocab import TABLES
 
-
-def _click_modules() -> list:
-    """Typer ≥ 0.24 vendors click as ``typer._click``; older versions use click itself."""
-    mods = []
-    for name in ("typer._click", "click"):
-        try:
-            mods.append(__import__(name, fromlist=["core", "exceptions"]))
-        except ImportError:
-            continue
-    return mods
+__all__ = ["UserError", "app", "main"]
 
 
 def _chinese_help() -> None:
@@ -41,7 +33,7 @@ def _chinese_help() -> None:
     ru.REQUIRED_LONG_STRING = "[必填]"
     ru.DEFAULT_STRING = "[默认：{}]"
     ru.ABORTED_TEXT = "已中止。"
-    for mod in _click_modules():
+    for mod in click_modules():
         command = mod.core.Command
         original = command.get_help_option
         if getattr(original, "_chinese", False):
@@ -74,8 +66,31 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
-class UserError(Exception):
-    """An error the user can fix; printed as one Chinese line, exit code 2."""
+def out_folder(out: Path) -> Path:
+    """``--out`` made ready as a folder (created when missing), or a UserError when it names a file."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out 应为文件夹，而 {out} 是一个文件；请换一个文件夹名")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+AllowEmptyOption = Annotated[
+    bool, typer.Option("--allow-empty", help="考核年度没有任何活动记录时仍照常考核（默认：提示后停止）")
+]
+
+
+def require_activity(st, year: int, allow_empty: bool) -> None:  # type: ignore[no-untyped-def]
+    """Stop (UserError) when the year has no activity rows at all: every org would be graded 不合格."""
+    from analysis.store import activity_years
+
+    years = activity_years(st)
+    if allow_empty or year in years:
+        return
+    known = "、".join(str(y) for y in years) or "无"
+    raise UserError(
+        f"该年度没有任何活动记录：{year} 年的活动记录为 0 行（有活动记录的年度：{known}）。"
+        "请检查 --year；确要按没有活动的数据考核（所有组织都将评为不合格），请加 --allow-empty"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,6 +109,8 @@ def demo_cmd(
 
     from analysis import synth
 
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out 应为文件夹，而 {out} 是一个文件；请换一个文件夹名")
     if out.exists() and any(out.iterdir()):
         if not (force or out.resolve() == SAMPLE_DIR.resolve()):
             raise UserError(f"输出文件夹 {out} 不是空的；确认要覆盖请加 --force")
@@ -124,7 +141,7 @@ ProfileOption = Annotated[
 ]
 
 
-def run_ingest(paths: list[Path], store: Path, quiet: bool = False, profiles: list[Path] | None = None):
+def run_ingest(paths: list[Path], store: Path, quiet: bool = False, profiles: list[Path] | None = None, wait: bool = False):
     """Ingest with a progress bar; returns the IngestResult."""
     from analysis.ingest import ingest, load_profiles
 
@@ -138,7 +155,7 @@ def run_ingest(paths: list[Path], store: Path, quiet: bool = False, profiles: li
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-        disable=quiet,
+        disable=quiet or not err_console.is_terminal,  # a log or a pipe gets the summary, not the bar
     ) as progress:
         task = progress.add_task("", total=None)
 
@@ -146,9 +163,14 @@ def run_ingest(paths: list[Path], store: Path, quiet: bool = False, profiles: li
             progress.update(task, total=n)
 
         def on_file(name: str) -> None:
-            progress.update(task, advance=1, description=name)
+            progress.update(task, advance=1, description=escape(name))
 
-        return ingest(paths, store=store, profiles=profile_list, on_start=on_start, on_file=on_file)
+        def on_wait(message: str) -> None:
+            progress.console.print(escape(message))
+
+        return ingest(
+            paths, store=store, profiles=profile_list, on_start=on_start, on_file=on_file, wait=wait, on_wait=on_wait
+        )
 
 
 def _first_names(names: list[str], n: int = 10) -> str:
@@ -159,20 +181,22 @@ def _first_names(names: list[str], n: int = 10) -> str:
 def print_ingest_summary(result) -> None:
     import polars as pl
 
+    from analysis.ingest import display_path
+
     files = result.files
-    table = Table(title=f"导入结果（数据仓库：{result.store}）", show_lines=False)
+    table = Table(title=escape(f"导入结果（数据仓库：{display_path(result.store)}）"), show_lines=False)
     for col in ("文件", "数据表", "读入行", "保留", "拒收", "重复", "说明"):
         table.add_column(col, justify="right" if col in ("读入行", "保留", "拒收", "重复") else "left")
     for row in files.iter_rows(named=True):
         style = "red" if row["status"] == "refused" else None
         table.add_row(
-            row["path"],
+            escape(row["path"]),
             "、".join(TABLES[t].zh for t in row["tables"].split(",") if t),
             str(row["rows_read"]),
             str(row["rows_kept"]),
             str(row["rows_refused"]),
             str(row["rows_duplicate"]),
-            row["message"] or ("" if row["status"] == "ok" else "已拒收"),
+            escape(row["message"] or ("" if row["status"] == "ok" else "已拒收")),
             style=style,
         )
     console.print(table)
@@ -188,25 +212,28 @@ def print_ingest_summary(result) -> None:
             "已按名册为准并列出，请核对（数据仓库 conflicts.parquet）："
         )
         for r in conflicts.head(10).iter_rows(named=True):
-            console.print(f"  {r['org_id']} {r['field']}：名册“{r['registry_value']}”，{r['_file']} 第{r['_row']}行“{r['derived_value']}”")
+            console.print(escape(f"  {r['org_id']} {r['field']}：名册“{r['registry_value']}”，{r['_file']} 第{r['_row']}行“{r['derived_value']}”"))
     if result.rechecked:
         console.print(
             f"{len(result.rechecked)} 个此前导入过的文件有行因组织编码不在名册中被拒收，已按现在的名册重新读取："
-            + _first_names(result.rechecked)
+            + escape(_first_names(result.rechecked))
         )
     if result.fixable:
         console.print(
             f"[yellow]注意：[/yellow]{len(result.fixable)} 个文件中有行此前因组织编码不在名册中被拒收，而名册现在已有这些组织："
-            + _first_names(result.fixable)
+            + escape(_first_names(result.fixable))
             + "。把它们所在的文件夹再导入一次，这些行就会保留。"
         )
     if result.skipped:
         console.print(f"另有 {len(result.skipped)} 个文件此前已导入（内容相同），本次跳过。")
+    if result.passed_over:
+        console.print(f"[yellow]注意：[/yellow]{len(result.passed_over)} 个路径不是普通文件，未读取：" + escape(_first_names(result.passed_over)))
     partly = files.filter((pl.col("status") == "ok") & (pl.col("message") != ""))
     for r in partly.iter_rows(named=True):
-        console.print(f"[yellow]注意：[/yellow]{r['path']} 中有工作表未导入——{r['message']}")
+        console.print(f"[yellow]注意：[/yellow]{escape(r['path'])} 中有工作表未导入——{escape(r['message'])}")
     if t["rows_refused"] or t["files_refused"] or partly.height:
-        console.print(f"拒收明细见数据仓库中的 rejects.parquet（{result.store / 'rejects.parquet'}），或运行数据质量报告。")
+        where = escape(display_path(result.store / "rejects.parquet"))
+        console.print(f"拒收明细见数据仓库中的 rejects.parquet（{where}），或运行数据质量报告。")
 
 
 @app.command("ingest", help="导入文件或文件夹（任意层级；xlsx/xls/csv/json/parquet），检查每一行并写入数据仓库。")
@@ -215,8 +242,9 @@ def ingest_cmd(
     store: Annotated[Path, typer.Option("--store", help="数据仓库文件夹")] = DEFAULT_STORE,
     strict: Annotated[bool, typer.Option("--strict", help="有任何行、工作表或文件被拒收时以非零状态退出")] = False,
     profile: ProfileOption = None,
+    wait: Annotated[bool, typer.Option("--wait", help="数据仓库正由另一个导入进程写入时，等待其完成（默认：提示后退出）")] = False,
 ) -> None:
-    result = run_ingest(paths, store, profiles=profile)
+    result = run_ingest(paths, store, profiles=profile, wait=wait)
     print_ingest_summary(result)
     t = result.totals
     if strict and (t["rows_refused"] or t["files_refused"] or result.rejects.height):
@@ -307,13 +335,15 @@ def assess_cmd(
     draws: Annotated[int | None, typer.Option("--draws", help="稳健性检验的随机抽样次数（默认1000）")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="稳健性检验的随机种子")] = None,
     profile: ProfileOption = None,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     from analysis.store import Store
 
     if quota_by is not None and quota_by not in ("all", "org_type"):
         raise UserError("--quota-by 只能是 all 或 org_type")
-    out.mkdir(parents=True, exist_ok=True)
+    out_folder(out)
     st = Store.open(resolve_store(data, store, out, profile))
+    require_activity(st, year, allow_empty)
     overrides = {"quota": None if quota is None else parse_quota(quota), "quota_by": quota_by, "draws": draws, "seed": seed}
     run_assessment(st, year, out, ruleset=ruleset, rubric=rubric, as_of=as_of, overrides=overrides)
 
@@ -424,7 +454,7 @@ def compare_cmd(
     from analysis.compare import compare_rulesets, write_comparison
     from analysis.store import Store
 
-    out.mkdir(parents=True, exist_ok=True)
+    out_folder(out)
     st = Store.open(resolve_store(data, store, out, profile))
     cmp = compare_rulesets(
         st, year, list(rulesets), as_of=as_of, quota=None if quota is None else parse_quota(quota), quota_by=quota_by
@@ -535,6 +565,7 @@ def report_cmd(
     only: Annotated[list[str] | None, typer.Option("--only", help="只生成这些报告（报告名，可重复），例如 --only 数据质量")] = None,
     notebooks: Annotated[Path | None, typer.Option("--notebooks", help="自定义报告笔记本所在文件夹（默认：项目的 notebooks/）")] = None,
     profile: ProfileOption = None,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     from analysis.reports import NOTEBOOKS_DIR, REPORTS, run_reports
     from analysis.store import Store, years_with_data
@@ -542,7 +573,7 @@ def report_cmd(
     if data is None and store is None:
         data = SAMPLE_DIR
         console.print(f"未指定数据，使用自带的示例数据：{SAMPLE_DIR}")
-    out.mkdir(parents=True, exist_ok=True)
+    out_folder(out)
     store_path = resolve_store(data, store, out, profile)
     st = Store.open(store_path)
     if year is None:
@@ -550,6 +581,7 @@ def report_cmd(
         if not years:
             raise UserError("数据仓库中没有任何年度的活动、学习、党费或督查评分记录")
         year = years[-1]
+    require_activity(st, year, allow_empty)
     chosen = REPORTS
     if only:
         unknown = sorted(set(only) - {r.title for r in REPORTS})
@@ -694,30 +726,16 @@ def profile_check_cmd(
 # entry point: no traceback reaches the user
 # ---------------------------------------------------------------------------------------------
 def main() -> None:
-    from analysis.assess import AssessError
-    from analysis.ingest import IngestError, ProfileError
-    from analysis.rules import RulesetError
-    from analysis.store import StoreError
-
     try:
         rc = app(standalone_mode=False)  # click hands back the code of a typer.Exit instead of raising
         if isinstance(rc, int) and rc:
+            if rc == 130:  # typer's code for Ctrl-C
+                say(err_console, "", "已中止。")
             sys.exit(rc)
-    except (UserError, IngestError, StoreError, ProfileError, AssessError, RulesetError) as exc:
-        err_console.print(f"[red]错误：[/red]{exc}")
-        sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("已中止。")
+    except (typer.Abort, KeyboardInterrupt):
+        say(err_console, "", "已中止。")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and anything unexpected
-        click_errors = tuple(m.exceptions.ClickException for m in _click_modules())
-        if isinstance(exc, click_errors):
-            cmd = exc.ctx.command_path if getattr(exc, "ctx", None) else "workbench"
-            err_console.print(f"[red]用法错误：[/red]{exc.format_message()}\n运行 {cmd} --help 查看用法。")
-            sys.exit(exc.exit_code)
-        log = Path(tempfile.gettempdir()) / "workbench-error.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        err_console.print(f"[red]内部错误：[/red]{type(exc).__name__}: {exc}\n详细信息已写入 {log}，请将该文件发给维护人员。")
-        sys.exit(3)
+    except Exception as exc:  # user mistakes, click usage errors and anything unexpected
+        sys.exit(exit_code(exc, err_console))

@@ -15,7 +15,9 @@ A table folder is absent when no source ever held that table: rules that need it
 a table that exists always has at least one part (maybe with zero rows).  Stores written before the
 part layout (one ``<table>.parquet`` file per table) are still read, and migrated by the next ingest.
 Writes go to a temporary sibling folder that is swapped in at the end, so an interrupted ingest
-leaves the previous store intact.
+leaves the previous store intact.  One ingest writes a store at a time (:func:`store_lock`), and a reader
+reads a snapshot of the last complete store, so an ingest finishing meanwhile changes nothing it reads
+(:mod:`analysis.store_guard`).
 
 Part files are written with dictionary encoding for every column (pyarrow's writer, 128 Ki-row groups):
 the numbers of an activity table repeat a few values, and reading them back is then several times faster.
@@ -33,10 +35,11 @@ part whose codes were changed after it was keyed is keyed again in :meth:`StoreW
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -44,6 +47,16 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from analysis.store_guard import (
+    StoreError,
+    os_error_message,
+    owned_folder,
+    snapshot_folder,
+    store_lock,
+    store_write_error,
+    sweep,
+    wait_for_swap,
+)
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, TABLES, ColumnKind, Table
 
 STORE_VERSION = 2  #: 2 = a folder of part files per table; 1 = one file per table
@@ -110,10 +123,6 @@ MANIFEST_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-class StoreError(Exception):
-    """A store cannot be opened or written; the message is in Chinese for the user."""
-
-
 def table_schema(table: Table | str) -> dict[str, pl.DataType]:
     """Polars schema of a canonical table as kept in the store (canonical columns + provenance)."""
     t = TABLES[table] if isinstance(table, str) else table
@@ -136,21 +145,34 @@ class Store:
     path: Path | None
     _frames: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
     _columns_present: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _root: Path | None = field(default=None, repr=False)  #: where the files are read: a snapshot, or ``path``
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike[str] = DEFAULT_STORE) -> Store:
+    def open(cls, path: str | os.PathLike[str] = DEFAULT_STORE, snapshot: bool = True) -> Store:
+        """Open the store folder at ``path``: the last complete store, as it is now.
+
+        With ``snapshot`` (the default) the files are read from a snapshot (hard links), so an ingest that
+        completes while this store is read changes nothing it reads; ingest itself, which holds the
+        writers' lock, reads in place."""
         p = Path(path)
         _recover_interrupted(p)
         meta_file = p / "store.json"
         if not meta_file.is_file():
             raise StoreError(f"找不到数据仓库：{p}（请先运行 workbench ingest 导入数据）")
+        root = (snapshot_folder(p) if snapshot else None) or p
+        meta_file = root / "store.json"
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise StoreError(f"数据仓库元数据已损坏：{meta_file}（{exc}）") from exc
+            raise StoreError(f"数据仓库元数据已损坏：{p / 'store.json'}（{exc}）") from exc
         cols = {name: list(info.get("columns_present", [])) for name, info in meta.get("tables", {}).items()}
-        return cls(path=p, _columns_present=cols)
+        return cls(path=p, _columns_present=cols, _root=root)
+
+    @property
+    def root(self) -> Path | None:
+        """The folder the store's files are read from (a snapshot of ``path``); None in memory."""
+        return self._root or self.path
 
     @classmethod
     def from_frames(
@@ -175,22 +197,22 @@ class Store:
     # -- reading --------------------------------------------------------------------------------
     def has(self, name: str) -> bool:
         """True when the table exists in the dataset (even with zero rows)."""
-        if self.path is None:
+        if self.root is None:
             return name in self._frames
-        if name == "orgs" and (self.path / "orgs_derived.parquet").is_file():
+        if name == "orgs" and (self.root / "orgs_derived.parquet").is_file():
             return True
-        return bool(table_parts(self.path, name))
+        return bool(table_parts(self.root, name))
 
     def table(self, name: str) -> pl.LazyFrame:
         """The kept rows of a canonical table; an empty frame of the right schema when absent."""
         if name not in TABLES:
             raise StoreError(f"未知的数据表：{name}")
-        if self.path is None:
+        if self.root is None:
             return self._frames.get(name, empty_table(name)).lazy()
-        parts = table_parts(self.path, name)
+        parts = table_parts(self.root, name)
         schema = table_schema(name)
         lf = pl.scan_parquet(parts, schema=schema, extra_columns="ignore") if parts else empty_table(name).lazy()
-        derived = self.path / "orgs_derived.parquet"
+        derived = self.root / "orgs_derived.parquet"
         if name == "orgs" and derived.is_file():
             # orgs derived from hierarchy columns complete the registry; the registry wins on a code
             extra = pl.scan_parquet(derived).join(lf.select("org_id"), on="org_id", how="anti")
@@ -212,14 +234,14 @@ class Store:
         windowed = start is not None or end is not None
         start, end = start or date.min, end or date.max
         dated = pl.col("date").is_between(start, end) if windowed else pl.lit(True)
-        if self.path is not None and (self.path / MEMBERS_FILE).is_file():
-            meta = {p: pq.read_metadata(p) for p in table_parts(self.path, "study")}  # one footer read a part
+        if self.root is not None and (self.root / MEMBERS_FILE).is_file():
+            meta = {p: pq.read_metadata(p) for p in table_parts(self.root, "study")}  # one footer read a part
             if meta and all(MEMBER_KEY in m.schema.names for m in meta.values()):
                 inside = [p for p, m in meta.items() if not windowed or _dates_within(m, "date", start, end)]
                 rest = [p for p in meta if p not in inside]
                 scans = [pl.scan_parquet(inside).select(cols)] if inside else []
                 scans += [pl.scan_parquet(rest).select(cols).filter(dated)] if rest else []
-                return pl.concat(scans), pl.scan_parquet(self.path / MEMBERS_FILE)
+                return pl.concat(scans), pl.scan_parquet(self.root / MEMBERS_FILE)
         rows = self.table("study")
         members = rows.select("org_id", "member_id").unique().sort("org_id", "member_id").with_row_index(MEMBER_KEY)
         keyed = rows.filter(dated).join(members, on=["org_id", "member_id"], how="left", nulls_equal=True)
@@ -230,9 +252,9 @@ class Store:
         return set(self._columns_present.get(name, []))
 
     def _aux(self, name: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-        if self.path is None:
+        if self.root is None:
             return self._frames.get(name, pl.DataFrame(schema=schema))
-        f = self.path / f"{name}.parquet"
+        f = self.root / f"{name}.parquet"
         return pl.read_parquet(f) if f.is_file() else pl.DataFrame(schema=schema)
 
     def derived_orgs(self) -> pl.DataFrame:
@@ -274,6 +296,14 @@ def _dates_within(meta: pq.FileMetaData, column: str, start: date, end: date) ->
         if not (isinstance(st.min, date) and isinstance(st.max, date) and start <= st.min and st.max <= end):
             return False
     return True
+
+
+def activity_years(store: Store) -> list[int]:
+    """Calendar years with at least one activity row: a year outside them has no party life on record."""
+    if not store.has("activities"):
+        return []
+    years = store.table("activities").select(pl.col("date").dt.year().cast(pl.Int64)).drop_nulls().unique().collect()
+    return sorted(int(y) for y in years["date"])
 
 
 def years_with_data(store: Store) -> list[int]:
@@ -329,14 +359,17 @@ def table_parts(path: Path, name: str) -> list[Path]:
 class StoreWriter:
     """A store being written: part files go to a temporary sibling folder as they come, and
     :meth:`finish` adds the small tables and the metadata and swaps the folder in.  Any failure before
-    that (call :meth:`abort`) leaves the previous store as it was."""
+    that (call :meth:`abort`) leaves the previous store as it was.  Make one under :func:`store_lock`."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in self.path.parent.glob(f".{self.path.name}.tmp-*"):  # left by an ingest that was killed
-            shutil.rmtree(stale, ignore_errors=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.tmp-", dir=self.path.parent))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            for kind in ("tmp", "read"):  # left by ingests and readers that were killed
+                sweep(self.path, kind)
+            self.tmp = owned_folder(self.path, "tmp")
+        except OSError as exc:
+            raise store_write_error(exc, self.path) from exc
         self._next: dict[str, int] = {}
         self._members: pl.DataFrame | None = None  # the member index, loaded when a study part is first keyed
         self._inherited = False  # the index was carried over from the previous store
@@ -435,6 +468,21 @@ class StoreWriter:
         (self.tmp / "store.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         _swap_in(self.tmp, self.path)
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[StoreWriter]:
+        """The writer for the block: aborted when the block fails, and a write refused by a full disk or a
+        read-only folder raised as StoreError."""
+        try:
+            yield self
+        except Exception as exc:
+            self.abort()
+            if isinstance(exc, OSError) or os_error_message(exc) is not None:
+                raise store_write_error(exc, self.path) from exc
+            raise
+        except BaseException:
+            self.abort()
+            raise
+
     def _key_study_parts(self) -> None:
         """Key the study parts that lost ``_member`` after they were written (rows whose codes were
         corrected), or whose keys came from an index that is not this one; write the index next to them."""
@@ -485,17 +533,13 @@ def write_store(
     conflicts: pl.DataFrame | None = None,
 ) -> None:
     """Write a complete store held in memory to ``path`` atomically (temporary sibling folder, then rename)."""
-    writer = StoreWriter(path)
-    try:
+    with store_lock(path), StoreWriter(path).writing() as writer:
         for name, df in tables.items():
             writer.write_part(name, df)
         writer.finish(
             {name: df.height for name, df in tables.items()},
             duplicates, rejects, manifest, columns_present, derived_orgs, conflicts,
         )
-    except BaseException:
-        writer.abort()
-        raise
 
 
 def _old_path(path: Path) -> Path:
@@ -513,7 +557,9 @@ def _swap_in(tmp: Path, path: Path) -> None:
 
 
 def _recover_interrupted(path: Path) -> None:
-    """If a previous swap was cut between its two renames, put the old store back."""
+    """If a previous swap was cut between its two renames, put the old store back — unless a live writer
+    is between them right now: then wait for its new store."""
     old = _old_path(path)
-    if not path.exists() and old.exists():
-        os.replace(old, path)
+    if not path.exists() and old.exists() and not wait_for_swap(path, old):
+        with contextlib.suppress(OSError):  # a read-only folder, or another reader put it back first
+            os.replace(old, path)

@@ -497,6 +497,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "date_out_of_range": ("日期超出范围（2000-01-01 至 2100-12-31）", "date outside 2000-01-01 … 2100-12-31"),
     "bad_month": ("月份无法识别", "month cannot be read"),
     "not_a_number": ("不是数字", "not a number"),
+    "not_finite": ("不是有效数字", "not a valid number (infinite, NaN or too large)"),
     "negative": ("数值不能为负数", "number is negative"),
     "not_integer": ("应为整数", "not a whole number"),
     "days_out_of_range": ("学习天数应大于0且不超过31", "days must be > 0 and ≤ 31"),
@@ -513,6 +514,17 @@ REASONS: dict[str, tuple[str, str]] = {
     "unknown_parent": ("上级组织编码不在组织名册中", "parent org code is not in the registry"),
     "parent_cycle": ("上级组织关系成环", "parent relation forms a cycle"),
     "conflicting_org": ("组织编码重复且内容不一致（保留先出现的一行）", "org code repeated with different values (the first is kept)"),
+    "error_cell": ("单元格为错误值 {value}", "the cell holds the error value {value}"),
+    "uncached_formula": (
+        "公式没有计算结果，请在 Excel 中打开并保存后再导出",
+        "formula without a calculated value: open and save the workbook in Excel, then export again",
+    ),
+    "unclosed_quote": (
+        "该行的引号没有闭合（其后各行已分别读入），请检查该行的引号",
+        "the quote opened on this line is never closed (the lines after it were read on their own)",
+    ),
+    "too_many_fields": ("该行的字段多于表头（可能有未加引号的逗号）", "more fields than the header has (an unquoted comma?)"),
+    "duplicate_column": ("表头重复（同一列出现多次）且各列取值不一致", "the header repeats this column and the copies differ"),
     # file level
     "empty_file": ("空文件", "empty file"),
     "header_only": ("只有表头，没有数据行", "header only, no data rows"),
@@ -527,12 +539,15 @@ REASONS: dict[str, tuple[str, str]] = {
     "unreadable": ("文件无法读取", "file cannot be read"),
     "too_slow": ("文件读取超时", "reading the file took too long"),
     "unsupported_format": ("不支持的文件格式（支持 xlsx、xls、csv、json、parquet）", "unsupported file format"),
+    "too_deep": ("文件嵌套层数过深，无法解析", "nesting too deep to parse"),
+    "parse_failed": ("文件无法解析", "the file cannot be parsed"),
 }
 
 
 def reason(code: str, detail: str = "") -> tuple[str, str]:
-    """(Chinese, English) reason for ``code``, with an optional detail appended to both."""
-    zh, en = REASONS[code]
+    """(Chinese, English) reason for ``code``, with an optional detail appended to both.  A reason that
+    names the cell's value (``{value}``) is filled in per row by ingest; here it is left out."""
+    zh, en = (t.replace(" {value}", "") for t in REASONS[code])
     if detail:
         return f"{zh}：{detail}", f"{en}: {detail}"
     return zh, en

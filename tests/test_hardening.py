@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -114,6 +115,14 @@ def test_unreadable_file_is_refused(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # Property-based: random tables never crash the ingest, and rows read = kept + refused + duplicate.
 # ---------------------------------------------------------------------------------------------
+_FULL_WIDTH = str.maketrans("0123456789.-", "０１２３４５６７８９．－")
+_number_cell = st.one_of(
+    st.sampled_from(["inf", "-inf", "+Infinity", "NaN", "nan", "1e400", "-1e400", "1e308", "99999999999999999999999"]),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.integers(min_value=0, max_value=10**20).map(lambda n: str(n).translate(_FULL_WIDTH)),  # １２３
+    st.decimals(allow_nan=False, allow_infinity=False, places=2).map(lambda d: str(d).translate(_FULL_WIDTH)),
+)
 _HEADERS = sorted({c.zh for t in TABLES.values() for c in t.columns} | {c.name for t in TABLES.values() for c in t.columns})
 _cell = st.one_of(
     st.just(""),
@@ -122,6 +131,7 @@ _cell = st.one_of(
     st.sampled_from(["2024-03-05", "2024/3/5", "2024.3.5", "2024年3月5日", "2019/2/3  14:30", "45356", "2024-13-45", "昨天"]),
     st.sampled_from(["是", "否", "1", "-2", "3.5", "abc", "党委", "支部", "2024-03"]),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12),
+    _number_cell,
 )
 
 
@@ -158,6 +168,70 @@ def test_random_tables_never_crash_and_the_accounting_holds(files: list[tuple[st
         assert t["rows_read"] == t["rows_kept"] + t["rows_refused"] + t["rows_duplicate"]
 
 
+#: the number columns of three tables, with the text cells a valid row needs
+_NUMBER_TABLES = {
+    "activities": ("组织编码,活动日期,活动类型,参加人数", "000101,2024-03-{day:02d},党课,{n}"),
+    "dues": ("组织编码,月份,应交金额,实交金额", "000101,2024-{day:02d},{n},{n}"),
+    "study": ("党员编号,组织编码,学习日期,天数", "m{day},000101,2024-03-{day:02d},{n}"),
+}
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(table=st.sampled_from(sorted(_NUMBER_TABLES)), cells=st.lists(_number_cell, min_size=1, max_size=12))
+def test_random_number_cells_never_keep_a_number_that_is_not_finite_or_too_large(table: str, cells: list[str]) -> None:
+    header, line = _NUMBER_TABLES[table]
+    rows = [line.format(day=i + 1, n=_quote(c)) for i, c in enumerate(cells)]
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "in"
+        data.mkdir()
+        write_registry(data)
+        (data / "n.csv").write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        ingest([data], store=Path(tmp) / "s")
+        st_ = Store.open(Path(tmp) / "s")
+        m = st_.manifest().filter(pl.col("path") == "n.csv").row(0, named=True)
+        assert m["rows_read"] == len(cells) == m["rows_kept"] + m["rows_refused"] + m["rows_duplicate"]
+        numbers = [c for c, t in st_.table(table).collect_schema().items() if t.is_numeric() and not c.startswith("_")]
+        kept = st_.table(table).select(numbers).collect()
+        for col in kept.columns:
+            values = kept[col].drop_nulls().cast(pl.Float64)
+            assert values.is_finite().all() and (values.abs() <= Limits().max_number).all()
+        refused = st_.rejects().filter(pl.col("reason_code") == "not_finite")["value"].to_list()
+        for value in refused:
+            x = float(value.translate({ord(a): b for b, a in zip("0123456789.-", "０１２３４５６７８９．－", strict=True)}).replace(",", ""))
+            assert not math.isfinite(x) or abs(x) > Limits().max_number
+
+
+_name_bytes = st.binary(min_size=1, max_size=16).filter(lambda b: b"/" not in b and b"\x00" not in b and not b.startswith((b".", b"~$")))
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(names=st.lists(_name_bytes, min_size=1, max_size=6, unique=True), folder=st.one_of(st.none(), _name_bytes))
+def test_random_file_names_are_all_read_once_and_shown_as_text(names: list[bytes], folder: bytes | None) -> None:
+    import contextlib
+    import io
+
+    from analysis.cli import print_ingest_summary
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "in"
+        data.mkdir()
+        write_registry(data)
+        where = os.fsencode(data) + (b"/" + folder if folder else b"")
+        os.makedirs(where, exist_ok=True)
+        for i, name in enumerate(names):
+            body = f"组织编码,活动日期,活动类型,主题\n000101,2024-03-05,党课,第{i}个文件\n"
+            Path(os.fsdecode(where + b"/" + name + b".csv")).write_text(body, encoding="utf-8")
+        result = ingest([data], store=Path(tmp) / "s")
+        paths = Store.open(Path(tmp) / "s").manifest()["path"].to_list()
+        assert len(paths) == len(set(paths)) == len(names) + 1  # every file once, names kept apart
+        assert all(p.encode("utf-8") for p in paths)  # text a file or a terminal can hold
+        assert result.totals["rows_kept"] == len(names) + 3
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            print_ingest_summary(result)  # no name breaks the printed summary
+        assert f"保留 {len(names) + 3}" in out.getvalue()
+
+
 # ---------------------------------------------------------------------------------------------
 # A killed ingest leaves the previous store intact and the next ingest completes.
 # ---------------------------------------------------------------------------------------------
@@ -187,7 +261,8 @@ def test_killed_ingest_leaves_previous_store_readable(tmp_path: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert Store.open(store).table("activities").collect().height == 200_000
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".s.")] == []  # stale temp folders swept
+    # stale temp folders swept, the lock released (this process's own read snapshots stay until it ends)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith((".s.tmp-", ".s.old", ".s.lock"))] == []
 
 
 def test_xlsx_with_hundreds_of_thousands_of_empty_styled_rows_reads_its_one_row(tmp_path: Path) -> None:

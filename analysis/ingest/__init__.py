@@ -5,7 +5,7 @@ from analysis.ingest.profiles import Profile, ProfileError, load_profiles
 from analysis.ingest.readers import Limits
 from analysis.ingest.result import CONFLICT_SCHEMA, DUP_SCHEMA, IngestError, IngestResult
 from analysis.ingest.run import ingest
-from analysis.ingest.walk import discover
+from analysis.ingest.walk import discover, display_path
 
 __all__ = [
     "CONFLICT_SCHEMA",
@@ -16,6 +16,7 @@ __all__ = [
     "Profile",
     "ProfileError",
     "discover",
+    "display_path",
     "ingest",
     "load_profiles",
 ]

@@ -33,7 +33,7 @@ class _Existing:
 def _load_existing(store_path: Path) -> _Existing:
     if not (store_path / "store.json").is_file():
         return _Existing()
-    st = Store.open(store_path)
+    st = Store.open(store_path, snapshot=False)  # under the writers' lock: nobody swaps it meanwhile
     parts = {n: table_parts(store_path, n) for n in TABLES}
     orgs = pl.concat([pl.read_parquet(p) for p in parts.pop("orgs")]) if parts["orgs"] else None
     parts = {n: ps for n, ps in parts.items() if ps}

@@ -75,11 +75,20 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 
 def _read_one(path: Path, rel: str, size: int, sha: str, limits: Limits, profiles: list[Profile]) -> _FileOutcome:
+    """Read one file; whatever goes wrong with it refuses this file alone, and the ingest goes on."""
     try:
         with _time_limit(limits.max_seconds_per_file):
             return _read_one_unlimited(path, rel, size, sha, limits, profiles)
     except FileRefused as exc:
-        return _FileOutcome(rel, size, sha, [], [_file_reject(rel, "", exc.code, exc.detail)], reason(exc.code, exc.detail)[0], 0)
+        return _refused(rel, size, sha, exc.code, exc.detail)
+    except RecursionError:  # nesting deeper than a parser's stack
+        return _refused(rel, size, sha, "too_deep", "")
+    except Exception as exc:  # a parser failing on input it was never meant for: this file only
+        return _refused(rel, size, sha, "parse_failed", f"{type(exc).__name__}: {str(exc)[:200]}")
+
+
+def _refused(rel: str, size: int, sha: str, code: str, detail: str) -> _FileOutcome:
+    return _FileOutcome(rel, size, sha, [], [_file_reject(rel, "", code, detail)], reason(code, detail)[0], 0)
 
 
 def _read_one_unlimited(path: Path, rel: str, size: int, sha: str, limits: Limits, profiles: list[Profile]) -> _FileOutcome:
@@ -96,7 +105,7 @@ def _read_one_unlimited(path: Path, rel: str, size: int, sha: str, limits: Limit
             continue  # an empty sheet (Sheet2, Sheet3) is not a table
         try:
             rec = recognise(sheet, limits, rel, profiles)
-            parsed = parse_sheet(sheet, rec, rel)
+            parsed = parse_sheet(sheet, rec, rel, limits)
         except FileRefused as exc:
             where = f"工作表“{sheet.sheet}”：" if sheet.sheet else ""
             out.rejects.append(_file_reject(rel, sheet.sheet, exc.code, exc.detail))

@@ -43,6 +43,8 @@ class IngestResult:
     #: files (not among this run's inputs) whose refused rows name an org the registry now has: ingesting
     #: their folder again keeps those rows
     fixable: list[str] = field(default_factory=list)
+    #: paths passed over unread because they are not regular files (pipes, sockets, devices), with why
+    passed_over: list[str] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, int]:

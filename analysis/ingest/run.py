@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -21,8 +22,16 @@ from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import Limits
 from analysis.ingest.registry import _check_registry, _merge_derived, _registry_codes
 from analysis.ingest.result import DUP_SCHEMA, IngestError, IngestResult, _new_manifest, _recount
-from analysis.ingest.walk import _sha256, discover
-from analysis.store import DEFAULT_STORE, MANIFEST_SCHEMA, StoreError, StoreWriter, empty_table, table_schema
+from analysis.ingest.walk import NotRegular, content_hash, find_inputs
+from analysis.store import (
+    DEFAULT_STORE,
+    MANIFEST_SCHEMA,
+    StoreError,
+    StoreWriter,
+    empty_table,
+    store_lock,
+    table_schema,
+)
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, TABLES, reason
 
 #: rows of new sheets gathered into one part file before it is written (a larger sheet is one part)
@@ -34,6 +43,20 @@ PART_ROWS = 1_000_000
 _Plan = list[tuple[str, tuple[Path, int, str] | _FileOutcome | None]]
 
 
+@dataclass
+class _Planned:
+    """Which files are new (:func:`_plan`)."""
+
+    plan: _Plan = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  #: inputs whose content is in the store already
+    replaced: set[str] = field(default_factory=set)  #: recorded names whose earlier rows go
+    #: (recorded name, file to read, input name): content in the store with rows refused for an org code
+    #: the registry lacked, to be read again under the name it was recorded with
+    recheck: list[tuple[str, tuple[Path, int, str], str]] = field(default_factory=list)
+    fixable: list[str] = field(default_factory=list)  #: recorded names whose refused rows the registry fixes now
+    passed_over: list[str] = field(default_factory=list)  #: paths that are not regular files
+
+
 def ingest(
     paths: Iterable[str | os.PathLike[str]],
     store: str | os.PathLike[str] = DEFAULT_STORE,
@@ -41,6 +64,8 @@ def ingest(
     profiles: Iterable[Profile] | None = None,
     on_file: Callable[[str], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    wait: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IngestResult:
     """Read every file under ``paths`` into the store at ``store``.
 
@@ -56,6 +81,9 @@ def ingest(
         Mapping profiles for other systems' export layouts (:mod:`analysis.ingest.profiles`).
     on_start, on_file
         Progress callbacks: the number of files to read, then each file's name once read.
+    wait, on_wait
+        When another ingest is writing the store: wait for it (``on_wait`` gets the Chinese message
+        once) instead of refusing.
 
     Returns
     -------
@@ -67,6 +95,9 @@ def ingest(
     ------
     IngestError
         A path does not exist, or the accounting identity failed (a bug: nothing is written then).
+    StoreError
+        Another ingest is writing the store (and not ``wait``), or the store cannot be written (a full
+        disk, a read-only folder): the previous store stays as it was.
 
     Notes
     -----
@@ -76,82 +107,93 @@ def ingest(
     limits = limits or Limits()
     profile_list = list(profiles or [])
     store_path = Path(store)
-    files = discover(paths)
-    try:
-        ex = _load_existing(store_path)
-    except StoreError as exc:
-        raise IngestError(str(exc)) from exc
-    if on_start:
-        on_start(len(files))
-    plan, skipped, replaced, recheck, fixable = _plan(files, ex)
-
-    nothing_new = all(item is None for _, item in plan)
-    if nothing_new:  # only the files the registry now fixes are read again
-        recheck = {i: item for i, item in recheck.items() if plan[i][0] in fixable}
-    if nothing_new and not recheck:  # and the fixable files, if any, are not among the inputs
-        for rel, _ in plan:
-            if on_file:
-                on_file(rel)
-        return IngestResult(store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), skipped, fixable=fixable)
-    rechecked = [plan[i][0] for i in sorted(recheck)]
-    for i, item in recheck.items():
-        rel = plan[i][0]
-        plan[i] = (rel, item)
-        replaced.add(rel)  # its earlier rows, rejects and counts go; the new read stands
-        skipped.remove(rel)
-
-    writer = StoreWriter(store_path)
-    try:
-        result = _ingest_into(writer, ex, plan, replaced, skipped, limits, profile_list, on_file)
-        result.rechecked = rechecked
+    inputs = find_inputs(paths)
+    with store_lock(store_path, wait=wait, on_wait=on_wait):  # one writer: the store read here is the one replaced
+        try:
+            ex = _load_existing(store_path)
+        except StoreError as exc:
+            raise IngestError(str(exc)) from exc
+        if on_start:
+            on_start(len(inputs.files))
+        p = _plan(inputs.files, ex)
+        p.passed_over = inputs.passed_over + p.passed_over
+        nothing_new = all(item is None for _, item in p.plan)
+        if nothing_new:  # only the files the registry now fixes are read again
+            p.recheck = [r for r in p.recheck if r[0] in p.fixable]
+        if nothing_new and not p.recheck:  # and the fixable files, if any, are not among the inputs
+            for rel, _ in p.plan:
+                if on_file:
+                    on_file(rel)
+            return IngestResult(
+                store_path, pl.DataFrame(schema=MANIFEST_SCHEMA), p.skipped, fixable=p.fixable, passed_over=p.passed_over
+            )
+        _take_rechecks(p)
+        with StoreWriter(store_path).writing() as writer:
+            result = _ingest_into(writer, ex, p.plan, p.replaced, p.skipped, limits, profile_list, on_file)
+        result.rechecked = sorted({r[0] for r in p.recheck})
+        result.passed_over = p.passed_over
         return result
-    except BaseException:
-        writer.abort()
-        raise
 
 
-def _plan(
-    files: list[tuple[Path, str]], ex: _Existing
-) -> tuple[_Plan, list[str], set[str], dict[int, tuple[Path, int, str]], list[str]]:
-    """Which files are new: same content (any path) is skipped, same path with new content replaces.
+def _take_rechecks(p: _Planned) -> None:
+    """Put the files to read again into the plan, under the names they were recorded with: their earlier
+    rows, rejects and counts go, the new read stands."""
+    for recorded, item, rel in p.recheck:
+        p.plan.append((recorded, item))
+        p.replaced.add(recorded)
+        if rel in p.skipped:
+            p.skipped.remove(rel)
+    slot = {name for name, _ in p.plan if name in p.replaced}
+    p.plan = sorted(
+        (entry for entry in p.plan if not (entry[1] is None and entry[0] in slot)), key=lambda e: e[0]
+    )
 
-    Returns ``(plan, skipped, replaced, recheck, fixable)``: one plan entry per file in path order (to
-    read, refused already, or skipped), and in ``recheck`` the plan positions of skipped files that may
-    be read again because rows of theirs were refused for an org code the registry lacked.
+
+def _plan(files: list[tuple[Path, str]], ex: _Existing) -> _Planned:
+    """Which files are new: a recorded name whose content changed is read again (the new version replaces
+    the old rows, whatever else holds that content); other content already in the store (under any name)
+    is skipped; the rest is read.
+
+    Content in the store with rows refused for an org (or parent) code the registry did not have is read
+    again under the name it was recorded with — found by its content, so ingesting the parent folder of
+    an earlier run (other names for the same files) re-checks those rows too: when anything else is new
+    (the registry may have grown), or at once when the registry already has the code.
     """
     manifest = ex.manifest
-    known_hashes = set(manifest["sha256"].to_list()) if manifest.height else set()
-    known_paths = set(manifest["path"].to_list()) if manifest.height else set()
-    plan: _Plan = []
-    skipped: list[str] = []
-    replaced: set[str] = set()
-    seen: set[str] = set()
-    # files with rows refused for an org (or parent) code the registry did not have: read again when
-    # anything else is new (the registry may have grown), or at once when the registry already has the
-    # code now, so no row stays refused once its org is there
+    sha_of = dict(zip(manifest["path"].to_list(), manifest["sha256"].to_list(), strict=True))
+    known = set(sha_of.values())
     unknown = ex.rejects.filter(pl.col("reason_code").is_in(RECHECK_REASONS))[PROV_FILE].unique().to_list()
-    fixable = _fixable_files(ex.rejects, _registry_codes(ex.orgs, ex.derived)) if unknown else []
-    sha_of = dict(zip(manifest["path"].to_list(), manifest["sha256"].to_list(), strict=True)) if unknown else {}
-    recheck: dict[int, tuple[Path, int, str]] = {}
+    out = _Planned(fixable=_fixable_files(ex.rejects, _registry_codes(ex.orgs, ex.derived)) if unknown else [])
+    to_recheck: dict[str, list[str]] = {}  # content -> recorded names with rows to re-check
+    for name in sorted(unknown):
+        if name in sha_of:
+            to_recheck.setdefault(sha_of[name], []).append(name)
+    seen: set[str] = set()
+    stored: dict[str, tuple[tuple[Path, int, str], str]] = {}  # content in the store -> (file, input name)
     for path, rel in files:
         try:
-            size = path.stat().st_size
-            sha = _sha256(path)
+            size, sha = content_hash(path)
+        except NotRegular as exc:
+            out.passed_over.append(f"{rel}（{exc}）")
+            continue
         except OSError as exc:
             err = _FileOutcome(rel, 0, "", [], [_file_reject(rel, "", "unreadable", exc.strerror or str(exc))], reason("unreadable")[0], 0)
-            plan.append((rel, err))
+            out.plan.append((rel, err))
             continue
-        if sha in known_hashes or sha in seen:
-            if rel in unknown and sha_of.get(rel) == sha and sha not in seen:
-                recheck[len(plan)] = (path, size, sha)
-            skipped.append(rel)
-            plan.append((rel, None))
+        old = sha_of.get(rel)
+        if old is not None and old != sha:  # same name, new content: the new version replaces the old rows
+            out.replaced.add(rel)
+        elif sha in known or sha in seen:
+            if sha in known and (old == sha or sha not in stored):
+                stored[sha] = ((path, size, sha), rel)
+            out.skipped.append(rel)
+            out.plan.append((rel, None))
             continue
         seen.add(sha)
-        if rel in known_paths:
-            replaced.add(rel)  # same name, new content: the new version replaces the old rows
-        plan.append((rel, (path, size, sha)))
-    return plan, skipped, replaced, recheck, fixable
+        out.plan.append((rel, (path, size, sha)))
+    for sha, (item, rel) in stored.items():
+        out.recheck += [(name, item, rel) for name in to_recheck.get(sha, []) if name not in out.replaced]
+    return out
 
 
 def _ingest_into(

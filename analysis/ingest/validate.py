@@ -5,6 +5,10 @@ contract needs, for every refused cell, the *user's* row number, the column and 
 the conversions themselves (Chinese dates, Excel serials, aliases of kinds, 是/否) are the bulk of the
 work; a schema library would only re-check types we have just produced.  The expressions run on the
 whole sheet at once (no Python loop over rows), which also keeps Parquet ingest at scale fast.
+
+Besides the cells, a row is refused for what the reader found (:attr:`RawSheet.faults`: an Excel error
+value, an uncalculated formula, a CSV line whose quote is never closed), for more CSV fields than the
+header has, and for a repeated header whose copies disagree — no value a user gave is silently dropped.
 """
 
 from __future__ import annotations
@@ -13,34 +17,30 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from analysis.ingest.columns import clean, parse_code, parse_column, parse_vocab
 from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import FileRefused, Limits, RawSheet, zero_padded_widths
-from analysis.store import table_schema
+from analysis.store import REJECTS_SCHEMA, table_schema
 from analysis.vocab import (
     ACTIVITY_KIND_ALIASES,
     INCIDENT_KIND_ALIASES,
-    NO_WORDS,
     ORG_TYPE_ALIASES,
     POLITICAL_THEORY_ALIASES,
     PROV_FILE,
     PROV_ROW,
     PROV_SHEET,
+    REASONS,
     TABLES,
     WORKER_ROLE_ALIASES,
-    YES_WORDS,
-    Column,
     Table,
     header_lookup,
     normalize_header,
-    reason,
 )
+
+_ROW = "__err__"  #: error column of faults of the whole row (no one column is at fault)
 
 _LOOKUPS: dict[str, dict[str, str]] = {name: header_lookup(t) for name, t in TABLES.items()}
 _ALL_HEADERS: frozenset[str] = frozenset(h for lk in _LOOKUPS.values() for h in lk)
-
-DATE_MIN = pl.date(2000, 1, 1)
-DATE_MAX = pl.date(2100, 12, 31)
-_EXCEL_EPOCH = pl.date(1899, 12, 30)
 
 
 @dataclass
@@ -54,6 +54,8 @@ class Recognised:
     profile: Profile | None = None
     #: hierarchy levels (code col, name col, type col, fixed type) when the registry is derived
     levels: list[tuple[str | None, ...]] = field(default_factory=list)
+    #: canonical column -> the other source columns whose header also names it (a repeated header)
+    repeated: dict[str, list[str]] = field(default_factory=dict)
 
 
 def recognise(sheet: RawSheet, limits: Limits, file: str = "", profiles: list[Profile] | None = None) -> Recognised:
@@ -87,12 +89,15 @@ def recognise(sheet: RawSheet, limits: Limits, file: str = "", profiles: list[Pr
         raise FileRefused("unknown_layout", "列名：" + "、".join(h for h in header[:8]))
 
     scored: list[tuple[tuple[int, int], str, dict[str, str]]] = []
+    repeats: dict[str, dict[str, list[str]]] = {}
     for name, lookup in _LOOKUPS.items():
         mapping: dict[str, str] = {}
         for col, h in zip(cols, norm, strict=True):
             canon = lookup.get(h)
             if canon is not None and canon not in mapping:
                 mapping[canon] = col
+            elif canon is not None:
+                repeats.setdefault(name, {}).setdefault(canon, []).append(col)
         missing = sum(1 for r in TABLES[name].required if r not in mapping)
         scored.append(((-missing, len(mapping)), name, mapping))
     top = max(k for k, _, _ in scored)
@@ -106,7 +111,7 @@ def recognise(sheet: RawSheet, limits: Limits, file: str = "", profiles: list[Pr
     if missing_cols:
         detail = "、".join(f"{c.zh}（{c.name}）" for c in missing_cols)
         raise FileRefused("missing_required", f"{table.zh}表缺少 {detail}")
-    return Recognised(table, header_index, mapping, dict(zip(cols, header, strict=True)))
+    return Recognised(table, header_index, mapping, dict(zip(cols, header, strict=True)), repeated=repeats.get(name, {}))
 
 
 def _recognise_profile(sheet: RawSheet, limits: Limits, profiles: list[Profile]) -> Recognised | None:
@@ -124,7 +129,13 @@ def _recognise_profile(sheet: RawSheet, limits: Limits, profiles: list[Profile])
                 continue
             cols = [f"c{i}" for i in range(len(header))]
             mapping: dict[str, str] = {}
-            by_header = {normalize_header(h): c for c, h in zip(cols, header, strict=True)}
+            by_header: dict[str, str] = {}
+            repeated: dict[str, list[str]] = {}
+            for c, h in zip(cols, header, strict=True):  # a repeated header: the first column is read
+                n = normalize_header(h)
+                if n in by_header:
+                    repeated.setdefault(n, []).append(c)
+                by_header.setdefault(n, c)
             for h, col in by_header.items():
                 canon = prof.columns.get(h)
                 if canon is not None and canon not in mapping:
@@ -142,7 +153,8 @@ def _recognise_profile(sheet: RawSheet, limits: Limits, profiles: list[Profile])
             if missing:
                 detail = "、".join(f"{c.zh}（{c.name}）" for c in missing)
                 raise FileRefused("missing_required", f"按映射配置“{prof.name}”，{table.zh}表缺少 {detail}")
-            return Recognised(table, index, mapping, dict(zip(cols, header, strict=True)), prof, levels)
+            again = {prof.columns[h]: cs for h, cs in repeated.items() if prof.columns.get(h) in mapping}
+            return Recognised(table, index, mapping, dict(zip(cols, header, strict=True)), prof, levels, again)
     return None
 
 
@@ -170,156 +182,6 @@ def _vocab_fit(body: pl.DataFrame, table: Table, mapping: dict[str, str]) -> flo
 
 
 # ---------------------------------------------------------------------------------------------
-# Column parsers: each returns (value expression, error-code expression or None).
-# ---------------------------------------------------------------------------------------------
-def _clean(col: str) -> pl.Expr:
-    """Text as typed, NFKC-normalised and stripped; blank -> null."""
-    s = pl.col(col).cast(pl.String).str.normalize("NFKC").str.strip_chars()
-    return pl.when(s == "").then(None).otherwise(s)
-
-
-def _code(col: str) -> tuple[pl.Expr, pl.Expr | None]:
-    s = _clean(col)
-    # Excel hands whole numbers back as "123.0"; a code is never a decimal
-    return s.str.replace(r"^(\d+)\.0+$", "${1}"), None
-
-
-def _number(col: str, whole: bool) -> tuple[pl.Expr, pl.Expr]:
-    s = _clean(col).str.replace_all(",", "")
-    v = s.cast(pl.Float64, strict=False)
-    err = (
-        pl.when(s.is_not_null() & v.is_null())
-        .then(pl.lit("not_a_number"))
-        .when(v < 0)
-        .then(pl.lit("negative"))
-        .when(pl.lit(whole) & v.is_not_null() & (v != v.floor()))
-        .then(pl.lit("not_integer"))
-    )
-    return (v.cast(pl.Int64, strict=False) if whole else v), err
-
-
-def _date_parts(s: pl.Expr) -> pl.Expr:
-    """'2024-03-05', '2024/3/5', '2024.3.5', '2024年3月5日', '20240305', with any time after it dropped."""
-    ymd = s.str.extract_groups(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT].*)?$")
-    compact = s.str.extract_groups(r"^(\d{4})(\d{2})(\d{2})$")
-    y = pl.coalesce(ymd.struct.field("1"), compact.struct.field("1"))
-    m = pl.coalesce(ymd.struct.field("2"), compact.struct.field("2"))
-    d = pl.coalesce(ymd.struct.field("3"), compact.struct.field("3"))
-    text = pl.concat_str([y, m.str.zfill(2), d.str.zfill(2)], separator="-")
-    return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-
-
-def _excel_serial(s: pl.Expr) -> pl.Expr:
-    num = s.str.extract(r"^(\d{1,7}(?:\.\d+)?)$").cast(pl.Float64, strict=False)
-    ok = (num >= 1) & (num < 2958466)
-    days = pl.when(ok).then(num.floor().cast(pl.Int64))
-    return _EXCEL_EPOCH + pl.duration(days=days)
-
-
-def _date(col: str, dtype: pl.DataType, formats: tuple[str, ...] = ()) -> tuple[pl.Expr, pl.Expr]:
-    if dtype in (pl.Date(), pl.Datetime()) or isinstance(dtype, pl.Datetime):
-        v = pl.col(col).cast(pl.Date)
-        raw_present = pl.col(col).is_not_null()
-    else:
-        s = _clean(col)
-        extra = [s.str.strptime(pl.Datetime, f, strict=False).dt.date() for f in formats]
-        v = pl.coalesce([*extra, _date_parts(s), _excel_serial(s)])
-        raw_present = s.is_not_null()
-    return v, _date_error(v, raw_present, "bad_date")
-
-
-def _date_error(v: pl.Expr, raw_present: pl.Expr, unreadable: str) -> pl.Expr:
-    """``unreadable`` when a value was given but not read, out of range when outside 2000–2100."""
-    return (
-        pl.when(raw_present & v.is_null())
-        .then(pl.lit(unreadable))
-        .when((v < DATE_MIN) | (v > DATE_MAX))
-        .then(pl.lit("date_out_of_range"))
-    )
-
-
-def _month(col: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
-    if dtype in (pl.Date(),) or isinstance(dtype, pl.Datetime):
-        v = pl.col(col).cast(pl.Date).dt.truncate("1mo")
-        raw_present = pl.col(col).is_not_null()
-    else:
-        s = _clean(col)
-        ym = s.str.extract_groups(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
-        text = pl.concat_str([ym.struct.field("1"), ym.struct.field("2").str.zfill(2), pl.lit("01")], separator="-")
-        v = pl.coalesce(
-            text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-            _date_parts(s).dt.truncate("1mo"),
-            _excel_serial(s).dt.truncate("1mo"),
-        )
-        raw_present = s.is_not_null()
-    return v, _date_error(v, raw_present, "bad_month")
-
-
-def _bool(col: str, dtype: pl.DataType, yes: frozenset[str] = frozenset(), no: frozenset[str] = frozenset()) -> tuple[pl.Expr, pl.Expr]:
-    if dtype == pl.Boolean():
-        return pl.col(col), pl.lit(None, pl.String)
-    s = _clean(col).str.to_lowercase()
-    yes_words, no_words = sorted(YES_WORDS | yes), sorted(NO_WORDS | no)
-    v = pl.when(s.is_in(yes_words)).then(True).when(s.is_in(no_words)).then(False).otherwise(None)
-    err = pl.when(s.is_not_null() & v.is_null()).then(pl.lit("bad_bool"))
-    return v.cast(pl.Boolean), err
-
-
-def _vocab(col: str, aliases: dict[str, str], code: str) -> tuple[pl.Expr, pl.Expr]:
-    s = _clean(col)
-    keys = pl.Series(list(aliases.keys()), dtype=pl.String)
-    vals = pl.Series(list(aliases.values()), dtype=pl.String)
-    lower = pl.Series([k.lower() for k in aliases], dtype=pl.String)
-    v = pl.coalesce(s.replace_strict(keys, vals, default=None), s.str.to_lowercase().replace_strict(lower, vals, default=None))
-    err = pl.when(s.is_not_null() & v.is_null()).then(pl.lit(code))
-    return v, err
-
-
-def _year(col: str) -> tuple[pl.Expr, pl.Expr]:
-    s = _clean(col).str.replace(r"年(度)?$", "").str.replace(r"^(\d+)\.0+$", "${1}")
-    v = s.cast(pl.Int64, strict=False)
-    err = pl.when(s.is_not_null() & (v.is_null() | (v < 2000) | (v > 2100))).then(pl.lit("bad_year"))
-    return v, err
-
-
-def parse_column(
-    column: Column, src: str, dtype: pl.DataType, profile: Profile | None = None
-) -> tuple[pl.Expr, pl.Expr | None]:
-    """Value and error expressions for one canonical column read from source column ``src``."""
-    k = column.kind
-    if k == "code":
-        return _code(src)
-    if k == "text":
-        return _clean(src), None
-    if k in ("int", "float"):
-        if dtype.is_numeric():
-            v = pl.col(src).cast(pl.Float64)
-            err = pl.when(v < 0).then(pl.lit("negative"))
-            if k == "int":
-                err = err.when(v != v.floor()).then(pl.lit("not_integer"))
-                return v.cast(pl.Int64, strict=False), err
-            return v, err
-        return _number(src, whole=k == "int")
-    if k == "date":
-        return _date(src, dtype, profile.date_formats if profile else ())
-    if k == "month":
-        return _month(src, dtype)
-    if k == "bool":
-        return _bool(src, dtype, *((profile.yes_words, profile.no_words) if profile else ()))
-    if k == "org_type":
-        return _vocab(src, ORG_TYPE_ALIASES, "unknown_org_type")
-    if k == "activity_kind":
-        return _vocab(src, ACTIVITY_KIND_ALIASES, "unknown_kind")
-    if k == "incident_kind":
-        return _vocab(src, INCIDENT_KIND_ALIASES, "unknown_incident_kind")
-    if k == "worker_role":
-        return _vocab(src, WORKER_ROLE_ALIASES, "unknown_role")
-    if k == "year":
-        return _year(src)
-    raise AssertionError(k)
-
-
-# ---------------------------------------------------------------------------------------------
 # The sheet as a whole.
 # ---------------------------------------------------------------------------------------------
 @dataclass
@@ -335,34 +197,21 @@ class Parsed:
     derived_orgs: pl.DataFrame | None = None  #: registry rows derived from hierarchy columns
 
 
-def parse_sheet(sheet: RawSheet, rec: Recognised, file: str) -> Parsed:
+def parse_sheet(sheet: RawSheet, rec: Recognised, file: str, limits: Limits | None = None) -> Parsed:
     """Check and convert every data row of a recognised sheet."""
+    limits = limits or Limits()
     table = rec.table
-    data = sheet.data.with_columns(sheet.rows.alias(PROV_ROW))
-    if rec.header_index is not None:
-        data = data.slice(rec.header_index + 1)
-    src_cols = [c for c in data.columns if c != PROV_ROW]
-    # fully empty rows are not rows (Excel keeps styled empty rows; CSV readers already drop them)
-    if src_cols and data.height:
-        strs = [c for c in src_cols if data.schema[c] == pl.String]
-        if strs:
-            non_empty = pl.any_horizontal(
-                [pl.col(c).str.strip_chars().fill_null("") != "" for c in strs]
-                + [pl.col(c).is_not_null() for c in src_cols if c not in strs]
-            )
-            data = data.filter(non_empty)
-    if data.height == 0:
-        raise FileRefused("header_only")
-
+    data = _data_rows(sheet, rec)
     data = _restore_zero_padding(data, sheet, rec)
     prof = rec.profile
     if prof is not None:  # the platform's own words -> our ids, before the usual checks
         data = data.with_columns(
-            _clean(rec.mapping[canon]).replace(words).alias(rec.mapping[canon])
+            clean(rec.mapping[canon]).replace(words).alias(rec.mapping[canon])
             for canon, words in prof.values.items()
             if canon in rec.mapping
         )
     derived = derive_orgs(data, rec, file, sheet.sheet) if rec.levels else None
+    data, faulty = _with_faults(data, sheet)
 
     value_exprs: list[pl.Expr] = []
     err_exprs: list[pl.Expr] = []
@@ -370,15 +219,22 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str) -> Parsed:
         src = rec.mapping.get(column.name)
         if src is None:
             continue
-        v, err = parse_column(column, src, data.schema[src], prof)
+        v, err = parse_column(column, src, data.schema[src], prof, date1904=sheet.date1904, max_number=limits.max_number)
         value_exprs.append(v.alias(column.name))
-        parts = []
+        parts = [pl.col(f"__fault__{src}")] if src in faulty else []
         if column.required:
             parts.append(pl.when(_is_blank(src, data.schema[src])).then(pl.lit("required_empty")))
         if err is not None:
             parts.append(err)
-        if parts:
+        if column.name in rec.repeated:
+            parts.append(_repeat_differs(src, rec.repeated[column.name]))
+        if parts and "" in faulty:  # a line the reader refused whole: its cells are not checked one by one
+            err_exprs.append(pl.when(pl.col("__fault__").is_null()).then(pl.coalesce(parts)).alias(f"__err__{column.name}"))
+        elif parts:
             err_exprs.append(pl.coalesce(parts).alias(f"__err__{column.name}"))
+    row_errors = ([pl.col("__fault__")] if "" in faulty else []) + _too_many_fields(sheet, rec, data)
+    if row_errors:
+        err_exprs.append(pl.coalesce(row_errors).alias(_ROW))
     if table.name == "study" and "days" in rec.mapping:
         days = pl.col("days")
         err_exprs_extra = pl.when((days <= 0) | (days > 31)).then(pl.lit("days_out_of_range"))
@@ -408,6 +264,57 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str) -> Parsed:
     rejects = _rejects(converted.filter(pl.col("__bad__")), rec, table, file, sheet.sheet, err_cols)
     n_bad = converted.height - valid.height
     return Parsed(table.name, valid, rejects, converted.height, n_bad, present, derived)
+
+
+def _data_rows(sheet: RawSheet, rec: Recognised) -> pl.DataFrame:
+    """The rows under the header, with their row numbers; fully empty rows are not rows (Excel keeps
+    styled empty rows; CSV readers already drop them)."""
+    data = sheet.data.with_columns(sheet.rows.alias(PROV_ROW))
+    if rec.header_index is not None:
+        data = data.slice(rec.header_index + 1)
+    src_cols = [c for c in data.columns if c != PROV_ROW]
+    if src_cols and data.height:
+        strs = [c for c in src_cols if data.schema[c] == pl.String]
+        if strs:
+            non_empty = pl.any_horizontal(
+                [pl.col(c).str.strip_chars().fill_null("") != "" for c in strs]
+                + [pl.col(c).is_not_null() for c in src_cols if c not in strs]
+            )
+            data = data.filter(non_empty)
+    if data.height == 0:
+        raise FileRefused("header_only")
+    return data
+
+
+def _with_faults(data: pl.DataFrame, sheet: RawSheet) -> tuple[pl.DataFrame, set[str]]:
+    """``data`` with a ``__fault__<column>`` code column for each source column the reader found faults
+    in (``__fault__`` for whole lines), and the set of those columns ("" for whole lines)."""
+    faults = sheet.faults.filter(pl.col(PROV_ROW).is_in(data[PROV_ROW].implode()))
+    if faults.height == 0:
+        return data, set()
+    columns = sorted(set(faults["column"].to_list()))
+    wide = faults.unique([PROV_ROW, "column"], keep="first").pivot(on="column", index=PROV_ROW, values="code")
+    wide = wide.rename({c: f"__fault__{c}" for c in columns})
+    return data.join(wide, on=PROV_ROW, how="left", maintain_order="left"), set(columns)
+
+
+def _too_many_fields(sheet: RawSheet, rec: Recognised, data: pl.DataFrame) -> list[pl.Expr]:
+    """A CSV line with a value past the header's last column: more fields than headers."""
+    if not sheet.text:
+        return []
+    named = [i for i, (c, h) in enumerate(rec.source_names.items()) if h and h.strip() and c in data.columns]
+    extra = [c for c in data.columns if c.startswith("c") and c[1:].isdigit() and int(c[1:]) > max(named, default=-1)]
+    if not extra:
+        return []
+    past = pl.any_horizontal([pl.col(c).str.strip_chars().fill_null("") != "" for c in extra])
+    return [pl.when(past).then(pl.lit("too_many_fields"))]
+
+
+def _repeat_differs(src: str, others: list[str]) -> pl.Expr:
+    """``duplicate_column`` where another column under the same header holds a different value."""
+    mine = clean(src)
+    differs = pl.any_horizontal([clean(o).is_not_null() & (clean(o) != mine).fill_null(True) for o in others])
+    return pl.when(differs).then(pl.lit("duplicate_column"))
 
 
 def _restore_zero_padding(data: pl.DataFrame, sheet: RawSheet, rec: Recognised) -> pl.DataFrame:
@@ -440,15 +347,15 @@ def derive_orgs(data: pl.DataFrame, rec: Recognised, file: str, sheet: str) -> p
     for code_col, name_col, type_col, fixed_type in rec.levels:
         if code_col is None:
             continue
-        code = _code(code_col)[0]
+        code = parse_code(code_col)[0]
         if type_col is not None:
-            org_type = _vocab(type_col, ORG_TYPE_ALIASES, "unknown_org_type")[0]
+            org_type = parse_vocab(type_col, ORG_TYPE_ALIASES, "unknown_org_type")[0]
         else:
             org_type = pl.lit(fixed_type, pl.String)
         frames.append(
             data.select(
                 code.alias("org_id"),
-                (_clean(name_col) if name_col else pl.lit(None, pl.String)).alias("name"),
+                (clean(name_col) if name_col else pl.lit(None, pl.String)).alias("name"),
                 org_type.alias("org_type"),
                 parent.alias("parent_id"),
                 pl.lit(file).alias(PROV_FILE),
@@ -476,7 +383,7 @@ def _defaults(df: pl.DataFrame, table: Table, rec: Recognised) -> pl.DataFrame:
         else:
             out.append(pl.col("recorded").fill_null(False))  # an empty cell means 否
         theory_alias = (
-            _clean(rec.mapping["kind"]).is_in(list(POLITICAL_THEORY_ALIASES)).fill_null(False)
+            clean(rec.mapping["kind"]).is_in(list(POLITICAL_THEORY_ALIASES)).fill_null(False)
         )
         theory = pl.col("political_theory").fill_null(False) if "political_theory" in rec.mapping else pl.lit(False)
         out.append((theory | theory_alias).alias("political_theory"))
@@ -493,26 +400,27 @@ def _to_schema(df: pl.DataFrame, name: str) -> pl.DataFrame:
 
 
 def _rejects(bad: pl.DataFrame, rec: Recognised, table: Table, file: str, sheet: str, err_cols: list[str]) -> pl.DataFrame:
-    """One reject row per faulty cell, with the user's row number, the value and the reason."""
-    from analysis.store import REJECTS_SCHEMA
-
+    """One reject row per faulty cell (or faulty line), with the user's row number, the value and the reason."""
     if bad.height == 0:
         return pl.DataFrame(schema=REJECTS_SCHEMA)
-    src_cols = list(rec.source_names)
-    record = pl.struct(
-        [pl.col(c).cast(pl.String).alias(rec.source_names[c] or c) for c in src_cols if c in bad.columns]
-    ).struct.json_encode()
+    src_cols = [c for c in rec.source_names if c in bad.columns]
+    names: dict[str, str] = {}
+    for i, c in enumerate(src_cols):  # a repeated header gets its column number: a record's keys are unique
+        name = rec.source_names[c] or c
+        names[c] = name if name not in names.values() else f"{name}（第{i + 1}列）"
+    record = pl.struct([pl.col(c).cast(pl.String).alias(names[c]) for c in src_cols]).struct.json_encode()
+    line = pl.concat_str([pl.col(c).cast(pl.String) for c in src_cols], separator=",", ignore_nulls=True)
     frames = []
     for ec in err_cols:
         canon = ec.removeprefix("__err__")
-        src = rec.mapping[canon]
+        value = pl.col(rec.mapping[canon]).cast(pl.String) if canon else line
         part = bad.filter(pl.col(ec).is_not_null()).select(
             pl.lit(table.name).alias("table"),
             pl.lit(file).alias(PROV_FILE),
             pl.lit(sheet).alias(PROV_SHEET),
             pl.col(PROV_ROW),
             pl.lit(canon).alias("column"),
-            pl.col(src).cast(pl.String).alias("value"),
+            value.alias("value"),
             pl.col(ec).alias("reason_code"),
             record.alias("record"),
         )
@@ -522,10 +430,11 @@ def _rejects(bad: pl.DataFrame, rec: Recognised, table: Table, file: str, sheet:
 
 
 def with_reason_text(df: pl.DataFrame, table: Table | None = None) -> pl.DataFrame:
-    """Fill reason_zh / reason_en from reason_code, naming the column in Chinese and English."""
+    """Fill reason_zh / reason_en from reason_code, naming the column in Chinese and English (a fault of
+    the whole row names none), and the value where the reason shows it (``单元格为错误值 #DIV/0!``)."""
     codes = df["reason_code"].unique().to_list()
-    zh_map = {c: reason(c)[0] for c in codes}
-    en_map = {c: reason(c)[1] for c in codes}
+    zh_map = {c: REASONS[c][0] for c in codes}
+    en_map = {c: REASONS[c][1] for c in codes}
     col_zh: dict[str, str] = {}
     for t in TABLES.values():
         for c in t.columns:
@@ -533,7 +442,15 @@ def with_reason_text(df: pl.DataFrame, table: Table | None = None) -> pl.DataFra
     if table is not None:
         col_zh.update({c.name: c.zh for c in table.columns})
     colname_zh = pl.col("column").replace_strict(col_zh, default=pl.col("column"))
+    whole_row = pl.col("column") == ""
+
+    def text(words: dict[str, str]) -> pl.Expr:
+        t = pl.col("reason_code").replace_strict(words, return_dtype=pl.String)
+        if any("{value}" in w for w in words.values()):
+            t = t.str.replace("{value}", pl.col("value").fill_null(""), literal=True)
+        return t
+
     return df.with_columns(
-        pl.concat_str([pl.lit("【"), colname_zh, pl.lit("】"), pl.col("reason_code").replace_strict(zh_map)]).alias("reason_zh"),
-        pl.concat_str([pl.col("column"), pl.lit(": "), pl.col("reason_code").replace_strict(en_map)]).alias("reason_en"),
+        pl.when(whole_row).then(text(zh_map)).otherwise(pl.concat_str([pl.lit("【"), colname_zh, pl.lit("】"), text(zh_map)])).alias("reason_zh"),
+        pl.when(whole_row).then(text(en_map)).otherwise(pl.concat_str([pl.col("column"), pl.lit(": "), text(en_map)])).alias("reason_en"),
     )
