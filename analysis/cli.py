@@ -321,15 +321,8 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
                    as_of: str | None = None, overrides: dict | None = None):
     """Assess, select and find weak orgs; write the office's files into ``out``; print a summary."""
     from analysis.assess import assess
-    from analysis.decisions import (
-        advanced_table,
-        history_for,
-        select_advanced,
-        selection_settings,
-        weak_orgs,
-        weak_table,
-    )
-    from analysis.outputs import write_csv, write_outputs
+    from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
+    from analysis.outputs import write_outputs, write_results
 
     a = assess(st, year, ruleset=ruleset, rubric=rubric, as_of=as_of)
     paths = write_outputs(a, out)
@@ -337,14 +330,12 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
     settings = selection_settings(a)
     settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
     advanced = select_advanced(a, weak=weak, **settings)
-    write_csv(advanced_table(advanced), out / "advanced.csv")
-    write_csv(weak_table(weak), out / "weak.csv")
-    written = [paths["scores"], paths["rules"], paths["xlsx"], out / "advanced.csv", out / "weak.csv"]
+    pace_rows = None
     if a.as_of < date(year, 12, 31):
-        from analysis.decisions import pace, pace_table
+        from analysis.decisions import pace
 
-        write_csv(pace_table(pace(st, a)), out / "pace.csv")
-        written.append(out / "pace.csv")
+        pace_rows = pace(st, a)
+    written = [*paths.values(), *write_results(a, out, advanced, weak, pace_rows)]
     print_scores_summary(a, f"{year}年度考核结果（规则集：{a.ruleset.name}，截止 {a.as_of}）")
     n_sel = int(advanced["selected"].sum()) if advanced.height else 0
     console.print(f"先进基层党组织推荐 {n_sel} 个；需关注的后进组织 {weak.height} 个。")

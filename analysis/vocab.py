@@ -291,6 +291,63 @@ TERM_WIDE = "任期"
 
 
 # --------------------------------------------------------------------------------------------
+# The office versions of the result files (考核结果.xlsx, 自评分表.xlsx 汇总): what people read in
+# place of the CSV contracts' column names and true/false.
+# --------------------------------------------------------------------------------------------
+YES, NO = "是", "否"
+#: shown where an item that is not scored (不适用, 无数据) would have points
+NOT_SCORED = "—"
+#: result column (Assessment frames and the CSV contracts) -> the header people read
+RESULT_HEADERS: dict[str, str] = {
+    "org_id": "组织编码",
+    "name": "组织名称",
+    "org_type": "组织类型",
+    "parent_id": "上级组织编码",
+    "top_id": "直属党组织编码",
+    "score": "得分",
+    "applicable_points": "适用分值",
+    "earned_points": "实得分",
+    "grade": "等次",
+    "qualified": "是否合格",
+    "vetoed": "一票否决",
+    "veto_reasons": "否决原因",
+    "failed_rules": "未达标项",
+    "n_failed": "未达标项数",
+    "rule_id": "规则编号",
+    "clause": "条款",
+    "title": "考核项目",
+    "category": "类别",
+    "status": "状态",
+    "measured": "实际",
+    "required": "要求",
+    "measured_value": "实际值",
+    "required_value": "要求值",
+    "points": "标准分",
+    "earned": "得分",
+    "evidence_rows": "依据行数",
+    "rank": "排名",
+    "selected": "是否推荐",
+    "p_selected": "入选概率",
+    "rank_p05": "排名（5%分位）",
+    "rank_p95": "排名（95%分位）",
+    "label": "稳健性",
+    "reasons": "原因",
+    "done": "已完成",
+    "remaining": "尚差",
+    "rate_needed": "今后每月需完成",
+    "colour": "预警",
+    "note": "说明",
+}
+#: the sheets of 考核结果.xlsx, by the contract each one is the office version of
+RESULT_SHEETS: dict[str, str] = {
+    "scores": "考核得分",
+    "rules": "逐项结果",
+    "advanced": "先进推荐",
+    "weak": "后进排查",
+    "pace": "进度预警",
+}
+
+# --------------------------------------------------------------------------------------------
 # Header normalisation.
 # --------------------------------------------------------------------------------------------
 def normalize_header(text: object) -> str:

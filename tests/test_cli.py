@@ -48,7 +48,10 @@ def test_assess_writes_the_contract_files_for_every_org(assessed: Path) -> None:
     assert {r["vetoed"] for r in scores} == {"true", "false"}
     assert all(r["grade"] == "不合格" for r in scores if r["vetoed"] == "true")
     rules = read_csv(assessed / "rules.csv")
-    assert list(rules[0]) == ["org_id", "rule_id", "status", "measured", "required", "points", "earned", "evidence_rows"]
+    assert list(rules[0]) == [
+        "org_id", "rule_id", "status", "measured", "required", "points", "earned", "evidence_rows",
+        "measured_value", "required_value",
+    ]
     assert len(rules) == 300 * 21
     advanced = read_csv(assessed / "advanced.csv")
     assert list(advanced[0]) == ["org_id", "name", "org_type", "score", "rank", "selected", "p_selected", "rank_p05", "rank_p95", "label"]
@@ -59,6 +62,9 @@ def test_assess_writes_the_contract_files_for_every_org(assessed: Path) -> None:
     assert vetoed <= {r["org_id"] for r in weak}
     wb = load_workbook(assessed / "自评分表.xlsx", read_only=True)
     assert wb.sheetnames[0] == "汇总"
+    assert len(wb.sheetnames) == 1 + 60  # 300 orgs: a sheet per top-level unit
+    results = load_workbook(assessed / "考核结果.xlsx", read_only=True)
+    assert results.sheetnames == ["考核得分", "逐项结果", "先进推荐", "后进排查"]
 
 
 def test_explain_shows_evidence_rows_in_chinese(assessed: Path) -> None:

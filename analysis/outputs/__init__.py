@@ -1,7 +1,9 @@
-"""Outputs: the files users get from an assessment — the CSV contracts (``tables``: scores.csv, rules.csv)
-and the 自评分表 workbook (``excel``)."""
+"""Outputs: the files users get from an assessment — the CSV contracts (``tables``: scores.csv, rules.csv;
+``results``: advanced.csv, weak.csv, pace.csv), the 自评分表 workbook (``excel``) and 考核结果.xlsx, the
+office version of the contracts (``results``, its frames in ``people``, shared sheet set-up in ``sheets``)."""
 
 from analysis.outputs.excel import HEADERS, SUMMARY_HEADERS, sheet_name, write_self_assessment
+from analysis.outputs.results import RESULTS_WORKBOOK, office_tables, write_results, write_results_workbook
 from analysis.outputs.tables import (
     FORMULA_START,
     RULES_CSV_COLUMNS,
@@ -15,15 +17,19 @@ from analysis.outputs.tables import (
 
 __all__ = [
     "FORMULA_START",
+    "RESULTS_WORKBOOK",
     "HEADERS",
     "RULES_CSV_COLUMNS",
     "SCORES_CSV_COLUMNS",
     "SUMMARY_HEADERS",
     "as_text_cell",
+    "office_tables",
     "rules_table",
     "scores_table",
     "sheet_name",
     "write_csv",
     "write_outputs",
+    "write_results",
+    "write_results_workbook",
     "write_self_assessment",
 ]
