@@ -346,6 +346,26 @@ RESULT_SHEETS: dict[str, str] = {
     "weak": "后进排查",
     "pace": "进度预警",
 }
+#: what an as-of date inside the year does (the CLI's help and output, explain): term status is judged at
+#: that date (RULES.md), every other rule counts the year's records the data holds, against the full year
+AS_OF_MID_YEAR = "换届和届内培训按该日判断，其余各项按数据中该年已有的全部记录、对照全年要求评分"
+#: the kind of value a command-line option takes, as its help shows it (in place of ``<int>``, ``<path>``)
+PARAM_TYPE_ZH = {
+    "int": "整数",
+    "integer": "整数",
+    "float": "数字",
+    "str": "文本",
+    "text": "文本",
+    "path": "路径",
+    "file": "文件",
+    "directory": "文件夹",
+    "bool": "是/否",
+    "boolean": "是/否",
+    "date": "日期",
+    "datetime": "日期",
+}
+#: added to the type of an option that may be given more than once
+PARAM_REPEATABLE = "（可重复）"
 
 # --------------------------------------------------------------------------------------------
 # Header normalisation.

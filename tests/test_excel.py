@@ -170,7 +170,7 @@ def test_explain_shows_status_measures_points_and_source_rows(assessment) -> Non
     assert "第一党支部（B，党支部）" in text
     assert "得分 97.5（实得 79 ÷ 适用分值 81 × 100）" in text
     assert "二(4) 谈心谈话" in text and "未达标" in text and "不适用" in text
-    assert "<memory> 第 " in text and "…共 24 行" in text
+    assert "来源：<memory> 第 145、146、147、148、149 行（共 24 行）" in text
 
 
 def test_explain_unknown_org_is_a_clear_error(assessment) -> None:
