@@ -60,12 +60,14 @@ def test_usage_errors_are_one_chinese_sentence_and_exit_two(args: list[str], mes
 def test_an_unknown_command_with_nothing_close_lists_the_commands() -> None:
     done = workbench("frobnicate")
     assert done.stderr.splitlines()[0] == (
-        "用法错误：没有这个命令：frobnicate（可选：assess、compare、demo、explain、ingest、profile、report）"
+        "用法错误：没有这个命令：frobnicate（可选：assess、briefing、compare、demo、explain、ingest、lab、profile、report）"
     )
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["demo"], ["ingest"], ["assess"], ["explain"], ["compare"], ["report"], ["profile"], ["profile", "check"]]
+    "command",
+    [[], ["demo"], ["ingest"], ["assess"], ["explain"], ["compare"], ["report"], ["lab"], ["briefing"], ["profile"],
+     ["profile", "check"]],
 )
 def test_help_at_80_columns_is_chinese_uncut_and_has_no_type_marks(command: list[str]) -> None:
     done = workbench(*command, "--help")
