@@ -246,7 +246,8 @@ class _Items:
     def _table(self, widths: list[int], header: bool) -> Table:
         t = Table(box=None, show_header=header, header_style="bold", show_edge=False, pad_edge=False,
                   padding=(0, self.GAP // 2))
-        for name, w in zip(("项目", "状态", "得分", "实际", "要求"), widths, strict=True):
+        names = (vocab.RESULT_HEADERS[c] for c in ("title", "status", "earned", "measured", "required"))
+        for name, w in zip(names, widths, strict=True):
             t.add_column(name, width=w, overflow="fold")
         return t
 

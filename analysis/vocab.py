@@ -338,6 +338,8 @@ RESULT_HEADERS: dict[str, str] = {
     "colour": "预警",
     "note": "说明",
 }
+#: the columns of an org's table in 自评分表.xlsx (the opinion's 《自评分表》 is lost; this layout is ours)
+SELF_ASSESSMENT_HEADERS = ("项目", "考核内容及标准", "标准分", "评分方法", "自查得分", "依据")
 #: the sheets of 考核结果.xlsx, by the contract each one is the office version of
 RESULT_SHEETS: dict[str, str] = {
     "scores": "考核得分",

@@ -104,6 +104,7 @@ def test_explain_reads_as_one_grade_and_names_items_in_chinese(department) -> No
     lines = text.splitlines()
     assert lines[2] == "得分 97.5（实得 79 ÷ 适用分值 81 × 100）  等次 良好（合格）"
     assert lines[3] == "未达标：谈心谈话"
+    assert lines[5].split() == ["考核项目", "状态", "得分", "实际", "要求"]
     assert not [r for r in RULE_IDS if r in text]
     assert max(cell_len(line) for line in lines) <= 80
     vetoed = explain_text(department, "T", width=80).splitlines()

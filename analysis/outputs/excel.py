@@ -42,7 +42,7 @@ from analysis.scoring import OUT_OF_SCOPE
 if TYPE_CHECKING:
     from analysis.assess import Assessment
 
-HEADERS = ("项目", "考核内容及标准", "标准分", "评分方法", "自查得分", "依据")
+HEADERS = vocab.SELF_ASSESSMENT_HEADERS
 #: the widest each column of a self-scoring table grows before its text wraps
 MAX_WIDTHS = (30, 44, 8, 30, 10, 56)
 SUMMARY_SHEET = "汇总"
