@@ -154,3 +154,12 @@ def test_item_names_follow_the_rubric_order_and_name_term_wide_items(files) -> N
     assert rs.item_names("") == "" and rs.item_names(None) == ""
     df = pl.read_csv(files["scores"], infer_schema=False)
     assert df.filter(pl.col("org_id") == "B")["failed_rules"].to_list() == ["edu.heart_talks"]  # the contract keeps ids
+
+
+def test_rows_whose_text_wraps_are_tall_enough_to_print_every_line(files) -> None:
+    ws = openpyxl.load_workbook(files["xlsx"])["B 第一党支部"]
+    assert ws.cell(row=5, column=1).value == "一(2) 按时换届"
+    # 考核内容及标准 is two paragraphs of 77 and 83 cells in a column 44 wide: 2 + 2 lines of 13.5 pt + 3
+    assert ws.row_dimensions[5].height == 57.0
+    assert ws.row_dimensions[4].height is None  # a category row is one line: Excel's own height
+    assert ws.row_dimensions[1].height == 24  # the title's 14-point text

@@ -33,7 +33,9 @@ from analysis.outputs.sheets import (
     MIN_WIDTH,
     ONE_DECIMAL,
     TableFormats,
+    lines_needed,
     print_setup,
+    row_height,
     text_width,
     write_table,
 )
@@ -49,6 +51,8 @@ SUMMARY_SHEET = "汇总"
 SUMMARY_HEADERS = tuple(headers(SUMMARY_COLUMNS))
 #: above this many orgs, a sheet per top-level unit instead of a sheet per org (docs/ASSUMPTIONS.md)
 PER_ORG_SHEETS_MAX = 100
+#: the height in points of a title row (14-point text)
+TITLE_HEIGHT = 24
 #: Excel keeps at most this many manual page breaks in a sheet
 MAX_PAGE_BREAKS = 1023
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -112,6 +116,7 @@ class _Writer:
         """Write one org's self-scoring table starting at row ``r``; return the next free row."""
         a, last = self.a, len(HEADERS) - 1
         type_zh = vocab.ORG_TYPE_ZH.get(org["org_type"], org["org_type"])
+        ws.set_row(r, TITLE_HEIGHT)
         ws.merge_range(r, 0, r, last, "", self.f_title)
         ws.write_string(r, 0, self.title(org), self.f_title)
         ws.merge_range(r + 1, 0, r + 1, last, "", self.f_info)
@@ -137,15 +142,20 @@ class _Writer:
             for row in by_cat.get(cat, []):
                 self._item(ws, r, row)
                 r += 1
-        self._text(ws, r, 0, "合计", self.f_total)
-        self._text(ws, r, 1, f"适用分值 {org['applicable_points']:g}，实得 {org['earned_points']:g}", self.f_total)
-        ws.write_number(r, 2, org["applicable_points"], self.f_total_num)
-        self._text(ws, r, 3, "得分 = 实得 ÷ 适用分值 × 100", self.f_total)
-        ws.write_number(r, 4, org["earned_points"], self.f_total_num)
         verdict = f"得分 {org['score']:.1f}；等次 {org['grade']}"
         if org["vetoed"]:
             verdict += f"；一票否决：{org['veto_reasons']}"
-        self._text(ws, r, 5, verdict, self.f_total)
+        texts = {
+            0: "合计",
+            1: f"适用分值 {org['applicable_points']:g}，实得 {org['earned_points']:g}",
+            3: "得分 = 实得 ÷ 适用分值 × 100",
+            5: verdict,
+        }
+        self.fit_row(ws, r, texts)
+        for c, text in texts.items():
+            self._text(ws, r, c, text, self.f_total)
+        ws.write_number(r, 2, org["applicable_points"], self.f_total_num)
+        ws.write_number(r, 4, org["earned_points"], self.f_total_num)
         return r + 2
 
     def _item(self, ws: Any, r: int, row: dict[str, Any]) -> None:
@@ -159,21 +169,30 @@ class _Writer:
             basis += f"\n来源：{row['sources']}"
             if row["evidence_rows"] > self.limit:
                 basis += f"（共 {row['evidence_rows']} 行）"
-        self._text(ws, r, 0, f"{rule.clause} {rule.title_zh}", self.f_text)
-        self._text(ws, r, 1, standard, self.f_text)
-        ws.write_number(r, 2, row["points"], self.f_num)
-        self._text(ws, r, 3, rule.rubric.describe(), self.f_text)
+        texts = {0: f"{rule.clause} {rule.title_zh}", 1: standard, 3: rule.rubric.describe(), 5: basis}
         if status in OUT_OF_SCOPE:
-            self._text(ws, r, 4, vocab.STATUS_ZH[status], self.f_text)
-        else:
+            texts[4] = vocab.STATUS_ZH[status]
+        self.fit_row(ws, r, texts)
+        for c, text in texts.items():
+            self._text(ws, r, c, text, self.f_text)
+        ws.write_number(r, 2, row["points"], self.f_num)
+        if status not in OUT_OF_SCOPE:
             ws.write_number(r, 4, row["earned"], self.f_num)
-        self._text(ws, r, 5, basis, self.f_text)
+
+    def fit_row(self, ws: Any, r: int, texts: dict[int, str]) -> None:
+        """Make row ``r`` tall enough for its wrapped text.  Counted at each column's widest
+        (:data:`MAX_WIDTHS`), which is exact: a column narrower than that holds no text that wraps."""
+        lines = max(lines_needed(t, MAX_WIDTHS[c]) for c, t in texts.items())
+        if lines > 1:
+            ws.set_row(r, row_height(lines))
 
 
 def _summary(wb: xlsxwriter.Workbook, a: Assessment, f_title: Any) -> None:
     """The 汇总 sheet: a title, then one row per org with a frozen, filterable header."""
     ws = wb.add_worksheet(SUMMARY_SHEET)
     title = f"{a.year} 年度党建目标管理考核汇总（规则集 {a.ruleset.name}，截止 {a.as_of}）"
+    ws.set_row(0, TITLE_HEIGHT)
+    ws.merge_range(0, 0, 0, len(SUMMARY_HEADERS) - 1, "", f_title)
     ws.write_string(0, 0, title, f_title)
     write_table(ws, summary_frame(a), SUMMARY_HEADERS, TableFormats(wb), first_row=1, freeze_columns=2)
     print_setup(ws, title, repeat=(1, 1))

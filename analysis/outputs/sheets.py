@@ -9,6 +9,7 @@ is written with ``write_string`` so nothing from the input can become a formula.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,6 +30,10 @@ GENERAL = "General"
 MIN_WIDTH, MAX_WIDTH = 6, 50
 #: page footer: 第 1 页，共 3 页
 PAGE_FOOTER = "&C第 &P 页，共 &N 页"
+#: points per line of 10-point text, and the cell's padding: the height of a row whose text wraps is set
+#: (Excel fits such rows itself when it opens a file, LibreOffice and WPS often do not, and a printed
+#: cell would lose its second line)
+LINE_HEIGHT, ROW_PADDING = 13.5, 3.0
 
 
 def text_width(value: object) -> int:
@@ -36,6 +41,17 @@ def text_width(value: object) -> int:
     if value is None:
         return 0
     return max((cell_len(line) for line in str(value).splitlines()), default=0)
+
+
+def lines_needed(text: object, width: float) -> int:
+    """How many lines ``text`` takes in a wrapping cell ``width`` characters wide (CJK counted as 2)."""
+    usable = max(1.0, width - 1)
+    return sum(max(1, math.ceil(text_width(p) / usable)) for p in str(text).split("\n"))
+
+
+def row_height(lines: int) -> float:
+    """The height in points of a row of ``lines`` lines of 10-point text."""
+    return LINE_HEIGHT * lines + ROW_PADDING
 
 
 def fit_width(values: Iterable[object], header: str = "", lo: int = MIN_WIDTH, hi: int = MAX_WIDTH) -> int:
@@ -119,15 +135,21 @@ def write_table(
     widths fitted, numbers with their formats (``formats`` by column, else :func:`number_format`).
     Returns the next free row."""
     formats = formats or {}
-    kinds = []
+    kinds, wrapping = [], {}
     for c, (name, dtype) in enumerate(df.schema.items()):
         nf = number_format(dtype, name, formats) if dtype.is_numeric() else ""
         kinds.append(fmt.number(nf) if nf else None)
-        ws.set_column(c, c, fit_width(_shown(df[name], nf), headers[c]))
+        width = fit_width(_shown(df[name], nf), headers[c])
+        ws.set_column(c, c, width)
+        if width >= MAX_WIDTH and not nf:
+            wrapping[c] = width
     for c, h in enumerate(headers):
         ws.write_string(first_row, c, h, fmt.head)
     r = first_row + 1
     for row in df.iter_rows():
+        lines = max((lines_needed(row[c], w) for c, w in wrapping.items() if row[c]), default=1)
+        if lines > 1:
+            ws.set_row(r, row_height(lines))
         for c, v in enumerate(row):
             if v is None or v == "":
                 ws.write_blank(r, c, None, kinds[c] or fmt.text)
