@@ -58,6 +58,8 @@ PACE_COLUMNS = (
     "colour",
     "note",
 )
+
+
 def headers(columns: list[str] | tuple[str, ...]) -> list[str]:
     """The Chinese headers of result columns (``vocab.RESULT_HEADERS``, the one place they live)."""
     return [vocab.RESULT_HEADERS[c] for c in columns]

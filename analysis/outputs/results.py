@@ -39,7 +39,6 @@ FORMATS = {
 }
 
 
-
 def office_tables(
     a: Assessment, advanced: pl.DataFrame, weak: pl.DataFrame, pace: pl.DataFrame | None = None
 ) -> dict[str, pl.DataFrame]:
