@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import polars as pl
-from rich import box
+from rich.cells import cell_len, chop_cells
 from rich.console import Console, Group
+from rich.padding import Padding
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
@@ -172,9 +175,103 @@ def assess(
 # ---------------------------------------------------------------------------------------------
 # Explain one org.
 # ---------------------------------------------------------------------------------------------
+def _evidence_line(rows: pl.DataFrame, limit: int) -> str:
+    """The first ``limit`` source rows as one line, rows of the same file and sheet together:
+    ``来源：换届记录.xlsx [Sheet1] 第 5、6 行；…（共 9 行）``."""
+    groups: list[tuple[str, list[str]]] = []
+    for x in rows.head(limit).iter_rows(named=True):
+        where = f"{x[PROV_FILE]}{f' [{x[PROV_SHEET]}]' if x[PROV_SHEET] else ''}"
+        if groups and groups[-1][0] == where:
+            groups[-1][1].append(str(x[PROV_ROW]))
+        else:
+            groups.append((where, [str(x[PROV_ROW])]))
+    if not groups:
+        return "来源：—"
+    more = f"（共 {rows.height} 行）" if rows.height > limit else ""
+    return "来源：" + "；".join(f"{w} 第 {'、'.join(n)} 行" for w, n in groups) + more
+
+
+def _grade(s: dict) -> str:
+    """The grade as one phrase: 等次 良好（合格）, 等次 合格, 等次 不合格（一票否决）."""
+    if s["vetoed"]:
+        return f"等次 {s['grade']}（一票否决）"
+    if s["qualified"] and s["grade"] != scoring.QUALIFIED:
+        return f"等次 {s['grade']}（{scoring.QUALIFIED}）"
+    return f"等次 {s['grade']}"
+
+
+#: an unbreakable run: ASCII (a number, a date, a file name part) or one CJK character, with the opening
+#: punctuation that must not end a line before it and the closing punctuation that must not start one after
+_TOKEN = re.compile(r"\s+|[（「“]*[\x21-\x7e≥≤×÷]+[，。；：、）」”]*|[（「“]*.[，。；：、）」”]*", re.S)
+
+
+def wrap_cells(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` cells the way Chinese is set: between any two CJK
+    characters, at spaces, never inside a number or a date, never before closing punctuation (rich
+    breaks only at spaces, so a run of CJK would be moved whole to the next line and folded there)."""
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for tok in _TOKEN.findall(paragraph):
+            if tok.isspace():
+                line += " " if line else ""
+                continue
+            if cell_len(line + tok) <= width:
+                line += tok
+                continue
+            if line.strip():
+                out.append(line.rstrip())
+            while cell_len(tok) > width:  # wider than the column: folded
+                head = chop_cells(tok, width)[0]
+                out.append(head)
+                tok = tok[len(head):]
+            line = tok
+        out.append(line.rstrip())
+    return "\n".join(out)
+
+
+class _Items:
+    """The item lines of :func:`explain`: one table row per item (name, status, points, measured,
+    required), the evidence as a second, full-width line under it, so that it wraps well at 80
+    columns.  Column widths follow the console's width (at most :data:`MAX_WIDTH`), the same for every
+    item; the text is wrapped by :func:`wrap_cells`."""
+
+    MAX_WIDTH = 120
+    FIXED = (8, 9)  # 状态, 得分
+    GAP = 2  # cells between two columns
+
+    def __init__(self, rows: list[tuple[tuple[str, Text, str, str, str], str | None]]) -> None:
+        self.rows = rows
+
+    def _table(self, widths: list[int], header: bool) -> Table:
+        t = Table(box=None, show_header=header, header_style="bold", show_edge=False, pad_edge=False,
+                  padding=(0, self.GAP // 2))
+        names = (vocab.RESULT_HEADERS[c] for c in ("title", "status", "earned", "measured", "required"))
+        for name, w in zip(names, widths, strict=True):
+            t.add_column(name, width=w, overflow="fold")
+        return t
+
+    def __rich_console__(self, console: Console, options):  # type: ignore[no-untyped-def]
+        width = min(options.max_width, self.MAX_WIDTH)
+        free = max(15, width - sum(self.FIXED) - 4 * self.GAP)
+        item, measured = free * 3 // 11, free * 4 // 11
+        widths = [item, *self.FIXED, measured, free - item - measured]
+        yield self._table(widths, header=True)
+        yield Rule(style="dim")
+        for (name, status, points, got, wanted), evidence in self.rows:
+            t = self._table(widths, header=False)
+            t.add_row(wrap_cells(name, widths[0]), status, points,
+                      wrap_cells(got, widths[3]), wrap_cells(wanted, widths[4]))
+            yield t
+            if evidence is not None:
+                yield Padding(Text(wrap_cells(evidence, width - 4), style="dim"), (0, 0, 0, 4))
+
+
 def explain(assessment: Assessment, org_id: str, limit: int = 5) -> Group:
-    """Why an org got its score: for each rubric item the status, measured vs required, points and
-    the source rows (file, sheet, row) — a rich renderable (print it with ``rich.print``).
+    """Why an org got its score: for each rubric item the status, points, measured vs required and,
+    on a second line, the source rows (file, sheet, row) — a rich renderable (print it with
+    ``rich.print``, wrapping on).  Items are named in Chinese; items not scored show “—” for their
+    points and no source line.
 
     Raises
     ------
@@ -198,39 +295,33 @@ def explain(assessment: Assessment, org_id: str, limit: int = 5) -> Group:
     head.append(
         f"{s['name']}（{org_id}，{vocab.ORG_TYPE_ZH.get(s['org_type'], s['org_type'])}）", style="bold"
     )
-    head.append(f"  {a.year} 年度  规则集 {a.ruleset.name}  截止 {a.as_of}\n")
+    head.append(f"\n{a.year} 年度  规则集 {a.ruleset.name}  截止 {a.as_of}")
+    if a.as_of < date(a.year, 12, 31):
+        head.append(f"（年中：{vocab.AS_OF_MID_YEAR}）")
     head.append(
-        f"得分 {s['score']:.1f}（实得 {s['earned_points']:g} ÷ 适用分值 {s['applicable_points']:g} × 100）  "
-        f"等次 {s['grade']}  {'合格' if s['qualified'] else '不合格'}"
+        f"\n得分 {s['score']:.1f}（实得 {s['earned_points']:g} ÷ 适用分值 {s['applicable_points']:g} × 100）  "
+        f"{_grade(s)}"
     )
     if s["vetoed"]:
         head.append(f"\n一票否决：{s['veto_reasons']}", style="red")
     if s["failed_rules"]:
-        head.append(f"\n未达标：{s['failed_rules']}")
+        head.append(f"\n未达标：{a.ruleset.item_names(s['failed_rules'])}")
 
-    table = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=False)
-    for col in ("项目", "状态", "实际", "要求", "标准分", "得分", "来源"):
-        table.add_column(col, overflow="fold")
+    items = []
     for r in rules.iter_rows(named=True):
-        rows = ev.filter(pl.col("rule_id") == r["rule_id"])
-        shown = [
-            f"{x[PROV_FILE]}{f' [{x[PROV_SHEET]}]' if x[PROV_SHEET] else ''} 第 {x[PROV_ROW]} 行"
-            for x in rows.head(limit).iter_rows(named=True)
-        ]
-        if rows.height > limit:
-            shown.append(f"…共 {rows.height} 行")
         status = r["status"]
         style = {"pass": "green", "fail": "red", "pending": "yellow"}.get(status, "dim")
-        table.add_row(
-            f"{titles.get(r['rule_id'], r['rule_id'])}\n{r['rule_id']}",
+        scored = status not in scoring.OUT_OF_SCOPE
+        cells = (
+            titles.get(r["rule_id"], r["rule_id"]),
             Text(vocab.STATUS_ZH[status], style=style),
-            r["measured"],
-            r["required"],
-            f"{r['points']:g}",
-            "—" if status in scoring.OUT_OF_SCOPE else f"{r['earned']:g}",
-            "\n".join(shown) or "—",
+            f"{r['earned']:g} / {r['points']:g}" if scored else vocab.NOT_SCORED,
+            r["measured"] or vocab.NOT_SCORED,
+            r["required"] or vocab.NOT_SCORED,
         )
-    parts: list = [head, table]
+        evidence = ev.filter(pl.col("rule_id") == r["rule_id"])
+        items.append((cells, _evidence_line(evidence, limit) if scored or evidence.height else None))
+    parts: list = [head, Text(""), _Items(items)]
     warn = a.warnings.filter(pl.col(ORG) == org_id)
     if warn.height:
         parts.append(Text("数据提示：\n" + "\n".join(f"- {m}" for m in warn["message"]), style="yellow"))

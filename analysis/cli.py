@@ -15,41 +15,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from analysis.cli_errors import UserError, click_modules, exit_code, say
+from analysis.cli_errors import UserError, exit_code, say
 from analysis.store import DEFAULT_STORE
-from analysis.vocab import TABLES
+from analysis.usage import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, chinese_help
+from analysis.vocab import AS_OF_MID_YEAR, TABLES
 
 __all__ = ["UserError", "app", "main"]
 
-
-def _chinese_help() -> None:
-    """Put the framework's own help words into Chinese (users read Chinese)."""
-    import typer.rich_utils as ru
-
-    ru.OPTIONS_PANEL_TITLE = "选项"
-    ru.COMMANDS_PANEL_TITLE = "命令"
-    ru.ARGUMENTS_PANEL_TITLE = "参数"
-    ru.ERRORS_PANEL_TITLE = "错误"
-    ru.REQUIRED_LONG_STRING = "[必填]"
-    ru.DEFAULT_STRING = "[默认：{}]"
-    ru.ABORTED_TEXT = "已中止。"
-    for mod in click_modules():
-        command = mod.core.Command
-        original = command.get_help_option
-        if getattr(original, "_chinese", False):
-            continue
-
-        def get_help_option(self, ctx, _original=original):  # type: ignore[no-untyped-def]
-            opt = _original(self, ctx)
-            if opt is not None:
-                opt.help = "显示本帮助并退出。"
-            return opt
-
-        get_help_option._chinese = True  # type: ignore[attr-defined]
-        command.get_help_option = get_help_option
-
-
-_chinese_help()
+chinese_help()
 
 app = typer.Typer(
     name="workbench",
@@ -58,6 +31,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
+    options_metavar=OPTIONS_METAVAR,
+    subcommand_metavar=SUBCOMMAND_METAVAR,
 )
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -238,7 +213,7 @@ def print_ingest_summary(result) -> None:
 
 @app.command("ingest", help="导入文件或文件夹（任意层级；xlsx/xls/csv/json/parquet），检查每一行并写入数据仓库。")
 def ingest_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="要导入的文件或文件夹")],
+    paths: Annotated[list[Path], typer.Argument(metavar="文件或文件夹", help="要导入的文件或文件夹")],
     store: Annotated[Path, typer.Option("--store", help="数据仓库文件夹")] = DEFAULT_STORE,
     strict: Annotated[bool, typer.Option("--strict", help="有任何行、工作表或文件被拒收时以非零状态退出")] = False,
     profile: ProfileOption = None,
@@ -257,6 +232,7 @@ def ingest_cmd(
 DataOption = Annotated[Path | None, typer.Option("--data", help="原始台账文件夹：先导入到输出文件夹中的新数据仓库")]
 StoreOption = Annotated[Path | None, typer.Option("--store", help="已导入的数据仓库文件夹")]
 RulesetOption = Annotated[str, typer.Option("--ruleset", help="规则集名称（changzhou-2009、national-2019）或规则文件路径")]
+AS_OF_HELP = f"截止日期（YYYY-MM-DD，默认当年12月31日）。截止日期在年中时：{AS_OF_MID_YEAR}"
 RubricOption = Annotated[Path | None, typer.Option("--rubric", help="自定义评分表（TOML），覆盖规则集中的分值与评分方法")]
 
 
@@ -321,7 +297,7 @@ def print_scores_summary(a, title: str) -> None:
     console.print(table)
 
 
-@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（给出年中截止日期时另有 pace.csv；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx）。")
+@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（给出年中截止日期时另有 pace.csv；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx），以及这些表的中文版 考核结果.xlsx。")
 def assess_cmd(
     year: Annotated[int, typer.Option("--year", help="考核年度")],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
@@ -329,7 +305,7 @@ def assess_cmd(
     store: StoreOption = None,
     ruleset: RulesetOption = "changzhou-2009",
     rubric: RubricOption = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="截止日期 YYYY-MM-DD（默认当年12月31日；年中则另出进度预警）")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP + "，并另出进度预警（pace.csv，截至该日的进度）")] = None,
     quota: Annotated[str | None, typer.Option("--quota", help="先进名额：人数（10）或比例（15%）；默认取规则集设置")] = None,
     quota_by: Annotated[str | None, typer.Option("--quota-by", help="名额按 all（总体）或 org_type（分组织类型）分配")] = None,
     draws: Annotated[int | None, typer.Option("--draws", help="稳健性检验的随机抽样次数（默认1000）")] = None,
@@ -352,15 +328,8 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
                    as_of: str | None = None, overrides: dict | None = None):
     """Assess, select and find weak orgs; write the office's files into ``out``; print a summary."""
     from analysis.assess import assess
-    from analysis.decisions import (
-        advanced_table,
-        history_for,
-        select_advanced,
-        selection_settings,
-        weak_orgs,
-        weak_table,
-    )
-    from analysis.outputs import write_csv, write_outputs
+    from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
+    from analysis.outputs import write_outputs, write_results
 
     a = assess(st, year, ruleset=ruleset, rubric=rubric, as_of=as_of)
     paths = write_outputs(a, out)
@@ -368,16 +337,16 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
     settings = selection_settings(a)
     settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
     advanced = select_advanced(a, weak=weak, **settings)
-    write_csv(advanced_table(advanced), out / "advanced.csv")
-    write_csv(weak_table(weak), out / "weak.csv")
-    written = [paths["scores"], paths["rules"], paths["xlsx"], out / "advanced.csv", out / "weak.csv"]
+    pace_rows = None
     if a.as_of < date(year, 12, 31):
-        from analysis.decisions import pace, pace_table
+        from analysis.decisions import pace
 
-        write_csv(pace_table(pace(st, a)), out / "pace.csv")
-        written.append(out / "pace.csv")
+        pace_rows = pace(st, a)
+    written = [*paths.values(), *write_results(a, out, advanced, weak, pace_rows)]
     workers_line = run_workers(st, a, out, weak, advanced, settings, written)
     print_scores_summary(a, f"{year}年度考核结果（规则集：{a.ruleset.name}，截止 {a.as_of}）")
+    if pace_rows is not None:
+        console.print(f"截止日期 {a.as_of} 在年中：{AS_OF_MID_YEAR}；截至该日的进度预警见 pace.csv。")
     n_sel = int(advanced["selected"].sum()) if advanced.height else 0
     console.print(f"先进基层党组织推荐 {n_sel} 个；需关注的后进组织 {weak.height} 个。")
     console.print(workers_line)
@@ -414,13 +383,13 @@ def run_workers(st, a, out: Path, weak, advanced, settings: dict, written: list[
 
 @app.command("explain", help="逐项说明一个组织的考核结果：状态、实际与要求、得分和原始依据（文件、工作表、行号）。")
 def explain_cmd(
-    org_id: Annotated[str, typer.Argument(help="组织编码")],
+    org_id: Annotated[str, typer.Argument(metavar="组织编码", help="要说明的组织的编码")],
     year: Annotated[int, typer.Option("--year", help="考核年度")],
     data: DataOption = None,
     store: StoreOption = None,
     ruleset: RulesetOption = "changzhou-2009",
     rubric: RubricOption = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="截止日期 YYYY-MM-DD")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     rows: Annotated[int, typer.Option("--rows", help="每项最多列出的依据行数")] = 5,
     profile: ProfileOption = None,
 ) -> None:
@@ -434,7 +403,7 @@ def explain_cmd(
     a = assess(st, year, ruleset=ruleset, rubric=rubric, as_of=as_of)
     if a.scores.filter(pl.col("org_id") == org_id).height == 0:
         raise UserError(f"组织名册中没有编码为 {org_id} 的组织")
-    console.print(explain(a, org_id, limit=rows))
+    console.print(explain(a, org_id, limit=rows), soft_wrap=False)
 
 
 @app.command("compare", help="用两套或多套规则集考核同一批数据：哪些组织的等次或先进入选情况发生变化，由哪些规则引起。")
@@ -444,7 +413,7 @@ def compare_cmd(
     rulesets: Annotated[list[str], typer.Option("--rulesets", help="规则集名称或文件路径（至少两个，第一个为基准）")],
     data: DataOption = None,
     store: StoreOption = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="截止日期 YYYY-MM-DD")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     quota: Annotated[str | None, typer.Option("--quota", help="先进名额：人数或比例（默认取各规则集设置）")] = None,
     quota_by: Annotated[str | None, typer.Option("--quota-by", help="all 或 org_type")] = None,
     profile: ProfileOption = None,
@@ -692,14 +661,19 @@ def write_deck(st, year: int, out: Path, ruleset: str = "changzhou-2009", as_of:
 # ---------------------------------------------------------------------------------------------
 # profile
 # ---------------------------------------------------------------------------------------------
-profile_app = typer.Typer(help="其他系统导出格式的映射配置。", no_args_is_help=True)
+profile_app = typer.Typer(
+    help="其他系统导出格式的映射配置。",
+    no_args_is_help=True,
+    options_metavar=OPTIONS_METAVAR,
+    subcommand_metavar=SUBCOMMAND_METAVAR,
+)
 app.add_typer(profile_app, name="profile")
 
 
 @profile_app.command("check", help="检查映射配置文件；给出样例文件时逐列显示映射结果。")
 def profile_check_cmd(
-    profile: Annotated[Path, typer.Argument(help="映射配置文件（TOML）")],
-    sample: Annotated[Path | None, typer.Argument(help="样例导出文件（可选）")] = None,
+    profile: Annotated[Path, typer.Argument(metavar="映射配置", help="映射配置文件（TOML）")],
+    sample: Annotated[Path | None, typer.Argument(metavar="样例文件", help="样例导出文件（可选）")] = None,
 ) -> None:
     from analysis.ingest.profiles import load_profile
     from analysis.ingest.report import profile_mapping

@@ -12,20 +12,11 @@ import traceback
 from rich.console import Console
 from rich.markup import escape
 
+from analysis.usage import click_modules, usage_message
+
 
 class UserError(Exception):
     """An error the user can fix; printed as one Chinese line, exit code 2."""
-
-
-def click_modules() -> list:
-    """Typer ≥ 0.24 vendors click as ``typer._click``; older versions use click itself."""
-    mods = []
-    for name in ("typer._click", "click"):
-        try:
-            mods.append(__import__(name, fromlist=["core", "exceptions"]))
-        except ImportError:
-            continue
-    return mods
 
 
 def say(console: Console, markup: str, text: str) -> None:
@@ -58,10 +49,17 @@ def exit_code(exc: Exception, console: Console) -> int:
     from analysis.errorlog import write_error_log
     from analysis.store_guard import os_error_message
 
-    click_errors = tuple(m.exceptions.ClickException for m in click_modules())
-    if isinstance(exc, click_errors):
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command: its help, as click shows it
+        print(exc.format_message())  # type: ignore[attr-defined]
+        return int(exc.exit_code)  # type: ignore[attr-defined]
+    usage_errors = tuple(m.exceptions.UsageError for m in click_modules())
+    if isinstance(exc, usage_errors):
         cmd = exc.ctx.command_path if getattr(exc, "ctx", None) else "workbench"  # type: ignore[attr-defined]
-        say(console, "[red]用法错误：[/red]", f"{exc.format_message()}\n运行 {cmd} --help 查看用法。")  # type: ignore[attr-defined]
+        say(console, "[red]用法错误：[/red]", f"{usage_message(exc)}\n运行 {cmd} --help 查看用法。")
+        return int(exc.exit_code)  # type: ignore[attr-defined]
+    click_errors = tuple(m.exceptions.ClickException for m in click_modules())
+    if isinstance(exc, click_errors):  # other click errors (a file option that cannot be opened …)
+        say(console, "[red]错误：[/red]", exc.format_message())  # type: ignore[attr-defined]
         return int(exc.exit_code)  # type: ignore[attr-defined]
     if isinstance(exc, _user_errors()):
         say(console, "[red]错误：[/red]", str(exc))

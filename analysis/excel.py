@@ -6,22 +6,20 @@ below) keeps working; new code imports from :mod:`analysis.outputs`.
 
 from analysis.outputs.excel import (
     HEADERS,
-    LONG_SHEET,
-    MAX_SHEET_ROWS,
+    MAX_WIDTHS,
+    PER_ORG_SHEETS_MAX,
     SUMMARY_HEADERS,
     SUMMARY_SHEET,
-    WIDTHS,
     sheet_name,
     write_self_assessment,
 )
 
 __all__ = [
     "HEADERS",
-    "LONG_SHEET",
-    "MAX_SHEET_ROWS",
+    "PER_ORG_SHEETS_MAX",
     "SUMMARY_HEADERS",
     "SUMMARY_SHEET",
-    "WIDTHS",
+    "MAX_WIDTHS",
     "sheet_name",
     "write_self_assessment",
 ]

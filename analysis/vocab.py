@@ -465,6 +465,85 @@ TERM_REPORT_SECTIONS = ("一、任期工作总体情况", "二、存在的问题
 
 
 # --------------------------------------------------------------------------------------------
+# The office versions of the result files (考核结果.xlsx, 自评分表.xlsx 汇总): what people read in
+# place of the CSV contracts' column names and true/false.
+# --------------------------------------------------------------------------------------------
+YES, NO = "是", "否"
+#: shown where an item that is not scored (不适用, 无数据) would have points
+NOT_SCORED = "—"
+#: result column (Assessment frames and the CSV contracts) -> the header people read
+RESULT_HEADERS: dict[str, str] = {
+    "org_id": "组织编码",
+    "name": "组织名称",
+    "org_type": "组织类型",
+    "parent_id": "上级组织编码",
+    "top_id": "直属党组织编码",
+    "score": "得分",
+    "applicable_points": "适用分值",
+    "earned_points": "实得分",
+    "grade": "等次",
+    "qualified": "是否合格",
+    "vetoed": "一票否决",
+    "veto_reasons": "否决原因",
+    "failed_rules": "未达标项",
+    "n_failed": "未达标项数",
+    "rule_id": "规则编号",
+    "clause": "条款",
+    "title": "考核项目",
+    "category": "类别",
+    "status": "状态",
+    "measured": "实际",
+    "required": "要求",
+    "measured_value": "实际值",
+    "required_value": "要求值",
+    "points": "标准分",
+    "earned": "得分",
+    "evidence_rows": "依据行数",
+    "rank": "排名",
+    "selected": "是否推荐",
+    "p_selected": "入选概率",
+    "rank_p05": "排名（5%分位）",
+    "rank_p95": "排名（95%分位）",
+    "label": "稳健性",
+    "reasons": "原因",
+    "done": "已完成",
+    "remaining": "尚差",
+    "rate_needed": "今后每月需完成",
+    "colour": "预警",
+    "note": "说明",
+}
+#: the columns of an org's table in 自评分表.xlsx (the opinion's 《自评分表》 is lost; this layout is ours)
+SELF_ASSESSMENT_HEADERS = ("项目", "考核内容及标准", "标准分", "评分方法", "自查得分", "依据")
+#: the sheets of 考核结果.xlsx, by the contract each one is the office version of
+RESULT_SHEETS: dict[str, str] = {
+    "scores": "考核得分",
+    "rules": "逐项结果",
+    "advanced": "先进推荐",
+    "weak": "后进排查",
+    "pace": "进度预警",
+}
+#: what an as-of date inside the year does (the CLI's help and output, explain): term status is judged at
+#: that date (RULES.md), every other rule counts the year's records the data holds, against the full year
+AS_OF_MID_YEAR = "换届和届内培训按该日判断，其余各项按数据中该年已有的全部记录、对照全年要求评分"
+#: the kind of value a command-line option takes, as its help shows it (in place of ``<int>``, ``<path>``)
+PARAM_TYPE_ZH = {
+    "int": "整数",
+    "integer": "整数",
+    "float": "数字",
+    "str": "文本",
+    "text": "文本",
+    "path": "路径",
+    "file": "文件",
+    "directory": "文件夹",
+    "bool": "是/否",
+    "boolean": "是/否",
+    "date": "日期",
+    "datetime": "日期",
+}
+#: added to the type of an option that may be given more than once
+PARAM_REPEATABLE = "（可重复）"
+
+# --------------------------------------------------------------------------------------------
 # Header normalisation.
 # --------------------------------------------------------------------------------------------
 def normalize_header(text: object) -> str:

@@ -11,15 +11,18 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from rich.cells import cell_len
+
+from tests.test_cli_words import RULE_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def workbench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def workbench(*args: str, cwd: Path = ROOT, columns: int = 200) -> subprocess.CompletedProcess[str]:
     home = Path(tempfile.mkdtemp(prefix="workbench-home-"))  # kernels write their settings under HOME
     return subprocess.run(
         [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=cwd, check=False,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": str(home)},
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": str(columns), "HOME": str(home)},
     )
 
 
@@ -34,6 +37,7 @@ def assessed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = workbench("assess", "--data", str(ROOT / "data" / "sample"), "--year", "2024", "--out", str(out), "--draws", "200")
     assert done.returncode == 0, done.stderr
     assert "2024年度考核结果" in done.stdout and "Traceback" not in done.stderr
+    assert not [r for r in RULE_IDS if r in done.stdout]  # people read item names, never rule ids
     return out
 
 
@@ -48,7 +52,10 @@ def test_assess_writes_the_contract_files_for_every_org(assessed: Path) -> None:
     assert {r["vetoed"] for r in scores} == {"true", "false"}
     assert all(r["grade"] == "不合格" for r in scores if r["vetoed"] == "true")
     rules = read_csv(assessed / "rules.csv")
-    assert list(rules[0]) == ["org_id", "rule_id", "status", "measured", "required", "points", "earned", "evidence_rows"]
+    assert list(rules[0]) == [
+        "org_id", "rule_id", "status", "measured", "required", "points", "earned", "evidence_rows",
+        "measured_value", "required_value",
+    ]
     assert len(rules) == 300 * 21
     advanced = read_csv(assessed / "advanced.csv")
     assert list(advanced[0]) == ["org_id", "name", "org_type", "score", "rank", "selected", "p_selected", "rank_p05", "rank_p95", "label"]
@@ -59,14 +66,19 @@ def test_assess_writes_the_contract_files_for_every_org(assessed: Path) -> None:
     assert vetoed <= {r["org_id"] for r in weak}
     wb = load_workbook(assessed / "自评分表.xlsx", read_only=True)
     assert wb.sheetnames[0] == "汇总"
+    assert len(wb.sheetnames) == 1 + 60  # 300 orgs: a sheet per top-level unit
+    results = load_workbook(assessed / "考核结果.xlsx", read_only=True)
+    assert results.sheetnames == ["考核得分", "逐项结果", "先进推荐", "后进排查"]
 
 
 def test_explain_shows_evidence_rows_in_chinese(assessed: Path) -> None:
     scores = read_csv(assessed / "scores.csv")
     org = next(r["org_id"] for r in scores if r["org_type"] == "党支部")
-    done = workbench("explain", org, "--year", "2024", "--store", str(assessed / "store"))
+    done = workbench("explain", org, "--year", "2024", "--store", str(assessed / "store"), columns=80)
     assert done.returncode == 0, done.stderr
-    assert org in done.stdout and "三会一课" in done.stdout and "行" in done.stdout
+    assert org in done.stdout and "三会一课" in done.stdout and "来源：" in done.stdout
+    assert not [r for r in RULE_IDS if r in done.stdout]
+    assert max(cell_len(line) for line in done.stdout.splitlines()) <= 80
 
 
 def test_explain_of_an_unknown_org_is_one_chinese_line(assessed: Path) -> None:
@@ -147,5 +159,6 @@ def test_assess_mid_year_writes_pace(assessed: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     pace = read_csv(tmp_path / "pace.csv")
+    assert "截止日期 2024-06-30 在年中：换届和届内培训按该日判断" in done.stdout
     assert pace and {r["colour"] for r in pace} <= {"绿", "黄", "红", "灰"}
     assert {"红", "绿"} <= {r["colour"] for r in pace}

@@ -11,13 +11,14 @@ import pytest
 from analysis.assess import AssessError, explain_text
 from analysis.excel import HEADERS, SUMMARY_HEADERS, sheet_name, write_self_assessment
 from analysis.outputs import write_outputs
+from analysis.store import Store
 from tests.test_rules_helpers import D, orgs_frame, perfect_store, run
 
 NAMES = {"C": "机关党委", "G": '=HYPERLINK("x")', "B": "第一党支部", "T": "-直属党支部"}
 
 
-@pytest.fixture(scope="module")
-def assessment():
+def department_store() -> Store:
+    """The default department, names that look like formulas, B without heart talks, T vetoed."""
     orgs = orgs_frame(**{o: {"name": n, "member_count": 1, "mid_cadres": 3} for o, n in NAMES.items()})
     store = perfect_store(
         ["C", "G", "B", "T"],
@@ -29,13 +30,16 @@ def assessment():
         .collect()
         .filter(~((pl.col("org_id") == "B") & (pl.col("kind") == "heart_talk")))
     )
-    from analysis.store import Store
-
     tables = {
         t: store.table(t).collect()
         for t in ("orgs", "study", "elections", "dues", "inspections", "incidents")
     }
-    return run(Store.from_frames({**tables, "activities": rows}))
+    return Store.from_frames({**tables, "activities": rows})
+
+
+@pytest.fixture(scope="module")
+def assessment():
+    return run(department_store())
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +69,7 @@ def test_csv_text_that_looks_like_a_formula_is_quoted(outputs: dict[str, Path]) 
     assert (t["vetoed"], t["qualified"], t["grade"]) == ("true", "false", "不合格")
 
 
-def test_rules_csv_columns_and_chinese_status(outputs: dict[str, Path]) -> None:
+def test_rules_csv_columns_chinese_status_and_the_numbers_behind_the_texts(outputs: dict[str, Path]) -> None:
     df = pl.read_csv(outputs["rules"], infer_schema=False, encoding="utf8")
     assert df.columns == [
         "org_id",
@@ -76,6 +80,8 @@ def test_rules_csv_columns_and_chinese_status(outputs: dict[str, Path]) -> None:
         "points",
         "earned",
         "evidence_rows",
+        "measured_value",
+        "required_value",
     ]
     b = df.filter((pl.col("org_id") == "B") & (pl.col("rule_id") == "edu.heart_talks")).row(0, named=True)
     assert (b["status"], b["points"], b["earned"], b["evidence_rows"], b["measured"]) == (
@@ -85,8 +91,10 @@ def test_rules_csv_columns_and_chinese_status(outputs: dict[str, Path]) -> None:
         "0",
         "0 次",
     )
+    meetings = df.filter((pl.col("org_id") == "B") & (pl.col("rule_id") == "org.committee_meetings")).row(0, named=True)
+    assert (meetings["measured_value"], meetings["required_value"]) == ("6.0", "5.0")
     na = df.filter((pl.col("org_id") == "B") & (pl.col("rule_id") == "org.budget")).row(0, named=True)
-    assert na["status"] == "不适用"
+    assert (na["status"], na["measured_value"], na["required_value"]) == ("不适用", None, None)
     assert df.height == 4 * 21
 
 
@@ -97,7 +105,7 @@ def test_workbook_has_a_summary_and_a_sheet_per_org(outputs: dict[str, Path]) ->
     assert [c.value for c in ws[2]] == list(SUMMARY_HEADERS)
     b = [c.value for c in ws[3]]
     assert b[:10] == ["B", "第一党支部", "党支部", "G", "C", 97.5, 81, 79, "良好", "是"]
-    assert b[12] == "edu.heart_talks"
+    assert b[12] == "谈心谈话"  # the item's name, not its rule id
     g = ws["B5"]
     assert (g.value, g.data_type) == ('=HYPERLINK("x")', "s")  # text, not a formula
 
@@ -128,14 +136,22 @@ def test_vetoed_org_sheet_says_why(outputs: dict[str, Path]) -> None:
     assert total[5] == "得分 100.0；等次 不合格；一票否决：2024-03-01 重大失误和损失"
 
 
-def test_many_orgs_go_into_one_long_sheet(assessment, tmp_path: Path) -> None:
-    path = write_self_assessment(assessment, tmp_path / "long.xlsx", per_org_sheets_max=3)
+def test_many_orgs_get_a_sheet_per_top_level_unit_with_a_page_break_per_org(assessment, tmp_path: Path) -> None:
+    path = write_self_assessment(assessment, tmp_path / "units.xlsx", per_org_sheets_max=3)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["汇总", "自评分表"]
-    titles = [
-        r[0] for r in wb["自评分表"].iter_rows(values_only=True) if r[0] and str(r[0]).endswith("自评分表")
+    assert wb.sheetnames == ["汇总", "C 机关党委", "T -直属党支部"]
+    ws = wb["C 机关党委"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0]) == list(HEADERS)
+    starts = [i for i, r in enumerate(rows) if r[0] and str(r[0]).endswith("自评分表")]
+    assert [rows[i][0] for i in starts] == [
+        f"{NAMES[o]}（{o}）2024 年度党建目标管理责任制自评分表" for o in ("B", "C", "G")
     ]
-    assert titles == [f"{NAMES[o]}（{o}）2024 年度党建目标管理责任制自评分表" for o in ("B", "C", "G", "T")]
+    assert [b.id for b in ws.row_breaks.brk] == starts[1:]  # a break before every org but the first
+    assert ws.print_title_rows == "$1:$1" and ws.freeze_panes == "A2"
+    assert ws.oddHeader.center.text == "机关党委（C）及所属党组织 2024 年度党建目标管理责任制自评分表"
+    t = [r[0] for r in wb["T -直属党支部"].iter_rows(values_only=True) if r[0] and str(r[0]).endswith("自评分表")]
+    assert t == ["-直属党支部（T）2024 年度党建目标管理责任制自评分表"]
 
 
 def test_sheet_names_are_short_valid_and_unique() -> None:
@@ -154,7 +170,7 @@ def test_explain_shows_status_measures_points_and_source_rows(assessment) -> Non
     assert "第一党支部（B，党支部）" in text
     assert "得分 97.5（实得 79 ÷ 适用分值 81 × 100）" in text
     assert "二(4) 谈心谈话" in text and "未达标" in text and "不适用" in text
-    assert "<memory> 第 " in text and "…共 24 行" in text
+    assert "来源：<memory> 第 145、146、147、148、149 行（共 24 行）" in text
 
 
 def test_explain_unknown_org_is_a_clear_error(assessment) -> None:

@@ -30,7 +30,18 @@ SCORES_CSV_COLUMNS = (
     "vetoed",
     "failed_rules",
 )
-RULES_CSV_COLUMNS = (ORG, "rule_id", "status", "measured", "required", "points", "earned", "evidence_rows")
+RULES_CSV_COLUMNS = (
+    ORG,
+    "rule_id",
+    "status",
+    "measured",
+    "required",
+    "points",
+    "earned",
+    "evidence_rows",
+    "measured_value",
+    "required_value",
+)
 #: a text cell starting with one of these would be read as a formula by a spreadsheet
 FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -59,7 +70,8 @@ def scores_table(a: Assessment) -> pl.DataFrame:
 
 
 def rules_table(a: Assessment) -> pl.DataFrame:
-    """The rules.csv layout: Chinese statuses, points as written."""
+    """The rules.csv layout: Chinese statuses, points as written; then the measured and required
+    numbers behind the texts, unrounded, for analysts (empty where a rule has none)."""
     return a.rules.select(
         ORG,
         "rule_id",
@@ -69,6 +81,8 @@ def rules_table(a: Assessment) -> pl.DataFrame:
         num(pl.col("points")).alias("points"),
         num(pl.col("earned")).alias("earned"),
         "evidence_rows",
+        "measured_value",
+        "required_value",
     )
 
 

@@ -266,6 +266,25 @@ class Ruleset(_Model):
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
 
+    @property
+    def titles(self) -> dict[str, str]:
+        """Rule id → the item's Chinese name (``title_zh``, e.g. 三会一课): what people read wherever a
+        rule is named; the id stays for tools."""
+        return {r.rule_id: r.title_zh for r in self.items}
+
+    def item_names(self, rule_ids: str | None, sep: str = "、") -> str:
+        """Rule ids as ``failed_rules`` writes them (``edu.monthly_study;org.annual_plan``) as the items'
+        Chinese names in rubric order (``年度计划和总结、每月集中学习``); a term-wide id
+        (``任期:edu.cadre_training``) reads ``任期：届内党务干部培训``.  An id the ruleset does not know
+        is kept as it is."""
+        order = {r.rule_id: i for i, r in enumerate(self.items)}
+        names: list[tuple[int, str]] = []
+        for rid in filter(None, (rule_ids or "").split(";")):
+            prefix, _, base = rid.rpartition(":")
+            title = self.rules[base].title_zh if base in self.rules else base
+            names.append((order.get(base, len(order)), f"{prefix}：{title}" if prefix else title))
+        return sep.join(n for _, n in sorted(names))
+
     def with_points(self, points: dict[str, float]) -> Ruleset:
         """A copy with some rubric points replaced (for re-weighting, e.g. a robustness check).
 
