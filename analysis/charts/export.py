@@ -111,10 +111,11 @@ def show(
         _write(svg, out_dir, name_zh, png)  # the PNG just shown is the file: rasterised once
 
 
-def show_table(df: pl.DataFrame, max_rows: int | None = 200, collapsed: str | None = None) -> Any:
+def show_table(df: pl.DataFrame, max_rows: int | None = 200, collapsed: str | None = None) -> None:
     """Display a frame as a plain HTML table with Chinese headers and values (see :func:`zh_frame`);
     long frames are cut at ``max_rows`` with a note saying so.  With ``collapsed`` the table sits
-    folded under that heading (an HTML ``<details>``: no JavaScript needed)."""
+    folded under that heading (an HTML ``<details>``: no JavaScript needed).  Returns nothing, so a
+    notebook cell ending in ``show_table(...)`` shows the table once, not a second time as its result."""
     from IPython.display import HTML, display
 
     part = df if max_rows is None else df.head(max_rows)
@@ -140,9 +141,7 @@ def show_table(df: pl.DataFrame, max_rows: int | None = 200, collapsed: str | No
     markup = f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}'
     if collapsed:
         markup = f"<details><summary>{html.escape(collapsed)}</summary>{markup}</details>"
-    table = HTML(markup)
-    display(table)
-    return table
+    display(HTML(markup))
 
 
 def use_offline() -> FontChoice:
