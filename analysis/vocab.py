@@ -289,6 +289,29 @@ TERM_REPORT_DUE = (TERM_DUE_SOON, TERM_DUE, TERM_OVERDUE)
 #: the failed-rule prefix of a term-wide rule (``任期:edu.cadre_training``)
 TERM_WIDE = "任期"
 
+# --------------------------------------------------------------------------------------------
+# Report pages: what an ingest counted, and the words of the sortable tables' controls.
+# --------------------------------------------------------------------------------------------
+INGEST_TOTALS_ZH = {
+    "files": "文件数",
+    "files_refused": "整份拒收文件数",
+    "rows_read": "读取行数",
+    "rows_kept": "保留行数",
+    "rows_refused": "拒收行数",
+    "rows_duplicate": "重复行数",
+}
+#: DataTables' own words (its ``language`` option), shown above and in the report pages' tables
+TABLE_UI_ZH: dict[str, object] = {
+    "search": "筛选：",
+    "searchPlaceholder": "输入任意文字",
+    "zeroRecords": "没有符合条件的行",
+    "emptyTable": "（无记录）",
+    "info": "共 _TOTAL_ 行",
+    "infoFiltered": "（从 _MAX_ 行中筛选）",
+    "infoEmpty": "共 0 行",
+    "aria": {"orderable": "：点击排序", "orderableReverse": "：点击反向排序", "orderableRemove": "：点击取消排序"},
+}
+
 
 # --------------------------------------------------------------------------------------------
 # Header normalisation.

@@ -30,7 +30,7 @@ from analysis.assess import assess
 from analysis.decisions import peer_comparison, select_advanced, weak_orgs
 from analysis.ingest import ingest
 from analysis.store import Store
-from analysis.views import select_orgs
+from analysis.views import ingest_totals, select_orgs
 
 # %%
 PROJECT = Path(analysis.__file__).resolve().parents[1]  # JupyterLab runs a notebook in its own folder
@@ -46,10 +46,11 @@ charts_dir = str(PROJECT / "out" / "charts" / "自由探索")
 charts.use_offline()  # 图表由 vl-convert 画成 PNG（自带中文字体），不从网络加载任何脚本
 if not (Path(store_path) / "store.json").is_file():
     result = ingest([sample_path], store=store_path)
-    print(f"已导入示例数据：{result.totals}")
+    print("已导入示例数据：")
+    charts.show_table(ingest_totals(result.totals))
 store = Store.open(store_path)
 a = assess(store, year, ruleset=ruleset)
-a.scores.head()
+charts.show_table(a.scores.select("org_id", "name", "org_type", "score", "grade", "n_failed"), max_rows=10)
 
 # %% [markdown]
 # ## 筛选：某个党委及其下属的党支部
@@ -70,4 +71,4 @@ charts.show(charts.sibling_comparison(peer_comparison(a)))
 # %%
 selection = select_advanced(a, draws=200)
 charts.show(charts.selection_robustness(selection))
-weak_orgs(a).head(10)
+charts.show_table(weak_orgs(a).select("org_id", "name", "org_type", "score", "reasons"), max_rows=10)
