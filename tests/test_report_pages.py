@@ -314,3 +314,16 @@ def test_markdown_becomes_typst_whose_text_is_never_markup() -> None:
         '#heading(level: 1)[#"2024年度 #1"]\n#par[#strong[#"甲"]#" 乙"#"丙 \\"引\\\\号\\" $x$"]'
     )
     assert markdown_to_typst("- 一\n- 二") == "#pad(left: 10pt)[• #\"一\"]\n#pad(left: 10pt)[• #\"二\"]"
+
+
+def test_report_command_refuses_an_unknown_filter_with_a_chinese_line(tmp_path: Path) -> None:
+    from tests.test_cli import workbench
+
+    store = make_department(tmp_path / "store")
+    done = workbench("report", "--store", str(store), "--out", str(tmp_path / "out"), "--org-type", "支委")
+    assert done.returncode == 2
+    assert "组织类型「支委」无法识别（应为党委、党总支或党支部）" in done.stderr
+    done = workbench("report", "--store", str(store), "--out", str(tmp_path / "out"), "--under", "009")
+    assert done.returncode == 2
+    assert "组织名册中没有编码为 009 的组织" in done.stderr
+    assert not (tmp_path / "out" / "考核结果").exists()  # refused before anything is assessed or written
