@@ -21,30 +21,43 @@ PNG = "image/png"
 
 def compact_png(data: bytes) -> bytes:
     """``data`` (a PNG) re-encoded as small as it goes without loss: an opaque image without its alpha
-    channel, as a palette image when it has at most 256 colours.  The decoded pixels are identical
-    (checked); anything else (an unreadable file, a translucent image) comes back unchanged."""
-    from PIL import Image, ImageChops
+    channel, as a palette image when it has at most 256 colours.  The decoded pixels are identical;
+    anything else (an unreadable file, a translucent image) comes back unchanged."""
+    from PIL import Image
 
     try:
         img = Image.open(io.BytesIO(data))
         img.load()
     except Exception:  # noqa: BLE001 — not a picture Pillow reads: leave it as it is
         return data
-    if img.mode == "RGBA":
-        if img.getchannel("A").getextrema() != (255, 255):
-            return data
-        img = img.convert("RGB")
-    elif img.mode != "RGB":
+    if img.mode not in ("RGB", "RGBA"):
         return data
-    out = img
-    if img.getcolors(256) is not None:
-        pal = img.convert("P", palette=Image.Palette.ADAPTIVE, colors=256)
-        if ImageChops.difference(pal.convert("RGB"), img).getbbox() is None:
-            out = pal
+    if img.mode == "RGBA" and img.getchannel("A").getextrema() != (255, 255):
+        return data
+    out = _exact_palette(img.convert("RGBA") if img.mode == "RGB" else img) or img.convert("RGB")
     buf = io.BytesIO()
     out.save(buf, "PNG", compress_level=6)
     small = buf.getvalue()
     return small if len(small) < len(data) else data
+
+
+def _exact_palette(img: Any) -> Any:
+    """An opaque RGBA image of at most 256 colours as a palette image of exactly those colours (each
+    pixel's index found by binary search among the sorted colours: no colour is merged or moved, as a
+    quantizer's median cut may), or None when it has more colours."""
+    import numpy as np
+    from PIL import Image
+
+    colours = img.getcolors(256)
+    if colours is None:
+        return None
+    pixels = np.frombuffer(img.tobytes(), dtype="<u4")  # R | G << 8 | B << 16 | A << 24
+    keys = np.sort(np.array([r | g << 8 | b << 16 | a << 24 for _, (r, g, b, a) in colours], dtype="<u4"))
+    index = np.searchsorted(keys, pixels).astype(np.uint8)
+    out = Image.frombytes("P", img.size, index.tobytes())
+    rgb = np.stack([keys & 255, (keys >> 8) & 255, (keys >> 16) & 255], axis=1).astype(np.uint8)
+    out.putpalette(rgb.tobytes())
+    return out
 
 
 def digest(data: bytes) -> str:
