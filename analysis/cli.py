@@ -535,8 +535,11 @@ def report_cmd(
     notebooks: Annotated[Path | None, typer.Option("--notebooks", help="自定义报告笔记本所在文件夹（默认：项目的 notebooks/）")] = None,
     profile: ProfileOption = None,
     allow_empty: AllowEmptyOption = False,
+    under: Annotated[str | None, typer.Option("--under", help="综合对比和后进排查只看这个组织及其下属组织（组织编码）")] = None,
+    org_type: Annotated[str | None, typer.Option("--org-type", help="综合对比和后进排查只看一类组织：党委、党总支或党支部")] = None,
+    keep_notebooks: Annotated[bool, typer.Option("--keep-notebooks", help="保留执行过的笔记本（notebooks/，供核对）")] = False,
 ) -> None:
-    from analysis.reports import NOTEBOOKS_DIR, REPORTS, run_reports
+    from analysis.reports import NOTEBOOKS_DIR, REPORTS, FilterError, check_filter, run_reports
     from analysis.store import Store, years_with_data
 
     if data is None and store is None:
@@ -557,9 +560,14 @@ def report_cmd(
         if unknown:
             raise UserError(f"没有这些报告：{'、'.join(unknown)}（可选：{'、'.join(r.title for r in REPORTS)}）")
         chosen = tuple(r for r in REPORTS if r.title in only)
+    try:
+        check_filter(st, under, org_type)
+    except FilterError as exc:
+        raise UserError(str(exc)) from exc
     run_assessment(st, year, out / "考核结果", ruleset=ruleset)
     run = run_reports(
-        store_path, year, out, reports=chosen, ruleset=ruleset, workers=workers, notebooks_dir=notebooks or NOTEBOOKS_DIR
+        store_path, year, out, reports=chosen, ruleset=ruleset, workers=workers, notebooks_dir=notebooks or NOTEBOOKS_DIR,
+        under=under, org_type=org_type, keep_notebooks=keep_notebooks,
     )
     for w in run.warnings:
         console.print(f"[yellow]提示：[/yellow]{w}")

@@ -1,8 +1,10 @@
 """The frames the notebooks show: an organisation's subtree and the report filter, the grade summary,
-the rubric table with its evidence references, and the 数据质量 summary of a store.
+the headline numbers of a batch, the rubric table with its evidence references, and the 数据质量
+summary of a store — with the values a reader sees in Chinese (table names, the header typed in the
+user's own file), the headers left to :func:`analysis.charts.zh_frame`.
 
-They only reshape what the assessment and the store already hold, and import neither the charts nor
-the reports (both may import them).
+They only reshape what the assessment, the decisions and the store already hold, and import neither
+the charts nor the reports (both may import them).
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from typing import Any
 import polars as pl
 
 from analysis.store import Store, years_with_data
-from analysis.vocab import GRADES, TABLES, normalize_header
+from analysis.vocab import (
+    GRADES,
+    INGEST_TOTALS_ZH,
+    ORG_TYPE_ALIASES,
+    ORG_TYPE_ZH,
+    TABLES,
+    header_lookup,
+    normalize_header,
+)
 
 DEFAULT_RULESET = "changzhou-2009"
 
@@ -48,6 +58,44 @@ def select_orgs(scores: pl.DataFrame, under: str | None = None, org_type: str | 
     if org_type:
         out = out.filter(pl.col("org_type") == org_type)
     return out
+
+
+class FilterError(ValueError):
+    """A report filter (``--under``, ``--org-type``) that names no organisation or no type; the message
+    is Chinese and says what is accepted."""
+
+
+def check_filter(store: Store, under: str | None, org_type: str | None) -> tuple[str | None, str | None]:
+    """``(under, org_type)`` as :func:`select_orgs` takes them: ``under`` a code of the registry, and
+    ``org_type`` given in Chinese (党委, 党总支, 党支部, or any spelling ingest accepts) or as the id.
+
+    Raises
+    ------
+    FilterError
+        ``under`` is not in the registry, or ``org_type`` is no known type.
+    """
+    kind = None
+    if org_type:
+        kind = ORG_TYPE_ALIASES.get(normalize_header(org_type)) or ORG_TYPE_ALIASES.get(org_type.strip())
+        if kind is None:
+            raise FilterError(f"组织类型「{org_type}」无法识别（应为党委、党总支或党支部）")
+    code = under.strip() if under else None
+    if code:
+        known = store.table("orgs").filter(pl.col("org_id") == code).select("org_id").collect()
+        if known.height == 0:
+            raise FilterError(f"组织名册中没有编码为 {code} 的组织（--under 填组织编码，如 001000）")
+    return code, kind
+
+
+def scope_zh(scores: pl.DataFrame, under: str | None, org_type: str | None) -> str:
+    """The filter in words for a page or the index: "市委办公室机关党委及其下属组织，仅党支部"; "" for all."""
+    parts = []
+    if under:
+        name = scores.filter(pl.col("org_id") == under)["name"].first() if "name" in scores.columns else None
+        parts.append(f"{name or under}及其下属组织")
+    if org_type:
+        parts.append(f"仅{ORG_TYPE_ZH.get(org_type, org_type)}")
+    return "，".join(parts)
 
 
 _ASSESSMENTS: dict[tuple[Any, ...], Any] = {}
@@ -86,6 +134,56 @@ def grade_summary(scores: pl.DataFrame) -> dict[str, Any]:
         "mean": round(float(scored.mean()), 1) if scored.len() else None,
         "median": round(float(scored.median()), 1) if scored.len() else None,
     }
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The numbers the index page opens with, for the organisations in the batch's scope."""
+
+    n: int  # organisations assessed
+    by_type: dict[str, int]  # 党委/党总支/党支部 -> how many
+    grades: dict[str, int]  # 优秀/良好/合格/不合格 -> how many
+    vetoed: int
+    advanced: int  # recommended as advanced (the ruleset's quota)
+    weak: int  # on the 后进 list
+    terms_due: int | None  # owe their term report at the year's end; None: no term records at all
+    scope: str  # the filter in words, "" for every organisation
+
+
+def headline(
+    store: Store, year: int, ruleset: str = DEFAULT_RULESET, under: str | None = None, org_type: str | None = None
+) -> Headline:
+    """What a batch found, counted as the reports count it: the assessment of ``year``, the 后进 list
+    (with the two earlier years when the data has them), the advanced recommendation under the
+    ruleset's own quota (its robustness draws do not change who is recommended, so none are drawn),
+    and the term reports owed at 31 December of ``year``."""
+    from datetime import date
+
+    from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
+    from analysis.terms import assess_terms
+
+    a = cached_assess(store, year, ruleset=ruleset)
+    scope = select_orgs(a.scores, under, org_type)
+    ids = scope.select("org_id")
+    weak = weak_orgs(a, history_for(store, a))
+    settings = {**selection_settings(a), "draws": 0}
+    chosen = select_advanced(a, weak=weak, **settings).filter(pl.col("selected"))
+    due = None
+    if store.has("elections"):
+        terms = assess_terms(store, date(year, 12, 31), ruleset=ruleset, annual={year: a})
+        due = terms.report_due.join(ids, on="org_id", how="semi").height
+    summary = grade_summary(scope)
+    types = dict(scope.group_by("org_type").len().iter_rows())
+    return Headline(
+        n=summary["n"],
+        by_type={zh: int(types.get(k, 0)) for k, zh in ORG_TYPE_ZH.items()},
+        grades=summary["grades"],
+        vetoed=summary["vetoed"],
+        advanced=chosen.join(ids, on="org_id", how="semi").height,
+        weak=weak.join(ids, on="org_id", how="semi").height,
+        terms_due=due,
+        scope=scope_zh(a.scores, under, org_type),
+    )
 
 
 def evidence_refs(evidence: pl.DataFrame, max_rows: int = 12) -> pl.DataFrame:
@@ -169,12 +267,15 @@ NOT_IN_REGISTRY = "（不在组织名册中）"
 class Quality:
     """What the 数据质量 report shows, ready to display."""
 
-    files: pl.DataFrame  # one row per ingested file
+    files: pl.DataFrame  # one row per ingested file, its tables named in Chinese
     totals: dict[str, int]  # files, refused_files, rows_read, rows_kept, rows_refused, rows_duplicate
     by_reason: pl.DataFrame  # reason_zh, rows
     by_file: pl.DataFrame  # _file, rows
     by_org: pl.DataFrame  # org_id, name, rows
     rejects: pl.DataFrame  # the refused rows, with org_id where the source row names one
+    #: the refused rows as a reader looks them up: _file, _sheet, _row, table (its Chinese name),
+    #: column (the header as typed in the user's file), value, reason_zh
+    refused_rows: pl.DataFrame
 
 
 def _record_org_id(record: str | None) -> str | None:
@@ -190,6 +291,47 @@ def _record_org_id(record: str | None) -> str | None:
         if normalize_header(key) in _ORG_ID_HEADERS and value not in (None, ""):
             return str(value)
     return None
+
+
+def tables_zh(names: str | None) -> str:
+    """``"activities,dues"`` (a manifest's ``tables``) as a reader reads it: ``"活动记录、党费"``."""
+    parts = [n for n in (names or "").split(",") if n]
+    return "、".join(TABLES[n].zh if n in TABLES else n for n in parts)
+
+
+_LOOKUPS = {name: header_lookup(table) for name, table in TABLES.items()}
+
+
+def typed_header(record: str | None, table: str | None, column: str | None) -> str:
+    """The header of ``column`` as the user typed it in their own file, found in the refused row's
+    ``record`` (the source row as JSON, keyed by the file's headers): "组织 编码", "实交金额", "org_id".
+
+    When the typed header is not plain Chinese for the column (an English CSV header, an alias) the
+    canonical Chinese name follows in brackets — "org_id（组织编码）"; when the record does not name
+    the column (a profile mapped it, or there is no record) the canonical Chinese name alone.
+    A file-level refusal (no column) gives ""."""
+    if not column:
+        return ""
+    known = TABLES.get(table or "")
+    if known is None or column not in known.names:
+        return column
+    zh = known.column(column).zh
+    typed = None
+    try:
+        row = json.loads(record) if record else None
+    except ValueError:
+        row = None
+    if isinstance(row, dict):
+        lookup = _LOOKUPS[known.name]
+        typed = next((str(k).strip() for k in row if lookup.get(normalize_header(k)) == column), None)
+    if not typed:
+        return zh
+    return typed if normalize_header(typed) == normalize_header(zh) else f"{typed}（{zh}）"
+
+
+def ingest_totals(totals: dict[str, int]) -> pl.DataFrame:
+    """An ingest's totals (``IngestResult.totals``) as a one-row table with Chinese headers."""
+    return pl.DataFrame({INGEST_TOTALS_ZH.get(k, k): [v] for k, v in totals.items()})
 
 
 def quality(store: Store) -> Quality:
@@ -208,7 +350,7 @@ def quality(store: Store) -> Quality:
     }
     files = manifest.select(
         "path",
-        "tables",
+        pl.col("tables").map_elements(tables_zh, return_dtype=pl.String),
         pl.col("status").replace(MANIFEST_STATUS_ZH),
         "rows_read",
         "rows_kept",
@@ -241,6 +383,22 @@ def quality(store: Store) -> Quality:
         by_file=rejects.group_by("_file").agg(count).sort(["rows", "_file"], descending=[True, False]),
         by_org=by_org,
         rejects=rejects,
+        refused_rows=_refused_rows(rejects),
+    )
+
+
+def _refused_rows(rejects: pl.DataFrame) -> pl.DataFrame:
+    header = pl.struct("record", "table", "column").map_elements(
+        lambda r: typed_header(r["record"], r["table"], r["column"]), return_dtype=pl.String
+    )
+    return rejects.select(
+        "_file",
+        "_sheet",
+        "_row",
+        pl.col("table").map_elements(tables_zh, return_dtype=pl.String),
+        header.alias("column") if rejects.height else pl.col("column"),
+        "value",
+        "reason_zh",
     )
 
 
@@ -249,11 +407,19 @@ __all__: Iterable[str] = (
     "MANIFEST_STATUS_ZH",
     "NOT_IN_REGISTRY",
     "UNKNOWN_ORG",
+    "FilterError",
+    "Headline",
     "Quality",
     "cached_assess",
+    "check_filter",
     "evidence_refs",
     "grade_summary",
+    "headline",
+    "ingest_totals",
     "quality",
+    "scope_zh",
+    "tables_zh",
+    "typed_header",
     "rule_table",
     "select_orgs",
     "subtree",

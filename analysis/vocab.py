@@ -463,6 +463,29 @@ TERM_SHEET_DIR = "任期自评分表"
 TERM_REPORT_DIR = "任期考核报告"
 TERM_REPORT_SECTIONS = ("一、任期工作总体情况", "二、存在的问题", "三、整改措施和下一届工作打算")
 
+# --------------------------------------------------------------------------------------------
+# Report pages: what an ingest counted, and the words of the sortable tables' controls.
+# --------------------------------------------------------------------------------------------
+INGEST_TOTALS_ZH = {
+    "files": "文件数",
+    "files_refused": "整份拒收文件数",
+    "rows_read": "读取行数",
+    "rows_kept": "保留行数",
+    "rows_refused": "拒收行数",
+    "rows_duplicate": "重复行数",
+}
+#: DataTables' own words (its ``language`` option), shown above and in the report pages' tables
+TABLE_UI_ZH: dict[str, object] = {
+    "search": "筛选：",
+    "searchPlaceholder": "输入任意文字",
+    "zeroRecords": "没有符合条件的行",
+    "emptyTable": "（无记录）",
+    "info": "共 _TOTAL_ 行",
+    "infoFiltered": "（从 _MAX_ 行中筛选）",
+    "infoEmpty": "共 0 行",
+    "aria": {"orderable": "：点击排序", "orderableReverse": "：点击反向排序", "orderableRemove": "：点击取消排序"},
+}
+
 
 # --------------------------------------------------------------------------------------------
 # The office versions of the result files (考核结果.xlsx, 自评分表.xlsx 汇总): what people read in

@@ -71,10 +71,12 @@ display(
 
 # %% [markdown]
 # ## 建议名单
+#
+# 点击组织编码可打开该组织所在单位的“单位画像”。
 
 # %%
 charts.show_table(
-    chosen.select("rank", "name", "org_type", "score", "n_failed", "p_selected", "label", "note"),
+    chosen.select("rank", "org_id", "name", "org_type", "score", "n_failed", "p_selected", "label", "note"),
     max_rows=None,
 )
 

@@ -17,8 +17,7 @@ from IPython.display import Markdown, display
 
 from analysis import charts
 from analysis.store import Store
-from analysis.views import cached_assess, grade_summary, select_orgs, years_with_data
-from analysis.vocab import ORG_TYPE_ZH
+from analysis.views import cached_assess, grade_summary, scope_zh, select_orgs, years_with_data
 
 # %% tags=["parameters"]
 store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）
@@ -38,14 +37,8 @@ previous = cached_assess(store, year - 1, ruleset=ruleset) if year - 1 in years_
 summary = grade_summary(scores)
 
 # %%
-scope = []
-if under:
-    scope.append(
-        f"{current.scores.filter(current.scores['org_id'] == under)['name'].first() or under}及其下属组织"
-    )
-if org_type:
-    scope.append(f"仅{ORG_TYPE_ZH.get(org_type, org_type)}")
-display(Markdown(f"# {year}年度党建目标管理考核综合对比" + (f"（{'，'.join(scope)}）" if scope else "")))
+scope = scope_zh(current.scores, under, org_type)
+display(Markdown(f"# {year}年度党建目标管理考核综合对比" + (f"（{scope}）" if scope else "")))
 
 # %% [markdown]
 # 本报告汇总全部参评组织的考核结果：得分分布、排名、每个考核项的达标情况、各类别的达标情况，以及与上一年度相比的变化。

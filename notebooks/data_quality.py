@@ -71,7 +71,7 @@ else:
 # %% [markdown]
 # ## 拒收明细
 #
-# 行号与在 Excel 或文本编辑器中看到的行号一致。
+# 行号与在 Excel 或文本编辑器中看到的行号一致；“列”是文件中填写的表头。
 
 # %%
-charts.show_table(q.rejects.select("_file", "_sheet", "_row", "column", "value", "reason_zh"), max_rows=500)
+charts.show_table(q.refused_rows, max_rows=500)

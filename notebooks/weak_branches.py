@@ -56,9 +56,13 @@ display(Markdown(f"共排查出 **{weak.height}** 个需要重点关注的组织
 
 # %% [markdown]
 # ## 名单与原因
+#
+# 点击组织编码可打开该组织所在单位的“单位画像”，查看逐项考核结果和原始依据。
 
 # %%
-charts.show_table(weak_table.select("name", "org_type", "parent_name", "score", "reasons"), max_rows=None)
+charts.show_table(
+    weak_table.select("org_id", "name", "org_type", "parent_name", "score", "reasons"), max_rows=None
+)
 
 # %%
 if weak.height:

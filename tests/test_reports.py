@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import textwrap
 from dataclasses import replace
 from datetime import date
@@ -166,7 +167,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> reports.ReportRun:
         ),
         Report("出错报告", str(failing)),
     ]
-    return run_reports(store, 2024, root / "out", reports=batch_reports, workers=2, progress=False)
+    return run_reports(
+        store, 2024, root / "out", reports=batch_reports, workers=2, keep_notebooks=True, progress=False
+    )
 
 
 def test_failing_notebook_is_reported_with_report_name_and_cell(batch: reports.ReportRun) -> None:
@@ -229,15 +232,26 @@ def test_report_runs_overlap_in_time(batch: reports.ReportRun) -> None:
     assert a_start < b_end and b_start < a_end  # the two kernels ran at the same time
 
 
+#: the only scripts a page loads: the two it shares with the other pages of its batch, next to it
+SHARED_SCRIPTS = ["assets/font.js", "assets/tables.js"]
+
+
+def _script_sources(page: str) -> list[str]:
+    return re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", page)
+
+
 def test_every_report_page_is_offline(batch: reports.ReportRun) -> None:
     for output in batch.outputs:
         page = output.html.read_text(encoding="utf-8")
         assert external_refs(page) == []
         assert page.startswith("<!DOCTYPE html>") and '<html lang="zh">' in page
         assert '<meta charset="utf-8"' in page
-        assert "<script" not in page
+        assert _script_sources(page) == SHARED_SCRIPTS
         assert "charts.show" not in page  # code hidden
-        assert "data:image/svg+xml;base64," in page
+        assert "data:image/png;base64," in page
+        assert len(page) < 200_000  # no JupyterLab stylesheet (0.5 MB), no font, one small chart
+    for shared in SHARED_SCRIPTS:
+        assert (batch.out_dir / shared).is_file()
     assert batch.warnings == []
 
 
@@ -275,7 +289,8 @@ def test_a_warm_kernel_forgets_the_previous_notebook(tmp_path: Path) -> None:
     orgs = [("000001", "甲"), ("000002", "乙"), ("000003", "丙")]
     run = run_reports(
         make_store(tmp_path / "store"), 2024, tmp_path / "out",
-        reports=[Report("泄漏", str(nb), each="org_id", values=lambda s: orgs)], workers=1, progress=False,
+        reports=[Report("泄漏", str(nb), each="org_id", values=lambda s: orgs)], workers=1, keep_notebooks=True,
+        progress=False,
     )
     assert run.ok and len(run.outputs) == 3
     for output, (org, _) in zip(run.outputs, orgs, strict=True):
@@ -363,7 +378,7 @@ def test_exported_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
     html = notebook_to_html(_notebook(tmp_path / "报告.ipynb"), tmp_path / "报告.html", title="测试报告")
     page = html.read_text(encoding="utf-8")
     assert external_refs(page) == []
-    assert "<script" not in page
+    assert _script_sources(page) == SHARED_SCRIPTS
     assert '<html lang="zh">' in page and "<title>测试报告</title>" in page
     assert "secret_code" not in page and "用户不需要看到" not in page
     assert "data:image/svg+xml;base64," in page
@@ -409,6 +424,7 @@ def test_data_quality_report_runs_on_a_written_store(tmp_path: Path) -> None:
         2024,
         tmp_path / "out",
         reports=[r for r in reports.REPORTS if r.title == "数据质量"],
+        keep_notebooks=True,
         progress=False,
     )
     assert run.ok, [f.describe() for f in run.failures]

@@ -1,20 +1,18 @@
 """Reports: which notebook runs with which parameters (``catalogue``), the planned runs and their outcomes
-(``jobs``), the papermill worker pool (``runner``), offline HTML (``html``) and the index page (``index``)."""
+(``jobs``), the papermill worker pool (``runner``), what becomes of a run (``export``: pictures made
+small by ``images``, the offline page by ``html``, its PDF by ``pdf``), what the pages share (``assets``)
+and the index page (``index``)."""
 
 from collections.abc import Iterable
 
+from analysis.reports.assets import ASSETS_DIR, FONT_SCRIPT, TABLES_SCRIPT
 from analysis.reports.catalogue import NOTEBOOKS_DIR, PACKAGE_ROOT, REPORTS, Report, top_level_orgs
-from analysis.reports.html import (
-    FONT_URL,
-    TEMPLATE_NAME,
-    TEMPLATES_DIR,
-    external_refs,
-    notebook_to_html,
-    write_page_font,
-)
+from analysis.reports.html import TEMPLATE_NAME, TEMPLATES_DIR, external_refs, notebook_to_html, org_anchor
+from analysis.reports.images import compact_png
 from analysis.reports.index import INDEX_TITLE, write_index
 from analysis.reports.jobs import ReportFailure, ReportOutput, ReportRun
 from analysis.reports.jobs import _Job as _Job  # the tests build jobs and run them one by one
+from analysis.reports.pdf import notebook_to_pdf
 from analysis.reports.runner import KERNEL_LOG, KERNEL_NAME, run_reports
 from analysis.reports.runner import _run_job as _run_job
 from analysis.views import (  # the frames the notebooks show, importable from here as before
@@ -22,10 +20,13 @@ from analysis.views import (  # the frames the notebooks show, importable from h
     MANIFEST_STATUS_ZH,
     NOT_IN_REGISTRY,
     UNKNOWN_ORG,
+    FilterError,
     Quality,
     cached_assess,
+    check_filter,
     evidence_refs,
     grade_summary,
+    headline,
     quality,
     rule_table,
     select_orgs,
@@ -45,8 +46,14 @@ __all__: Iterable[str] = (
     "ReportFailure",
     "ReportOutput",
     "ReportRun",
+    "check_filter",
+    "compact_png",
     "external_refs",
+    "FilterError",
+    "headline",
     "notebook_to_html",
+    "notebook_to_pdf",
+    "org_anchor",
     "quality",
     "run_reports",
     "select_orgs",
@@ -54,8 +61,9 @@ __all__: Iterable[str] = (
     "top_level_orgs",
     "write_index",
     # not in the old module's __all__, but importable from it (the CLI takes NOTEBOOKS_DIR)
+    "ASSETS_DIR",
     "DEFAULT_RULESET",
-    "FONT_URL",
+    "FONT_SCRIPT",
     "INDEX_TITLE",
     "KERNEL_LOG",
     "KERNEL_NAME",
@@ -65,6 +73,6 @@ __all__: Iterable[str] = (
     "PACKAGE_ROOT",
     "TEMPLATE_NAME",
     "TEMPLATES_DIR",
+    "TABLES_SCRIPT",
     "UNKNOWN_ORG",
-    "write_page_font",
 )

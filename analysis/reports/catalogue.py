@@ -26,6 +26,10 @@ class Report:
     With ``each`` set, the report runs once per value that ``values(store)`` lists: ``each`` is the
     notebook parameter that receives the value, and ``values`` returns ``(value, label)`` pairs, the
     label naming the run in file names and in the index.
+
+    ``filterable``: the notebook takes ``under`` and ``org_type`` (``workbench report --under …
+    --org-type …``).  ``profile``: a report run per top-level organisation (``each="org_id"``) whose
+    pages the other reports' 组织编码 link to, at the organisation's own fold (``#org-<编码>``).
     """
 
     title: str
@@ -34,6 +38,8 @@ class Report:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     each: str | None = None
     values: Callable[[Store], list[tuple[Any, str]]] | None = None
+    filterable: bool = False
+    profile: bool = False
 
     def notebook_path(self, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
         p = Path(self.notebook)
@@ -56,7 +62,8 @@ REPORTS: tuple[Report, ...] = (
     Report(
         "年度考核综合对比",
         "annual_overview.py",
-        "全部组织的得分分布、排名、考核项达标热力图、各类别达标情况和同比变化；可按上级组织或组织类型筛选。",
+        "全部组织的得分分布、排名、考核项达标热力图、各类别达标情况和同比变化。",
+        filterable=True,
     ),
     Report(
         "先进基层党组织评选",
@@ -66,7 +73,8 @@ REPORTS: tuple[Report, ...] = (
     Report(
         "后进支部排查",
         "weak_branches.py",
-        "需要重点关注的支部及原因、同级比较（漏斗图）和多年走势。",
+        "需要重点关注的支部及原因、与同级组织的比较和多年走势。",
+        filterable=True,
     ),
     Report(
         "单位画像",
@@ -74,6 +82,7 @@ REPORTS: tuple[Report, ...] = (
         "一个党委及其下属组织逐项考核结果和依据，每个党委一份。",
         each="org_id",
         values=top_level_orgs,
+        profile=True,
     ),
     Report(
         "数据质量",

@@ -1,37 +1,54 @@
-"""Offline HTML: an executed notebook exported to a self-contained page with the ``offline_zh``
-nbconvert template (code hidden, no require.js, no MathJax, nothing fetched from the network,
-``<html lang="zh">``), the check that a page fetches nothing, and the CJK font embedded in the pages.
+"""Offline HTML: an executed notebook exported to a page with the ``offline_zh`` nbconvert template
+(code hidden, no require.js, no MathJax, nothing fetched from the network, ``<html lang="zh">``), its
+tables linked to the 单位画像 pages, and the check that a page fetches nothing.  The font and the
+table script the pages share are written by :mod:`analysis.reports.assets`.
 
 The templates stay in ``analysis/templates/`` (package data), one folder above this module.
 """
 
 from __future__ import annotations
 
+import base64
+import copy
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
+
+from analysis.reports.images import digest
+from analysis.vocab import ORGS
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATE_NAME = "offline_zh"
 
 
 def notebook_to_html(
-    nb_path: str | os.PathLike[str],
+    nb: Any,
     html_path: str | os.PathLike[str],
     title: str | None = None,
     index_href: str | None = None,
+    pdf_href: str | None = None,
+    links: Mapping[str, str] | None = None,
+    charts: Mapping[str, Path] | None = None,
 ) -> Path:
-    """Export an executed notebook to a self-contained offline HTML page (see the module doc).
+    """Export an executed notebook (a path or the notebook itself) to an offline HTML page (see the
+    module doc).
 
     Output that went to stderr (warnings) is left out: the page is for readers, not developers.
-    ``index_href`` adds a "返回报告目录" link at the top.
+    ``index_href`` adds a "返回报告目录" link at the top, ``pdf_href`` a link to the page's PDF.
+    ``links`` maps an org code to the page (and ``#org-…`` anchor) of its 单位画像: every code in a
+    table's 组织编码 column becomes that link.  ``charts`` (:func:`analysis.reports.images.compact_run`)
+    names each picture after its chart.
     """
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(str(nb_path), as_version=4)
+    if isinstance(nb, (str, os.PathLike)):
+        nb = nbformat.read(str(nb), as_version=4)
+    else:
+        nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
@@ -47,11 +64,57 @@ def notebook_to_html(
         embed_images=True,
         language_code="zh",
     )
-    body, _ = exporter.from_notebook_node(nb, resources={"index_href": index_href} if index_href else None)
+    resources = {k: v for k, v in (("index_href", index_href), ("pdf_href", pdf_href)) if v}
+    body, _ = exporter.from_notebook_node(nb, resources=resources or None)
     out = Path(html_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(body, encoding="utf-8")
+    out.write_text(polish(body, links or {}, charts or {}), encoding="utf-8")
     return out
+
+
+ORG_ANCHOR = "org-"  #: ``#org-<code>``: an organisation's fold on its 单位画像 page
+_ORG_HEADER = ORGS.column("org_id").zh
+_CODE_IN_SUMMARY = re.compile(r"（([^（）]+)）")
+
+
+def org_anchor(org_id: str) -> str:
+    return ORG_ANCHOR + org_id
+
+
+def polish(page: str, links: Mapping[str, str], charts: Mapping[str, Path]) -> str:
+    """The exported page made ready to read: each picture named (its chart's name, else 图表, never
+    nbconvert's English placeholder), the org codes of every 组织编码 column linked to their
+    单位画像, and each fold headed "名称（编码）…" given the ``org-<编码>`` anchor those links name."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    for img in soup.select("img"):
+        src = str(img.get("src", ""))
+        name = "图表"
+        if src.startswith("data:image/png;base64,"):
+            chart = charts.get(digest(base64.b64decode(src.split(",", 1)[1])))
+            name = chart.stem if chart is not None else name
+        img["alt"] = name
+    for table in soup.select("table.dataframe"):
+        heads = [th.get_text() for th in table.select("thead th")]
+        if _ORG_HEADER not in heads:
+            continue
+        col = heads.index(_ORG_HEADER)
+        for row in table.select("tbody tr"):
+            cells = row.find_all("td", recursive=False)
+            code = cells[col].get_text() if col < len(cells) else ""
+            if code in links:
+                cells[col].clear()
+                a = soup.new_tag("a", href=links[code])
+                a.string = code
+                cells[col].append(a)
+    for details in soup.select("details"):
+        summary = details.find("summary")
+        found = _CODE_IN_SUMMARY.findall(summary.get_text()) if summary else []
+        code = next((c for c in found if c in links), None)
+        if code is not None and not details.get("id"):
+            details["id"] = org_anchor(code)
+    return str(soup)
 
 
 class _RefFinder(HTMLParser):
@@ -90,45 +153,9 @@ def external_refs(html_text: str) -> list[str]:
     """Addresses a page would fetch from the network: ``http(s)://`` or protocol-relative ``//``
     in ``<script src>``, ``<link href>``, ``<img src>`` (and iframe/source/embed/object), and in
     CSS ``url()``/``@import``.  Links a reader may click (``<a href>``) are not fetches."""
-    import re
-
     finder = _RefFinder()
     finder.feed(html_text)
     refs = list(finder.refs)
     for css in finder.css:
         refs += [a or b for a, b in re.findall(_CSS_REF, css)]
     return [r for r in refs if re.match(r"(?i)^(https?:)?//", r)]
-
-FONT_URL = 'url("fonts/cjk.woff2")'  #: the placeholder the templates name the page font by
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def write_page_font(pages: Iterable[Path]) -> int:
-    """Embed in every page the CJK font cut to the characters of all ``pages`` (one WOFF2 of a few
-    hundred KB, as a data: URI), so Chinese reads correctly on a machine without any Chinese font.
-
-    Embedded rather than linked: browsers refuse fonts loaded from ``file://`` pages (each file is its
-    own origin), and a linked font would also be lost when one page is mailed on its own.
-    Returns the size of the font in bytes (0 when no CJK font is available)."""
-    import base64
-    import tempfile
-
-    from analysis.charts import subset_font
-
-    pages = [Path(p) for p in pages]
-    texts = {p: p.read_text(encoding="utf-8") for p in pages}
-    # the pages are mostly base64 images: look for the non-ASCII characters only (a regex runs in C),
-    # and always keep printable ASCII
-    found: set[str] = set()
-    for text in texts.values():
-        found.update(_NON_ASCII.findall(text))
-    chars = {c for c in found if c.isprintable()} | {chr(i) for i in range(32, 127)}
-    with tempfile.TemporaryDirectory() as tmp:
-        font = subset_font("".join(chars), Path(tmp) / "cjk.woff2")
-        if font is None:
-            return 0
-        data = font.read_bytes()
-    uri = 'url("data:font/woff2;base64,' + base64.b64encode(data).decode("ascii") + '")'
-    for page, text in texts.items():
-        page.write_text(text.replace(FONT_URL, uri), encoding="utf-8")
-    return len(data)

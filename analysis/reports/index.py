@@ -1,5 +1,6 @@
-"""The index page of a batch (``index.html``, 目录): every report, with its link, its charts folder or
-its failure and the reason."""
+"""The index page of a batch (``index.html``, 目录): the headline numbers on one screen, the reports with
+their PDF and chart folders, the 单位画像 grouped by the kind of unit, the files to hand in, and any
+failure with its reason."""
 
 from __future__ import annotations
 
@@ -9,11 +10,77 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from analysis.reports.catalogue import Report
 from analysis.reports.html import TEMPLATES_DIR
 from analysis.reports.jobs import ReportFailure, ReportOutput, _Job
+from analysis.store import Store
+from analysis.views import DEFAULT_RULESET, Headline, cached_assess, headline
+from analysis.vocab import ORG_TYPE_ZH
 
 INDEX_TITLE = "党建目标管理考核报告"
+RESULTS_DIR = "考核结果"  #: the office's files, written by ``workbench report`` beside the pages
+_KIND_OF_FILE = {".xlsx": "Excel 表格", ".csv": "CSV 数据（供其他系统导入）", ".docx": "Word 文档", ".pdf": "PDF"}
+
+
+def _href(path: Path, out_dir: Path) -> str:
+    return urllib.parse.quote(path.relative_to(out_dir).as_posix())
+
+
+def _size(path: Path) -> str:
+    n = path.stat().st_size
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
+
+
+def _entry(job: _Job, out_dir: Path, done: dict[str, ReportOutput], failed: dict[str, ReportFailure]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"label": job.label}
+    if job.label in done:
+        output = done[job.label]
+        entry["href"] = _href(job.html, out_dir)
+        if output.pdf is not None and output.pdf.is_file():
+            entry["pdf"] = _href(output.pdf, out_dir)
+        charts = job.parameters.get("charts_dir")
+        if charts and Path(charts).is_dir() and any(Path(charts).iterdir()):
+            entry["charts"] = _href(Path(charts), out_dir) + "/"
+    elif job.label in failed:
+        entry["failure"] = failed[job.label].describe()
+        if failed[job.label].notebook:
+            entry["notebook"] = _href(job.ipynb, out_dir)
+    return entry
+
+
+def _units(store: Store, year: int, ruleset: str, entries: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The 单位画像 runs grouped by the kind of their top-level organisation, each with its score."""
+    try:
+        scores = cached_assess(store, year, ruleset=ruleset).scores
+    except Exception:  # noqa: BLE001 — the links are still worth listing without the scores
+        scores = pl.DataFrame(schema={"org_id": pl.String, "org_type": pl.String, "score": pl.Float64, "grade": pl.String})
+    known = {r["org_id"]: r for r in scores.select("org_id", "org_type", "score", "grade").iter_rows(named=True)}
+    groups: dict[str, list[dict[str, Any]]] = {zh: [] for zh in ORG_TYPE_ZH.values()}
+    for org_id, entry in entries:
+        row = known.get(org_id, {})
+        entry = {**entry, "score": row.get("score"), "grade": row.get("grade")}
+        groups.setdefault(ORG_TYPE_ZH.get(row.get("org_type") or "", "其他"), []).append(entry)
+    return [{"kind": kind, "runs": runs} for kind, runs in groups.items() if runs]
+
+
+def _files(out_dir: Path) -> list[dict[str, str]]:
+    folder = out_dir / RESULTS_DIR
+    if not folder.is_dir():
+        return []
+    return [
+        {"name": p.name, "href": _href(p, out_dir), "kind": _KIND_OF_FILE.get(p.suffix.lower(), ""), "size": _size(p)}
+        for p in sorted(folder.iterdir(), key=lambda p: (p.suffix.lower() != ".xlsx", p.name))
+        if p.is_file() and not p.name.startswith((".", "~$"))
+    ]
+
+
+def _headline(store: Store, year: int, ruleset: str, under: str | None, org_type: str | None) -> Headline | None:
+    try:
+        return headline(store, year, ruleset=ruleset, under=under, org_type=org_type)
+    except Exception:  # noqa: BLE001 — the index is written in every case; the reports say what failed
+        return None
 
 
 def write_index(
@@ -23,28 +90,34 @@ def write_index(
     jobs: Sequence[_Job],
     outputs: Sequence[ReportOutput],
     failures: Sequence[ReportFailure],
-    store_path: Path,
+    store: Store,
+    ruleset: str = DEFAULT_RULESET,
+    under: str | None = None,
+    org_type: str | None = None,
 ) -> Path:
-    """Write ``index.html``: every report of the run, grouped, with its link or its failure."""
+    """Write ``index.html``: the headline numbers, every report of the run (grouped, the 单位画像 by the
+    kind of unit) with its page, PDF and charts or its failure, and the result files."""
     import jinja2
 
     done = {o.label: o for o in outputs}
     failed = {f.label: f for f in failures}
-    groups: dict[str, list[dict[str, Any]]] = {r.title: [] for r in reports}
+    by_report: dict[str, list[tuple[str, dict[str, Any]]]] = {r.title: [] for r in reports}
     for job in jobs:
-        entry: dict[str, Any] = {"label": job.label}
-        if job.label in done:
-            entry["href"] = urllib.parse.quote(job.html.relative_to(out_dir).as_posix())
-            entry["seconds"] = f"{done[job.label].seconds:.1f}"
-            charts = job.parameters.get("charts_dir")
-            if charts and Path(charts).is_dir():
-                entry["charts"] = urllib.parse.quote(Path(charts).relative_to(out_dir).as_posix()) + "/"
-        elif job.label in failed:
-            entry["failure"] = failed[job.label].describe()
-            if failed[job.label].notebook:
-                entry["notebook"] = urllib.parse.quote(job.ipynb.relative_to(out_dir).as_posix())
-        groups.setdefault(job.report, []).append(entry)
-    descriptions = {r.title: r.description for r in reports}
+        by_report.setdefault(job.report, []).append(
+            (str(job.parameters.get("org_id", "")), _entry(job, out_dir, done, failed))
+        )
+    profiles = {r.title for r in reports if r.profile}
+    links = {r.title: e for r in reports for _, e in by_report.get(r.title, [])[:1] if "href" in e}
+    groups = [
+        {
+            "title": r.title,
+            "description": r.description,
+            "runs": [e for _, e in by_report.get(r.title, [])],
+            "units": _units(store, year, ruleset, by_report[r.title]) if r.title in profiles else [],
+            "filterable": r.filterable,
+        }
+        for r in reports
+    ]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, keep_trailing_newline=True
     )
@@ -52,10 +125,11 @@ def write_index(
         title=f"{INDEX_TITLE}（{year}年度）",
         year=year,
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
-        store=str(store_path),
-        groups=[
-            {"title": t, "description": descriptions.get(t, ""), "runs": runs} for t, runs in groups.items()
-        ],
+        headline=_headline(store, year, ruleset, under, org_type),
+        links=links,
+        groups=groups,
+        files=_files(out_dir),
+        results_dir=RESULTS_DIR,
         n_ok=len(outputs),
         n_failed=len(failures),
     )

@@ -3,13 +3,19 @@ output files, and what came of it — an output, or a failure saying where it st
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from analysis.reports.catalogue import Report
+from analysis.reports.html import org_anchor
 from analysis.store import Store
+from analysis.views import subtree
+
+PDF_DIR = "PDF"  #: the reports' PDFs, in this folder of the output
+NOTEBOOKS_DIR_NAME = "notebooks"  #: the executed notebooks (kept on request, and for a failed run)
 
 
 @dataclass(frozen=True)
@@ -19,10 +25,11 @@ class ReportOutput:
     report: str
     label: str
     parameters: dict[str, Any]
-    notebook: Path
+    notebook: Path | None  # the executed notebook, when kept
     html: Path
     seconds: float
     attempts: int
+    pdf: Path | None = None  # None: the PDF could not be made (the run's warnings say why)
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,10 @@ class _Job:
     cwd: Path
     start_timeout: int
     cell_timeout: int | None
+    pdf: Path | None = None  # None: no PDF
+    #: org code -> its 单位画像 page and anchor (``单位画像_….html#org-…``), linked from the tables
+    links: Mapping[str, str] = field(default_factory=dict)
+    keep_notebook: bool = True
 
 
 
@@ -92,7 +103,12 @@ def _plan(
     notebooks_dir: Path,
     start_timeout: int,
     cell_timeout: int | None,
+    filters: Mapping[str, Any] | None = None,
+    keep_notebooks: bool = True,
+    pdf: bool = True,
 ) -> list[_Job]:
+    """One job per run; ``filters`` (``under``, ``org_type``) go to the reports that take them, and every
+    job carries the links from an org code to the 单位画像 run of its top-level organisation."""
     from analysis.filenames import safe_filename
 
     jobs: list[_Job] = []
@@ -114,6 +130,7 @@ def _plan(
                 "ruleset": ruleset,
                 "charts_dir": str(out_dir / "charts" / stem),
                 **report.parameters,
+                **({k: v for k, v in (filters or {}).items() if v} if report.filterable else {}),
                 **parameters,
                 **own,
             }
@@ -123,11 +140,28 @@ def _plan(
                     label=label,
                     source=report.notebook_path(notebooks_dir),
                     parameters=params,
-                    ipynb=out_dir / "notebooks" / f"{stem}.ipynb",
+                    ipynb=out_dir / NOTEBOOKS_DIR_NAME / f"{stem}.ipynb",
                     html=out_dir / f"{stem}.html",
                     cwd=out_dir,
                     start_timeout=start_timeout,
                     cell_timeout=cell_timeout,
+                    pdf=out_dir / PDF_DIR / f"{stem}.pdf" if pdf else None,
+                    keep_notebook=keep_notebooks,
                 )
             )
-    return jobs
+    links = profile_links(store, jobs, {r.title for r in reports if r.profile}, out_dir)
+    return [replace(job, links=links) for job in jobs]
+
+
+def profile_links(store: Store, jobs: Sequence[_Job], profiles: set[str], out_dir: Path) -> dict[str, str]:
+    """``{org code: "单位画像_….html#org-<code>"}`` for every organisation in the subtree of a planned
+    run of a profile report (one run per top-level organisation, which shows all below it)."""
+    orgs = store.table("orgs").select("org_id", "parent_id").collect()
+    links: dict[str, str] = {}
+    for job in jobs:
+        if job.report not in profiles or "org_id" not in job.parameters:
+            continue
+        page = urllib.parse.quote(job.html.relative_to(out_dir).as_posix())
+        for org in subtree(orgs, str(job.parameters["org_id"])).get_column("org_id").to_list():
+            links.setdefault(org, f"{page}#{urllib.parse.quote(org_anchor(org))}")
+    return links

@@ -8,10 +8,12 @@ code hidden, no require.js, no MathJax, nothing fetched from the network, ``<htm
 
 Layout of an output folder::
 
-    index.html                 目录: every report, with the failures and their reasons
+    index.html                 目录: the headline numbers, every report, the failures and their reasons
     <报告名>.html               one page per run (单位画像 once per top-level organisation)
-    notebooks/<报告名>.ipynb    the executed notebooks, for checking a number or a failure
+    PDF/<报告名>.pdf            the same report typeset for print (A4)
+    assets/font.js, tables.js  what the pages share: the CJK font, the sortable tables
     charts/<报告名>/*.png|svg|pdf  every chart, for slides and print
+    notebooks/<报告名>.ipynb    the executed notebooks, kept with ``keep_notebooks`` (and for a failure)
 
 Runs go to worker processes (at most ``os.cpu_count()``); a kernel that fails to start is retried
 once; a failing cell does not stop the batch: :func:`run_reports` collects the failure (report, cell,
@@ -29,12 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analysis.reports.assets import write_font_script, write_tables_script
 from analysis.reports.catalogue import NOTEBOOKS_DIR, PACKAGE_ROOT, REPORTS, Report
-from analysis.reports.html import external_refs, notebook_to_html, write_page_font
+from analysis.reports.export import export_job
+from analysis.reports.html import external_refs
 from analysis.reports.index import write_index
-from analysis.reports.jobs import ReportFailure, ReportOutput, ReportRun, _Job, _plan
+from analysis.reports.jobs import NOTEBOOKS_DIR_NAME, ReportFailure, ReportOutput, ReportRun, _Job, _plan
 from analysis.store import Store
-from analysis.views import DEFAULT_RULESET
+from analysis.views import DEFAULT_RULESET, check_filter
 
 KERNEL_NAME = "python3"
 KERNEL_LOG = "kernels.log"  #: stderr of the worker processes and their kernels, in out/notebooks/
@@ -214,7 +218,7 @@ def _run_job(index: int, job: _Job, execute: Callable[[_Job], None] = _execute) 
             )
             return _Result(index, None, failure, [])
     try:
-        notebook_to_html(job.ipynb, job.html, title=job.label, index_href="index.html")
+        pdf, warnings = export_job(job)
         refs = external_refs(job.html.read_text(encoding="utf-8"))
     except Exception as exc:  # noqa: BLE001
         failure = ReportFailure(
@@ -226,9 +230,16 @@ def _run_job(index: int, job: _Job, execute: Callable[[_Job], None] = _execute) 
             attempts=attempts,
         )
         return _Result(index, None, failure, [])
-    warnings = [f"{job.label}：网页引用了外部网址 {r}，离线时无法显示" for r in refs]
+    warnings += [f"{job.label}：网页引用了外部网址 {r}，离线时无法显示" for r in refs]
     output = ReportOutput(
-        job.report, job.label, job.parameters, job.ipynb, job.html, time.perf_counter() - started, attempts
+        job.report,
+        job.label,
+        job.parameters,
+        job.ipynb if job.ipynb.is_file() else None,
+        job.html,
+        time.perf_counter() - started,
+        attempts,
+        pdf,
     )
     return _Result(index, output, None, warnings)
 
@@ -269,6 +280,10 @@ def run_reports(
     reports: Sequence[Report] = REPORTS,
     ruleset: str = DEFAULT_RULESET,
     parameters: Mapping[str, Any] | None = None,
+    under: str | None = None,
+    org_type: str | None = None,
+    keep_notebooks: bool = False,
+    pdf: bool = True,
     workers: int | None = None,
     notebooks_dir: str | os.PathLike[str] = NOTEBOOKS_DIR,
     start_timeout: int = 120,
@@ -288,7 +303,14 @@ def run_reports(
     reports
         Which reports (default: all of :data:`REPORTS`).
     ruleset, parameters
-        ``ruleset`` and any further parameters (e.g. ``{"under": "000100"}``) for every notebook.
+        ``ruleset`` and any further parameters for every notebook.
+    under, org_type
+        The filter of the reports that take one (``Report.filterable``: 年度考核综合对比, 后进支部排查) and
+        of the index's headline numbers: an org code and everything below it, a type (党支部, or the id).
+    keep_notebooks
+        Keep the executed notebooks in ``notebooks/`` (a failed run's is always kept).
+    pdf
+        Typeset a PDF of every report in ``PDF/``.
     workers
         Parallel notebook runs; default and upper bound ``os.cpu_count()``.
     start_timeout, cell_timeout
@@ -306,6 +328,8 @@ def run_reports(
     ------
     analysis.store.StoreError
         The store cannot be opened (message in Chinese).
+    analysis.views.FilterError
+        ``under`` is not in the registry or ``org_type`` is no type (message in Chinese).
 
     Notes
     -----
@@ -317,6 +341,7 @@ def run_reports(
     store_path = Path(store_path).resolve()
     out = Path(out_dir).resolve()
     store = Store.open(store_path)
+    under, org_type = check_filter(store, under, org_type)
     out.mkdir(parents=True, exist_ok=True)
     jobs = _plan(
         store,
@@ -329,19 +354,34 @@ def run_reports(
         Path(notebooks_dir),
         start_timeout,
         cell_timeout,
+        filters={"under": under, "org_type": org_type},
+        keep_notebooks=keep_notebooks,
+        pdf=pdf,
     )
     results: dict[int, _Result] = {}
+    log = out / NOTEBOOKS_DIR_NAME / KERNEL_LOG
     if jobs:
-        log = out / "notebooks" / KERNEL_LOG
         log.parent.mkdir(parents=True, exist_ok=True)
         results = _run_parallel(jobs, workers, progress, log)
     outputs = [r.output for _, r in sorted(results.items()) if r.output]
     failures = [r.failure for _, r in sorted(results.items()) if r.failure]
     warnings = [w for _, r in sorted(results.items()) for w in r.warnings]
-    index = write_index(out, year, reports, jobs, outputs, failures, store_path)
-    write_page_font([index, *(o.html for o in outputs)])
+    if not failures and not keep_notebooks:
+        _drop_notebooks_dir(log)
+    index = write_index(
+        out, year, reports, jobs, outputs, failures, store, ruleset=ruleset, under=under, org_type=org_type
+    )
+    write_tables_script(out)
+    write_font_script(out, [index, *(o.html for o in outputs)])
     return ReportRun(out, index, outputs, failures, warnings, time.perf_counter() - started)
 
+
+def _drop_notebooks_dir(log: Path) -> None:
+    """Without kept notebooks and failures, ``notebooks/`` holds only the kernels' start-up chatter:
+    take it away, and the folder with it when nothing else is in it."""
+    log.unlink(missing_ok=True)
+    if log.parent.is_dir() and not any(log.parent.iterdir()):
+        log.parent.rmdir()
 
 
 def _run_parallel(
