@@ -182,7 +182,7 @@ class _Cases:
     """The special cases of the sample, chosen once so that no org plays two of them."""
 
     veto: tuple[tuple[str, date, str], ...]  # (org_id, date, incident kind)
-    overdue: str
+    overdue: tuple[str, ...]
     vacant: tuple[str, ...]
     late: tuple[str, ...]
 
@@ -217,11 +217,15 @@ def _pick_cases(rng: random.Random, orgs: list[_Org]) -> _Cases:
     overdue = pick(o for o in branches if o.persona == "average")
     vacant = [pick(o for o in branches if o.persona in ("average", "weak")) for _ in range(3)]
     late = [pick(o for o in branches if o.persona == p) for p in ("exemplary", "average")]
+    # a second overdue branch, chosen without a draw so that every other case and row stays as it was
+    second = min((o for o in branches if o.persona == "average" and o.org_id[:3] not in used_units),
+                 key=lambda o: o.org_id)  # fmt: skip
+    used_units.append(second.org_id[:3])
     for o in vacant:
         o.secretary = None
     return _Cases(
         veto=veto,
-        overdue=overdue.org_id,
+        overdue=tuple(sorted((overdue.org_id, second.org_id))),
         vacant=tuple(sorted(o.org_id for o in vacant)),
         late=tuple(sorted(o.org_id for o in late)),
     )

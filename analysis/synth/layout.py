@@ -29,8 +29,19 @@ from analysis.synth.tables import (
     _study_rows,
     _weekdays,
 )
+from analysis.synth.workers import worker_rows
 from analysis.synth.writers import FileFormat, _File, _Sheet, _Style
-from analysis.vocab import ACTIVITIES, DUES, ELECTIONS, INCIDENTS, INSPECTIONS, ORGS, STUDY, TABLES
+from analysis.vocab import (
+    ACTIVITIES,
+    DUES,
+    ELECTIONS,
+    INCIDENTS,
+    INSPECTIONS,
+    ORGS,
+    PARTY_WORKERS,
+    STUDY,
+    TABLES,
+)
 
 _LATE = "补报"  # folder and file names of late reports
 _INCIDENT_NOTES = {
@@ -133,7 +144,7 @@ def _build_sample(seed: int) -> tuple[_Sample, random.Random]:
     unit_orgs = {t.org_id[:3]: [o for o in orgs if o.org_id[:3] == t.org_id[:3]] for t in tops}
     files: list[_File] = []
 
-    election_case = {cases.overdue: "overdue", **dict.fromkeys(cases.late, "late")}
+    election_case = {**dict.fromkeys(cases.overdue, "overdue"), **dict.fromkeys(cases.late, "late")}
     elections = [r for o in orgs for r in _election_rows(rng, o, election_case.get(o.org_id, "normal"))]
     elections.sort(key=lambda r: (r["org_id"], r["date"]))
     incidents: list[Record] = [
@@ -198,4 +209,8 @@ def _build_sample(seed: int) -> tuple[_Sample, random.Random]:
              _Style(dates=("slash", "zh"))),
         _one(f"2024/{_LATE}/{STUDY.zh}{_LATE}.csv", "csv-gb18030", "study", late_study, _Style(dates=("slash",))),
     ]  # fmt: skip
+    files.append(
+        _one(f"{PARTY_WORKERS.zh}名单.xlsx", "xlsx", "party_workers", worker_rows(seed, orgs),
+             _Style(dates=("iso", "zh", "cell")), "名单", (f"{CITY}市级机关{PARTY_WORKERS.zh}名单",))
+    )  # fmt: skip
     return _Sample(orgs, cases, files), rng

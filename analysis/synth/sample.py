@@ -108,6 +108,9 @@ def _overdue(orgs: list[_Org], elections: list[Record], as_of: date) -> tuple[st
     return tuple(sorted(o for o, d in due.items() if as_of > _add_months(d, 1)))
 
 
+#: tables whose files are written after the contact list (see generate_sample)
+_WRITTEN_LAST = frozenset({"party_workers"})
+
 def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
     """Write the sample exports of a fictional city's 市级机关 party organizations.
 
@@ -150,9 +153,15 @@ def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
     root = _prepare(out_dir)
     sample, rng = _build_sample(seed)
     pending = _inject_faults(rng, sample.files)
+    # tables added to the sample later are written after the contact list, from the same stream, so that
+    # adding them leaves every earlier file byte for byte as it was
+    later = [f for f in sample.files if f.sheets[0].table in _WRITTEN_LAST]
     for f in sample.files:
-        _write_file(root, f, rng)
+        if f.sheets[0].table not in _WRITTEN_LAST:
+            _write_file(root, f, rng)
     contacts = _write_contacts(root, rng)
+    for f in later:
+        _write_file(root, f, rng)
 
     faults = tuple(sorted((_resolve(p) for p in pending), key=lambda x: (x.file, x.sheet, x.row)))
     written = dict.fromkeys(TABLES, 0)
