@@ -565,6 +565,9 @@ def report_cmd(
     except FilterError as exc:
         raise UserError(str(exc)) from exc
     run_assessment(st, year, out / "考核结果", ruleset=ruleset)
+    deck = write_deck(st, year, out / "考核结果" / BRIEFING_FILE, ruleset=ruleset,
+                      source=f"{(data or store_path).resolve().name} 报送台账")  # the index links it
+    console.print(f"已写出汇报材料：{deck}")
     run = run_reports(
         store_path, year, out, reports=chosen, ruleset=ruleset, workers=workers, notebooks_dir=notebooks or NOTEBOOKS_DIR,
         under=under, org_type=org_type, keep_notebooks=keep_notebooks,
@@ -643,6 +646,9 @@ def briefing_cmd(
     path = write_deck(Store.open(store_path), year, out, ruleset=ruleset, as_of=as_of, unit=unit,
                       source=f"{named.resolve().name} 报送台账")
     console.print(f"已写出汇报材料：{path}")
+
+
+BRIEFING_FILE = "汇报材料.pptx"
 
 
 def write_deck(st, year: int, out: Path, ruleset: str = "changzhou-2009", as_of: str | None = None,

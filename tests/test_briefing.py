@@ -186,3 +186,16 @@ def test_briefing_command_writes_the_deck(tmp_path: Path) -> None:
                           "--out", str(tmp_path / "x.ppt")], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "应为 .pptx 文件" in bad.stderr
 
+
+
+def test_index_lists_the_deck_among_the_files_to_hand_in(tmp_path: Path) -> None:
+    from analysis.reports.index import RESULTS_DIR, _files
+
+    folder = tmp_path / RESULTS_DIR
+    folder.mkdir()
+    (folder / "汇报材料.pptx").write_bytes(b"pptx")
+    (folder / "考核结果.xlsx").write_bytes(b"xlsx")
+    files = _files(tmp_path)
+    assert [f["name"] for f in files] == ["考核结果.xlsx", "汇报材料.pptx"]
+    assert files[1]["kind"] == "PowerPoint 汇报材料（党工委会议用，附讲稿）"
+    assert files[1]["href"] == "%E8%80%83%E6%A0%B8%E7%BB%93%E6%9E%9C/%E6%B1%87%E6%8A%A5%E6%9D%90%E6%96%99.pptx"

@@ -21,7 +21,8 @@ from analysis.vocab import ORG_TYPE_ZH
 
 INDEX_TITLE = "党建目标管理考核报告"
 RESULTS_DIR = "考核结果"  #: the office's files, written by ``workbench report`` beside the pages
-_KIND_OF_FILE = {".xlsx": "Excel 表格", ".csv": "CSV 数据（供其他系统导入）", ".docx": "Word 文档", ".pdf": "PDF"}
+_KIND_OF_FILE = {".xlsx": "Excel 表格", ".csv": "CSV 数据（供其他系统导入）", ".docx": "Word 文档", ".pdf": "PDF",
+                 ".pptx": "PowerPoint 汇报材料（党工委会议用，附讲稿）"}
 
 
 def _href(path: Path, out_dir: Path) -> str:
