@@ -39,6 +39,12 @@ SETTINGS: dict[str, dict] = {
 }
 
 
+def default_store() -> str:
+    """The store a notebook opens when nobody passed one: ``WORKBENCH_STORE`` (set by ``workbench lab``),
+    else the project's ``data/store`` — so every report notebook also runs as it is in JupyterLab."""
+    return os.environ.get(STORE_ENV) or str(Path(__file__).resolve().parents[1] / "data" / "store")
+
+
 def lab_home(project: Path) -> Path:
     """The project's own JupyterLab folder (settings, workspaces); never the user's global settings."""
     return project / ".workbench-lab"

@@ -19,13 +19,14 @@ from IPython.display import Markdown, display
 from analysis import charts
 from analysis.decisions import select_advanced, weak_orgs
 from analysis.decisions.workers import reason_counts, secretary_checks, select_workers
+from analysis.lab import default_store
 from analysis.outputs.workers import secretary_sheet, workers_sheet
 from analysis.store import Store
 from analysis.views import cached_assess, rule_table, years_with_data
 from analysis.vocab import REASON_COUNT_COLUMNS_ZH
 
 # %% tags=["parameters"]
-store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）
+store_path = default_store()  # 数据仓库：workbench lab 传入的，或项目的 data/store
 year = 2024  # 考核年度
 ruleset = "changzhou-2009"  # 考核细则
 charts_dir = "out/charts/先进基层党组织评选"  # 图表 PNG/SVG/PDF 的保存位置

@@ -16,11 +16,12 @@
 from IPython.display import Markdown, display
 
 from analysis import charts
+from analysis.lab import default_store
 from analysis.store import Store
 from analysis.views import cached_assess, grade_summary, scope_zh, select_orgs, years_with_data
 
 # %% tags=["parameters"]
-store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）
+store_path = default_store()  # 数据仓库：workbench lab 传入的，或项目的 data/store
 year = 2024  # 考核年度
 ruleset = "changzhou-2009"  # 考核细则
 charts_dir = "out/charts/年度考核综合对比"  # 图表 PNG/SVG/PDF 的保存位置

@@ -16,11 +16,12 @@
 from IPython.display import Markdown, display
 
 from analysis import charts
+from analysis.lab import default_store
 from analysis.store import Store
 from analysis.views import quality
 
 # %% tags=["parameters"]
-store_path = "data/store"  # 数据仓库文件夹（workbench ingest 生成）
+store_path = default_store()  # 数据仓库：workbench lab 传入的，或项目的 data/store
 year = 2024  # 考核年度（本报告不按年度筛选，仅用于标题）
 ruleset = "changzhou-2009"
 charts_dir = "out/charts/数据质量"  # 图表 PNG/SVG/PDF 的保存位置

@@ -23,7 +23,6 @@
 # 四、一个组织的逐项结果和原始依据（文件、工作表、行号）；五、一个文件的拒收行；六、两个年度对比。
 
 # %%
-import os
 from pathlib import Path
 
 import polars as pl
@@ -32,6 +31,7 @@ import analysis
 from analysis import charts
 from analysis.assess import assess
 from analysis.ingest import ingest
+from analysis.lab import default_store
 from analysis.store import Store, years_with_data
 from analysis.views import quality, rule_table, select_orgs
 
@@ -40,7 +40,7 @@ PROJECT = Path(analysis.__file__).resolve().parents[1]  # JupyterLab runs a note
 
 # %% tags=["parameters"]
 # 数据仓库：workbench lab 通过环境变量 WORKBENCH_STORE 传入；直接打开时用项目的 data/store
-store_path = os.environ.get("WORKBENCH_STORE") or str(PROJECT / "data" / "store")
+store_path = default_store()
 sample_path = str(PROJECT / "data" / "sample")  # 没有数据仓库时导入的示例数据
 year = 2024  # 考核年度
 ruleset = "changzhou-2009"  # 规则集
