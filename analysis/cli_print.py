@@ -1,0 +1,148 @@
+"""What the commands print: the ingest, assessment and term summaries, in Chinese, on the shared consoles.
+
+Kept apart from :mod:`analysis.cli` (which parses options and calls the stages) so that each file has one
+reason to change: the wording and layout of a summary here, a command's options there.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from analysis.vocab import TABLES
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _first_names(names: list[str], n: int = 10) -> str:
+    """The first ``n`` names joined the Chinese way, with 等 when there are more."""
+    return "、".join(names[:n]) + ("等" if len(names) > n else "")
+
+
+def print_ingest_summary(result) -> None:
+    import polars as pl
+
+    from analysis.ingest import display_path
+
+    files = result.files
+    table = Table(title=escape(f"导入结果（数据仓库：{display_path(result.store)}）"), show_lines=False)
+    for col in ("文件", "数据表", "读入行", "保留", "拒收", "重复", "说明"):
+        table.add_column(col, justify="right" if col in ("读入行", "保留", "拒收", "重复") else "left")
+    for row in files.iter_rows(named=True):
+        style = "red" if row["status"] == "refused" else None
+        table.add_row(
+            escape(row["path"]),
+            "、".join(TABLES[t].zh for t in row["tables"].split(",") if t),
+            str(row["rows_read"]),
+            str(row["rows_kept"]),
+            str(row["rows_refused"]),
+            str(row["rows_duplicate"]),
+            escape(row["message"] or ("" if row["status"] == "ok" else "已拒收")),
+            style=style,
+        )
+    console.print(table)
+    t = result.totals
+    console.print(
+        f"共读取 {t['files']} 个文件（整份拒收 {t['files_refused']} 个）；"
+        f"读入 {t['rows_read']} 行 = 保留 {t['rows_kept']} + 拒收 {t['rows_refused']} + 重复 {t['rows_duplicate']}。"
+    )
+    conflicts = result.conflicts
+    if conflicts.height:
+        console.print(
+            f"[yellow]注意：[/yellow]{conflicts['org_id'].n_unique()} 个组织编码在名册和导出数据中的名称或类型不一致，"
+            "已按名册为准并列出，请核对（数据仓库 conflicts.parquet）："
+        )
+        for r in conflicts.head(10).iter_rows(named=True):
+            console.print(escape(f"  {r['org_id']} {r['field']}：名册“{r['registry_value']}”，{r['_file']} 第{r['_row']}行“{r['derived_value']}”"))
+    if result.rechecked:
+        console.print(
+            f"{len(result.rechecked)} 个此前导入过的文件有行因组织编码不在名册中被拒收，已按现在的名册重新读取："
+            + escape(_first_names(result.rechecked))
+        )
+    if result.fixable:
+        console.print(
+            f"[yellow]注意：[/yellow]{len(result.fixable)} 个文件中有行此前因组织编码不在名册中被拒收，而名册现在已有这些组织："
+            + escape(_first_names(result.fixable))
+            + "。把它们所在的文件夹再导入一次，这些行就会保留。"
+        )
+    if result.skipped:
+        console.print(f"另有 {len(result.skipped)} 个文件此前已导入（内容相同），本次跳过。")
+    if result.passed_over:
+        console.print(f"[yellow]注意：[/yellow]{len(result.passed_over)} 个路径不是普通文件，未读取：" + escape(_first_names(result.passed_over)))
+    partly = files.filter((pl.col("status") == "ok") & (pl.col("message") != ""))
+    for r in partly.iter_rows(named=True):
+        console.print(f"[yellow]注意：[/yellow]{escape(r['path'])} 中有工作表未导入——{escape(r['message'])}")
+    if t["rows_refused"] or t["files_refused"] or partly.height:
+        where = escape(display_path(result.store / "rejects.parquet"))
+        console.print(f"拒收明细见数据仓库中的 rejects.parquet（{where}），或运行数据质量报告。")
+
+
+def print_scores_summary(a, title: str) -> None:
+    import polars as pl
+
+    from analysis.vocab import GRADES, ORG_TYPE_ZH
+
+    s = a.scores
+    table = Table(title=title)
+    table.add_column("组织类型")
+    for g in GRADES:
+        table.add_column(g, justify="right")
+    table.add_column("其中一票否决", justify="right")
+    table.add_column("平均分", justify="right")
+    for t, zh in ORG_TYPE_ZH.items():
+        part = s.filter(pl.col("org_type") == t)
+        if part.height == 0:
+            continue
+        counts = [str(part.filter(pl.col("grade") == g).height) for g in GRADES]
+        table.add_row(zh, *counts, str(part.filter(pl.col("vetoed")).height), f"{part['score'].mean():.1f}")
+    console.print(table)
+
+
+def print_terms_summary(ta, files, limit: int = 40) -> None:
+    """Orgs per term status, the overdue ones, the ones that owe their report; the files written."""
+    import polars as pl
+
+    from analysis.vocab import TERM_OVERDUE, TERM_SHEET_DIR, TERM_STATUSES
+
+    terms = ta.terms
+    counts = Table(title=f"任期状态（截至 {ta.as_of}，“即将届满”为 {ta.due_within} 个月内届满）")
+    counts.add_column("任期状态")
+    counts.add_column("组织数", justify="right")
+    counts.add_column("应报送任期考核材料", justify="right")
+    for status in TERM_STATUSES:
+        part = terms.filter(pl.col("term_status") == status)
+        counts.add_row(status, str(part.height), str(part.filter(pl.col("report_due")).height))
+    counts.add_row("合计", str(terms.height), str(terms.filter(pl.col("report_due")).height), style="bold")
+    console.print(counts)
+    overdue = terms.filter(pl.col("term_status") == TERM_OVERDUE).sort("term_due")
+    if overdue.height:
+        console.print(
+            f"[red]超期未换届 {overdue.height} 个：[/red]"
+            + "；".join(f"{r['name']}（{r['org_id']}，应于 {r['term_due']} 换届，已超 {-r['days_left']} 天）"
+                       for r in overdue.iter_rows(named=True))
+        )
+    due = ta.report_due
+    if due.height == 0:
+        console.print("没有需要报送任期考核材料的组织，未生成任期自评分表和任期考核报告。")
+    else:
+        table = Table(title=f"应报送任期考核材料的组织（{due.height} 个，超期的在前）", box=box.SIMPLE_HEAD)
+        for col in ("编码", "组织名称", "任期状态", "届满日期", "剩余天数", "得分", "等次"):
+            right = col in ("剩余天数", "得分")
+            table.add_column(col, justify="right" if right else "left", overflow="fold", no_wrap=col != "组织名称")
+        for r in due.head(limit).iter_rows(named=True):
+            table.add_row(
+                r["org_id"], r["name"], r["term_status"], str(r["term_due"]), str(r["days_left"]),
+                "" if r["term_score"] is None else f"{r['term_score']:.1f}", r["term_grade"] or "",
+                style="red" if r["vetoed"] or r["term_status"] == TERM_OVERDUE else None,
+            )  # fmt: skip
+        console.print(table)
+        if due.height > limit:
+            console.print(f"……其余 {due.height - limit} 个见 terms.csv 和{TERM_SHEET_DIR}文件夹。")
+    written = [f"{files.terms_csv}（{terms.height} 个组织）"]
+    if files.sheets:
+        written.append(f"{files.sheets[0].parent}（{len(files.sheets)} 份 Excel）")
+        written.append(f"{files.reports[0].parent}（{len(files.reports)} 份 Word 初稿）")
+    console.print("已写出：" + "、".join(written))
