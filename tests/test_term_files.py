@@ -223,7 +223,10 @@ def test_mid_year_sheet_shows_the_pace_colours_of_the_current_year(tmp_path: Pat
     assert talks[7].value == "截至9月30日已完成 1 次，全年要求 1 次，已达到全年要求"
     assert talks[6].fill.fgColor.rgb == "FFC6EFCE"
     secretary = next(r for r in ws.iter_rows(min_row=9) if r[2].value == "书记配备")
-    assert secretary[6].value == "达标"  # not paced: its status so far
+    assert (secretary[6].value, secretary[7].value) == (
+        "灰",
+        "书记：张三（兼任）；组织名册中的登记项，不按进度预警",
+    )
 
 
 def test_due_term_without_a_scored_year_gets_files_without_year_columns(tmp_path: Path) -> None:
