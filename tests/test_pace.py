@@ -418,6 +418,8 @@ def test_the_summary_is_amber_while_its_window_is_open_and_green_once_written() 
     r = plan_row(make_store(activities=plan), D(2024, 11, 15))
     assert numbers(r) == (1.0, 2.0, 1.0, None, "amber", "黄")
     assert r["note"] == "截至11月15日尚无年度总结，须在2025年1月31日前完成"
+    late = plan_row(make_store(), D(2024, 11, 15))
+    assert late["note"] == "3月31日前无年度计划；本年度已无法达标；尚无年度总结，须在2025年1月31日前完成"
     done = plan_row(make_store(activities=plan + acts("C", "annual_summary", [D(2024, 11, 10)])), D(2024, 11, 15))
     assert numbers(done) == (2.0, 2.0, 0.0, None, "green", "绿")
     assert done["note"] == "截至11月15日年度计划、年度总结均已完成，已达到全年要求"
@@ -473,6 +475,8 @@ def test_term_rules_show_their_verdict_at_the_as_of_date() -> None:
     assert overdue["note"] == (
         "末次换届 2021-03-01，本届应于 2024-03-01 届满，至 2024-06-30 逾期超过 1 个月未换届；本年度已无法达标"
     )
+    untrained = row(df, "G", "edu.cadre_training")
+    assert (untrained["colour"], untrained["note"]) == ("red", "本届（2021-03-01 起，2024-03-01 届满）培训 0 次；本年度已无法达标")
 
 
 def test_study_days_are_paced_on_each_members_days_so_far() -> None:
@@ -486,8 +490,11 @@ def test_study_days_are_paced_on_each_members_days_so_far() -> None:
         "截至6月30日按进度（全年要求的 50%）：学习满 6 天的党员 1/2 人（50%），落后于进度；全年要求全体党员每年集中学习 ≥ 12 天"
     )
     study[1]["days"] = 6.0
-    on_pace = row(paced(make_store(orgs=orgs_frame(C={"member_count": 2}), study=study)), "C", "edu.member_study_days")
+    store = make_store(orgs=orgs_frame(C={"member_count": 2}), study=study)
+    on_pace = row(paced(store), "C", "edu.member_study_days")
     assert on_pace["note"] == "截至6月30日按进度（全年要求的 50%）：学习满 6 天的党员 2/2 人（100%），进度正常"
+    short = row(paced(store, D(2024, 12, 31)), "C", "edu.member_study_days")
+    assert (short["colour"], short["note"]) == ("red", "已到年底，学习满 12 天的党员 0/2 人（0%），未达到要求")
 
 
 def test_registry_values_and_inspection_scores_are_grey_with_why(mid_year: pl.DataFrame) -> None:

@@ -171,8 +171,9 @@ def _red(done: pl.Expr, u: pl.Expr) -> pl.Expr:
         .then(pl.format("已到年底，{}，未达到要求", pl.col("measured")))
         .otherwise(pl.format("已到年底，完成 {}/{} {}，未达到要求", done, num(pl.col("required_value")), u))
     )
+    still = pl.when(kind == "windows").then(_tail(pl.col("running_note"))).otherwise(pl.lit(""))
     return pl.when(clauses.fill_null("") == "").then(year_over).otherwise(
-        clauses + pl.lit("；本年度已无法达标") + _tail(pl.col("upcoming_note")) + _tail(pl.col("waiting_note"))
+        clauses + pl.lit("；本年度已无法达标") + still + _tail(pl.col("upcoming_note")) + _tail(pl.col("waiting_note"))
     )
 
 
