@@ -11,12 +11,14 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import altair as alt
 import polars as pl
 import pytest
+import vl_convert as vlc
 
 from analysis import charts
 
@@ -315,3 +317,66 @@ def test_show_table_writes_percentages_numbers_right_and_folds(monkeypatch: pyte
     assert html.startswith("<details><summary>候选</summary><table")
     assert "<td>甲&lt;乙&gt;</td><td>88%</td><td class=num>1</td>" in html
     assert "仅显示前 1 行，共 2 行。" in html
+
+
+# ------------------------------------------------------------------------------------------------
+# Layout: text measured in the CJK font, the check of a chart's labels as drawn.
+# ------------------------------------------------------------------------------------------------
+def test_layout_check_reports_overlapping_cut_and_off_canvas_labels() -> None:
+    # The control for the test above: the check does see the faults the old charts had.
+    df = pl.DataFrame({"x": [1.0, 1.05, 9.9], "y": [1.0, 1.0, 5.0], "t": ["市档案馆行政处党支部", "−58.0", "出界的标签"]})
+    base = alt.Chart(charts._data(df)).encode(x=alt.X("x:Q", scale=alt.Scale(domain=[0, 10])), y="y:Q")
+    chart = alt.layer(
+        base.mark_text(align="left", fontSize=16).encode(text="t:N"),
+        base.mark_point(),
+    ).properties(
+        width=300,
+        height=200,
+        title=alt.TitleParams("被截断的很长很长的标题文字", limit=60),
+        autosize=alt.AutoSizeParams(type="none"),  # the canvas does not grow to take the last label in
+    )
+    problems = charts.layout(chart).problems()
+    assert "overlap: '市档案馆行政处党支部' (mark) and '−58.0' (mark)" in problems
+    assert any(p.startswith("outside the") and "出界的标签" in p for p in problems)
+    assert any(p.startswith("cut short: '被截断的很长很长的标题文字'") for p in problems)
+
+
+def test_text_width_matches_the_glyphs_vl_convert_draws() -> None:
+    from io import BytesIO
+
+    from PIL import Image, ImageOps
+
+    for text, size in (("市住房公积金管理中心", 20), ("2024/补报活动记录.csv", 16), ("−57.5", 15)):
+        spec = {
+            "width": 600, "height": 60, "padding": 0, "background": "white",
+            "data": {"values": [{}]},
+            "mark": {"type": "text", "text": text, "fontSize": size, "align": "left", "x": 10, "y": 30,
+                     "font": charts.FONT_STACK, "color": "black"},
+        }  # fmt: skip
+        charts.register_cjk_font()
+        png = Image.open(BytesIO(vlc.vegalite_to_png(spec, scale=1))).convert("L")
+        left, _, right, _ = ImageOps.invert(png).getbbox()
+        # the ink starts a little after the pen and ends a little before the advance
+        assert right - left <= charts.text_width(text, size) <= right - left + size * 0.35, text
+
+
+def test_source_note_says_where_and_when() -> None:
+    assert charts.source_note("data/store", date(2024, 12, 31)) == "数据来源：data/store · 截至 2024-12-31"
+    assert charts.source_note("样例数据") == "数据来源：样例数据"
+
+
+def test_dodge_keeps_the_gap_inside_the_bounds() -> None:
+    from analysis.charts.layout import dodge
+
+    assert dodge([35.0, 35.4, 35.2, 36.0], 2.0, 30.0, 100.0) == [35.0, 39.0, 37.0, 41.0]
+    assert dodge([99.0, 99.5], 2.0, 0.0, 100.0) == [98.0, 100.0]
+    assert dodge([0.5, -3.0], 2.0, 0.0, 100.0) == [2.0, 0.0]
+
+
+def test_wrap_breaks_chinese_evenly_and_never_starts_a_line_with_a_comma() -> None:
+    assert charts.wrap("年度计划和总结", 40, 13, balance=True) == ["年度", "计划", "和总结"]
+    assert charts.wrap("年度计划和总结", 400, 13) == ["年度计划和总结"]
+    lines = charts.wrap("作风建设、案件通报（督查评分）", 40, 13, balance=True)
+    assert "".join(lines) == "作风建设、案件通报（督查评分）"
+    assert not any(line[0] in "、）" or line[-1] == "（" for line in lines)
+    assert charts.wrap("一二三四五六七八九十", 50, 16, max_lines=2) == ["一二三", "四五…"]
