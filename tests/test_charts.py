@@ -427,7 +427,10 @@ def _builders(size: str) -> dict[str, alt.TopLevelMixin]:
     }
 
 
-BUILDERS = list(_builders("slide"))
+BUILDERS = [
+    "score_histogram", "ranking_bars", "status_heatmap", "category_bars", "yoy_change",
+    "selection_robustness", "sibling_comparison", "trend_lines", "count_bars",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("size", ["slide", "a4"])
@@ -445,6 +448,12 @@ def test_every_builder_fills_its_size_with_no_label_overlapping_cut_or_off_the_c
     else:
         assert drawn.width <= preset.width and drawn.height <= preset.height
     assert NOTE in [b.text for b in drawn.boxes]
+
+
+def test_the_layout_test_covers_every_builder() -> None:
+    from analysis.charts import builders
+
+    assert set(_builders("slide")) == set(BUILDERS) == set(builders.__all__) - {"_data"}
 
 
 def test_layout_check_reports_overlapping_cut_and_off_canvas_labels() -> None:
@@ -486,13 +495,17 @@ def test_text_width_matches_the_glyphs_vl_convert_draws() -> None:
 
 
 def test_count_axes_tick_whole_numbers_only() -> None:
+    def ticks(chart: alt.TopLevelMixin, names: str = "甲乙丙") -> list[str]:
+        drawn = charts.layout(chart)
+        return [b.text for b in drawn.boxes if b.role == "axis-label" and b.text not in names]
+
     df = pl.DataFrame({"reason": ["甲", "乙", "丙"], "rows": [3, 2, 1]})
-    drawn = charts.layout(charts.count_bars(df, "reason", title="拒收原因"))
-    ticks = [b.text for b in drawn.boxes if b.role == "axis-label" and b.text not in "甲乙丙"]
-    assert ticks == ["0", "1", "2", "3"]
-    hist = charts.layout(charts.score_histogram(_many_scores(4)))
-    counts = [b.text for b in hist.boxes if b.role == "axis-label" and "." not in b.text and int(b.text) < 5]
-    assert counts and all(t.isdigit() for t in counts)
+    assert ticks(charts.count_bars(df, "reason", title="拒收原因")) == ["0", "1", "2", "3"]
+    ones = df.with_columns(rows=pl.lit(1))  # Vega alone ticks 0, 0.5 and 1 here, all written "0"/"1"
+    assert ticks(charts.count_bars(ones, "reason", title="各组织拒收行数")) == ["0", "1"]
+    four = _scores([(str(i), "甲", None, 91.0 + i) for i in range(4)])  # four orgs in one band
+    counts = [t for t in ticks(charts.score_histogram(four), names="") if "." not in t]  # not 60.0 …
+    assert counts == ["0", "1", "2", "3", "4"]
 
 
 def test_count_bars_title_the_axis_after_what_they_count() -> None:
@@ -505,6 +518,10 @@ def test_count_bars_title_the_axis_after_what_they_count() -> None:
 def test_source_note_says_where_and_when() -> None:
     assert charts.source_note("data/store", date(2024, 12, 31)) == "数据来源：data/store · 截至 2024-12-31"
     assert charts.source_note("样例数据") == "数据来源：样例数据"
+    assert charts.source_note("/tmp/run/reports/store", "2026-12-01T20:23:32+00:00") == (
+        "数据来源：reports/store · 截至 2026-12-01"
+    )
+    assert charts.source_note(Path("store"), date(2024, 6, 30)) == "数据来源：store · 截至 2024-06-30"
 
 
 def test_source_note_is_drawn_under_everything_else() -> None:
@@ -524,6 +541,7 @@ def test_saved_charts_are_slide_sized_or_a4_pages(tmp_path: Path) -> None:
     scores = _many_scores(5)
     png, _, pdf = charts.save_chart(charts.ranking_bars(scores, note=NOTE), tmp_path, "幻灯片")
     assert _png_size(png.read_bytes()) == (1600, 900)
+    assert png.read_bytes()[25] == 3  # colour type 3: a palette PNG, a quarter of vl-convert's RGBA one
     assert re.search(rb"/MediaBox\s*\[\s*0 0 960 540\s*\]", pdf.read_bytes())
     png, _, pdf = charts.save_chart(charts.ranking_bars(scores, size="a4", note=NOTE), tmp_path, "A4")
     assert _png_size(png.read_bytes()) == (1191, 1684)

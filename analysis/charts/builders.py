@@ -14,6 +14,7 @@ rows than the size holds at a readable type size (the subtitle then says how man
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -24,6 +25,7 @@ from analysis.charts.common import (
     _data,
     count_axis,
     finish,
+    int_ticks,
     label_lines,
     lines_width,
     org_labels,
@@ -89,12 +91,23 @@ def score_histogram(
     s = get_size(size)
     df = scores.select("score", "grade").drop_nulls("score")
     low = min(60.0, (df["score"].min() or 0.0) // bin_width * bin_width)  # a band above the bar of 合格
+    last_bin = max(math.ceil((100 - low) / bin_width) - 1, 0)
+    tallest = (
+        df.group_by(((pl.col("score") - low) // bin_width).clip(upper_bound=last_bin)).len()["len"].max() or 1
+    )
+    ticks = int_ticks(0, tallest)
+    top = ticks[-1] if ticks[-1] >= tallest else ticks[-1] + (ticks[1] - ticks[0] if len(ticks) > 1 else 1)
     chart = (
         alt.Chart(_data(df))
         .mark_bar(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("score:Q", bin=alt.Bin(step=bin_width, extent=[low, 100]), title=LABELS["score"]),
-            y=alt.Y("count():Q", title=LABELS["count"], axis=count_axis()),
+            y=alt.Y(
+                "count():Q",
+                title=LABELS["count"],
+                scale=alt.Scale(domain=[0, top], nice=False),
+                axis=count_axis(0, top),
+            ),
             color=_grade_color(),
             order=alt.Order("grade:N"),
         )
@@ -353,7 +366,7 @@ def count_bars(
             "_n:Q",
             title=LABELS.get(count, count),
             scale=alt.Scale(domain=[0, max(top, 1) + room], nice=False),
-            axis=count_axis(),
+            axis=count_axis(0, max(top, 1)),
         ),
     )
     layers = alt.layer(

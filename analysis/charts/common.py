@@ -4,6 +4,7 @@ note a chart carries, integer count axes, and label columns sized (or wrapped) t
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -63,9 +64,21 @@ def zh_scale(mapping: Mapping[str, str], colors: Mapping[str, str]) -> alt.Scale
     return alt.Scale(domain=[mapping[k] for k in colors], range=list(colors.values()))
 
 
-def count_axis(**kwargs: Any) -> alt.Axis:
-    """An axis of counts: whole numbers only (no 0.5 organisation)."""
-    return alt.Axis(format="d", tickMinStep=1, **kwargs)
+def count_axis(low: float, high: float, **kwargs: Any) -> alt.Axis:
+    """An axis of counts from ``low`` to ``high``: whole numbers only (no 0.5 organisation).  The
+    ticks are listed, since Vega still puts one at 0.5 on an axis that ends at 1 despite
+    ``tickMinStep``."""
+    return alt.Axis(format="d", tickMinStep=1, values=int_ticks(low, high), **kwargs)
+
+
+def int_ticks(low: float, high: float, most: int = 10) -> list[int]:
+    """Whole-number ticks from ``low`` to ``high`` at a step of 1, 2 or 5 × 10ⁿ, at most ``most``
+    intervals."""
+    first, last = math.ceil(low), math.floor(high)
+    steps = (k * 10**n for n in range(12) for k in (1, 2, 5))
+    step = next(st for st in steps if (last - first) / st <= most)
+    start = -(-first // step) * step  # the first multiple of the step at or above ``first``
+    return list(range(start, last + 1, step))
 
 
 def label_lines(

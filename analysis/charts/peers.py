@@ -22,7 +22,7 @@ from analysis.charts.layout import (
     text_width,
     widest,
 )
-from analysis.charts.style import DEFAULT_SIZE, NEUTRAL, PRIMARY, Size, get_size
+from analysis.charts.style import DEFAULT_SIZE, HIGHLIGHT_COLORS, NEUTRAL, PRIMARY, Size, get_size
 
 _FAR, _LISTED, _OTHER = "明显低于同级", "列入后进名单", "其他"
 _PEER_COLORS = {_FAR: "#b71c1c", _LISTED: "#ef8a17", _OTHER: NEUTRAL}
@@ -90,13 +90,15 @@ def selection_robustness(
         .properties(width=prob_width, height=height)
     )
     interval = alt.Chart(data).encode(y=alt.Y("_label:N", sort=order, axis=None))
+    low_rank = min(df["rank_p05"].min() or 1, df["rank"].min() or 1)
+    high_rank = max(df["rank_p95"].max() or 1, df["rank"].max() or 1)
     ranks = alt.layer(
         interval.mark_rule(strokeWidth=3, color=NEUTRAL).encode(
             x=alt.X(
                 "rank_p05:Q",
                 title="排名区间（5%–95%）与实际排名",
                 scale=alt.Scale(zero=False),
-                axis=count_axis(),
+                axis=count_axis(low_rank, high_rank),
             ),
             x2="rank_p95:Q",
         ),
@@ -345,7 +347,12 @@ def trend_lines(
         alt.Chart(_data(median)).mark_line(color="#222", strokeWidth=3, strokeDash=[8, 4]).encode(x=x, y=y),
     ]
     if chosen.height:
-        color = alt.Color("_label:N", legend=None, sort=last["_label"].to_list())
+        color = alt.Color(
+            "_label:N",
+            legend=None,
+            sort=last["_label"].to_list(),
+            scale=alt.Scale(range=list(HIGHLIGHT_COLORS)),
+        )
         ends = _label_ends(last.select("_label", "year", "score"), low, high, plot_height, s.text)
         ends = ends.with_columns(label_year=pl.col("year") + data_room(16, plot_width, span))
         ends_chart = alt.Chart(_data(ends))

@@ -171,6 +171,11 @@ PNG_SCALE = 2  #: the default of :func:`to_png`; saved charts use their size's `
 PNG_MAX_PIXELS = 16e6  #: about 4 slides' worth of pixels at PNG_SCALE
 ROW_STEP = 22  #: px per bar/row when a chart grows with the number of organisations
 
+#: lines and names picked out on a white chart: dark enough to read as text
+HIGHLIGHT_COLORS = (
+    "#1f5fa8", "#c62828", "#2e7d32", "#6a3d9a", "#b35806", "#00838f", "#ad1457", "#5d4037", "#455a64",
+    "#827717",
+)  # fmt: skip
 PRIMARY = "#b3261e"  # party red, for single-series bars
 NEUTRAL = "#9e9e9e"
 NOTE_COLOR = "#595959"
