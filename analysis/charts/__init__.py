@@ -1,5 +1,6 @@
-"""Charts for the reports: the CJK font and theme (``style``), Chinese labels (``labels``), the altair
-builders (``builders``) and PNG/SVG/PDF export and offline display (``export``)."""
+"""Charts for the reports: the CJK font, sizes and theme (``style``), Chinese labels (``labels``),
+text measured for layout (``layout``), the altair builders (``builders``, ``peers``), PNG/SVG/PDF
+export and offline display (``export``), and a check of the labels as drawn (``check``)."""
 
 from collections.abc import Sequence
 
@@ -17,7 +18,9 @@ from analysis.charts.builders import (
     trend_lines,
     yoy_change,
 )
+from analysis.charts.check import Layout, TextBox, layout
 from analysis.charts.export import (
+    chart_size,
     inline_svg,
     png_scale,
     save_chart,
@@ -29,8 +32,10 @@ from analysis.charts.export import (
     to_vega,
     use_offline,
 )
-from analysis.charts.labels import LABELS, rule_titles, zh_frame
+from analysis.charts.labels import LABELS, rule_titles, source_note, zh_frame
+from analysis.charts.layout import text_width, wrap
 from analysis.charts.style import (
+    DEFAULT_SIZE,
     FONT_FAMILY,
     FONT_STACK,
     GRADE_COLORS,
@@ -39,11 +44,14 @@ from analysis.charts.style import (
     PNG_SCALE,
     PRIMARY,
     ROW_STEP,
+    SIZES,
     SLIDE_HEIGHT,
     SLIDE_WIDTH,
     STATUS_COLORS,
     THEME_NAME,
     FontChoice,
+    Size,
+    get_size,
     register_cjk_font,
     subset_font,
     theme,
@@ -55,9 +63,16 @@ __all__: Sequence[str] = (
     "FONT_STACK",
     "FontChoice",
     "LABELS",
+    "SIZES",
+    "Layout",
+    "Size",
+    "TextBox",
     "category_bars",
+    "chart_size",
     "count_bars",
+    "get_size",
     "inline_svg",
+    "layout",
     "ranking_bars",
     "register_cjk_font",
     "rule_titles",
@@ -68,7 +83,9 @@ __all__: Sequence[str] = (
     "show",
     "show_table",
     "sibling_comparison",
+    "source_note",
     "status_heatmap",
+    "text_width",
     "theme",
     "to_pdf",
     "to_png",
@@ -76,9 +93,11 @@ __all__: Sequence[str] = (
     "to_vega",
     "trend_lines",
     "use_offline",
+    "wrap",
     "yoy_change",
     "zh_frame",
     # not in the old module's __all__, but importable from it and used by the tests and the reports
+    "DEFAULT_SIZE",
     "GRADE_COLORS",
     "NEUTRAL",
     "PNG_MAX_PIXELS",

@@ -12,6 +12,7 @@ does not render — so neither works on an offline intranet.
 from __future__ import annotations
 
 import html
+import io
 import os
 import re
 from pathlib import Path
@@ -22,54 +23,140 @@ import polars as pl
 import vl_convert as vlc
 
 from analysis.charts.labels import zh_frame
-from analysis.charts.style import PNG_MAX_PIXELS, PNG_SCALE, THEME_NAME, FontChoice, register_cjk_font
+from analysis.charts.style import (
+    DEFAULT_SIZE,
+    META_KEY,
+    PNG_MAX_PIXELS,
+    PNG_SCALE,
+    THEME_NAME,
+    FontChoice,
+    Size,
+    get_size,
+    place_note,
+    register_cjk_font,
+)
 from analysis.filenames import safe_filename
 
 
 # --------------------------------------------------------------------------------------------
 # Rendering, export and display.
 # --------------------------------------------------------------------------------------------
+def chart_meta(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """What a builder recorded on ``chart``: ``{"size": name, "note": text or None}``."""
+    usermeta = getattr(chart, "usermeta", None)
+    meta = usermeta.get(META_KEY, {}) if isinstance(usermeta, dict) else {}
+    return {"size": meta.get("size", DEFAULT_SIZE), "note": meta.get("note")}
+
+
+def chart_size(chart: alt.TopLevelMixin) -> Size:
+    """The size preset ``chart`` was built for (``slide`` when it names none)."""
+    return get_size(chart_meta(chart)["size"])
+
+
 def to_vega(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The compiled Vega spec of ``chart`` under the workbench theme (whatever theme is active)."""
+    """The compiled Vega spec of ``chart`` under the workbench theme of its size, with its source note
+    placed under it (whatever theme is active)."""
     register_cjk_font()
-    with alt.theme.enable(THEME_NAME):
+    meta = chart_meta(chart)
+    size = get_size(meta["size"])
+    with alt.theme.enable(size.theme):
         spec = chart.to_dict()
-    return vlc.vegalite_to_vega(spec)
+    vega = vlc.vegalite_to_vega(spec)
+    return place_note(vega, meta["note"], size) if meta["note"] else vega
+
+
+_CONCAT = (alt.HConcatChart, alt.VConcatChart, alt.ConcatChart)
+_SVG_SIZE = re.compile(r'<svg([^>]*?)\swidth="([\d.]+)"([^>]*?)\sheight="([\d.]+)"([^>]*?)\sviewBox="[^"]*"')
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
-    """``chart`` drawn as SVG (text as ``<text>`` in the CJK font stack)."""
-    return vlc.vega_to_svg(to_vega(chart))
+    """``chart`` drawn as SVG (text as ``<text>`` in the CJK font stack).
+
+    A builder's concatenated chart (which Vega cannot fit to a size, only lay out inside it) is put
+    on a canvas of its full size, so that every chart of a size has the same pixels."""
+    svg = vlc.vega_to_svg(to_vega(chart))
+    usermeta = getattr(chart, "usermeta", None)
+    if isinstance(chart, _CONCAT) and isinstance(usermeta, dict) and META_KEY in usermeta:
+        size = chart_size(chart)
+        svg = _on_canvas(svg, size.width, size.height)
+    return svg
 
 
-def to_png(chart: alt.TopLevelMixin, scale: float = PNG_SCALE) -> bytes:
-    return vlc.svg_to_png(to_svg(chart), scale=scale)
+def _on_canvas(svg: str, width: int, height: int) -> str:
+    """``svg`` with its drawing left where it is on a white canvas of ``width`` × ``height`` px (a
+    drawing larger than that keeps its own size)."""
+    m = _SVG_SIZE.search(svg)
+    if not m or float(m.group(2)) > width or float(m.group(4)) > height:
+        return svg
+    head = (
+        f'<svg{m.group(1)} width="{width}"{m.group(3)} height="{height}"{m.group(5)} '
+        f'viewBox="0 0 {width} {height}"'
+    )
+    svg = svg[: m.start()] + head + svg[m.end() :]
+    close = svg.index(">", m.start()) + 1
+    return svg[:close] + f'<rect width="{width}" height="{height}" fill="white"/>' + svg[close:]
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float | None = None) -> bytes:
+    """``chart`` as PNG at ``scale`` (default: its size's, 1600×900 for a slide)."""
+    return _png(to_svg(chart), chart_size(chart).png_scale if scale is None else scale)
+
+
+def _png(svg: str, scale: float) -> bytes:
+    """``svg`` rasterised and stored with a palette of 256 colours: a chart has a handful of flat
+    colours and the shades of anti-aliased edges, so the picture looks the same and the file is
+    about a quarter of vl-convert's RGBA PNG (a 1600×900 chart: ~60–120 KB, not ~450)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(vlc.svg_to_png(svg, scale=scale))).convert("RGB")
+    out = io.BytesIO()
+    image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(out, "PNG")
+    return out.getvalue()
 
 
 def to_pdf(chart: alt.TopLevelMixin) -> bytes:
-    return vlc.svg_to_pdf(to_svg(chart))
+    """``chart`` as a one-page PDF of its physical size (a ``slide`` chart is a 13.33×7.5 in slide,
+    an ``a4`` one an A4 page), the CJK font embedded."""
+    return _pdf(to_svg(chart))
 
 
-def png_scale(svg: str, max_pixels: float = PNG_MAX_PIXELS) -> float:
-    """:data:`PNG_SCALE`, lowered for a very tall chart (hundreds of rows) so that its PNG stays
-    under ``max_pixels`` — a 2560×14000 image helps nobody and costs seconds and megabytes."""
+_PT_PER_PX = 0.75  #: CSS px are 1/96 in, PDF points 1/72 in
+
+
+def _pdf(svg: str) -> bytes:
+    # resvg makes one SVG unit one PDF point; the SVG's width and height in points (its viewBox
+    # kept in px) give the page its physical size: 1280 px = 960 pt = 13.33 in.
+    m = _SVG_SIZE.search(svg)
+    if m:
+        width, height = float(m.group(2)) * _PT_PER_PX, float(m.group(4)) * _PT_PER_PX
+        head = f'<svg{m.group(1)} width="{width:g}"{m.group(3)} height="{height:g}"{m.group(5)}'
+        viewbox = svg[m.end(5) : m.end()]
+        svg = svg[: m.start()] + head + viewbox + svg[m.end() :]
+    return vlc.svg_to_pdf(svg)
+
+
+def png_scale(svg: str, max_pixels: float = PNG_MAX_PIXELS, scale: float = PNG_SCALE) -> float:
+    """``scale``, lowered for a very tall chart (hundreds of rows) so that its PNG stays under
+    ``max_pixels`` — a 2560×14000 image helps nobody and costs seconds and megabytes."""
     m = re.search(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"', svg)
     if not m:
-        return PNG_SCALE
+        return scale
     area = float(m.group(1)) * float(m.group(2))
-    return min(PNG_SCALE, round((max_pixels / area) ** 0.5, 2)) if area > 0 else PNG_SCALE
+    return min(scale, round((max_pixels / area) ** 0.5, 2)) if area > 0 else scale
 
 
-def _write(svg: str, out_dir: str | os.PathLike[str], name_zh: str, png: bytes | None = None) -> list[Path]:
+def _write(
+    svg: str, out_dir: str | os.PathLike[str], name_zh: str, scale: float, png: bytes | None = None
+) -> list[Path]:
     # PNG and PDF are rasterised/converted from the one SVG: Vega lays the chart out once
     # (the slow step), resvg draws it with the registered fonts (the PDF embeds them).
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = safe_filename(name_zh)
     files = {
-        out / f"{stem}.png": png if png is not None else vlc.svg_to_png(svg, scale=png_scale(svg)),
+        out / f"{stem}.png": png if png is not None else _png(svg, png_scale(svg, scale=scale)),
         out / f"{stem}.svg": svg.encode("utf-8"),
-        out / f"{stem}.pdf": vlc.svg_to_pdf(svg),
+        out / f"{stem}.pdf": _pdf(svg),
     }
     for path, data in files.items():
         path.write_bytes(data)
@@ -77,9 +164,11 @@ def _write(svg: str, out_dir: str | os.PathLike[str], name_zh: str, png: bytes |
 
 
 def save_chart(chart: alt.TopLevelMixin, out_dir: str | os.PathLike[str], name_zh: str) -> list[Path]:
-    """Write ``chart`` as PNG (slides, twice the slide size), SVG (web) and PDF (print) into
-    ``out_dir``, named after ``name_zh`` (e.g. ``得分分布.png``).  Returns the three paths."""
-    return _write(to_svg(chart), out_dir, name_zh)
+    """Write ``chart`` as PNG, SVG (web) and PDF (print) into ``out_dir``, named after ``name_zh``
+    (e.g. ``得分分布.png``).  The chart's size preset sets the PNG's pixels (a ``slide`` chart is
+    1600×900, an ``a4`` one 1191×1685) and the PDF's page (a 16:9 slide, an A4 page).  Returns the
+    three paths."""
+    return _write(to_svg(chart), out_dir, name_zh, chart_size(chart).png_scale)
 
 
 def inline_svg(chart: alt.TopLevelMixin) -> Any:
@@ -103,12 +192,12 @@ def show(
     from IPython.display import Image, display
 
     svg = to_svg(chart)
-    scale = png_scale(svg)
-    png = vlc.svg_to_png(svg, scale=scale)
+    scale = png_scale(svg, scale=chart_size(chart).png_scale)
+    png = _png(svg, scale)
     width = re.search(r'<svg[^>]*?\swidth="([\d.]+)"', svg)
     display(Image(data=png, format="png", width=int(float(width.group(1))) if width else None))
     if out_dir is not None and name_zh:
-        _write(svg, out_dir, name_zh, png)  # the PNG just shown is the file: rasterised once
+        _write(svg, out_dir, name_zh, scale, png)  # the PNG just shown is the file: rasterised once
 
 
 def show_table(df: pl.DataFrame, max_rows: int | None = 200, collapsed: str | None = None) -> None:

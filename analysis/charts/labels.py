@@ -3,6 +3,9 @@ turned into what a reader sees."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from pathlib import PurePath
 from typing import Any
 
 import polars as pl
@@ -46,6 +49,7 @@ LABELS: dict[str, str] = {
     "year": "年度",
     "change": "得分变化",
     "count": "组织数",
+    "orgs": "组织数",
     "rows": "行数",
     "path": "文件",
     "tables": "数据表",
@@ -83,3 +87,20 @@ def zh_frame(df: pl.DataFrame) -> pl.DataFrame:
 def rule_titles(ruleset: Any) -> dict[str, str]:
     """``{rule_id: title_zh}`` in rubric order, from an assessment's loaded ruleset."""
     return {item.rule_id: item.title_zh for item in ruleset.items}
+
+
+def source_note(source: str | os.PathLike[str], as_of: dt.date | str | None = None) -> str:
+    """The line under a chart saying where its numbers come from and how recent they are:
+    ``数据来源：<store or folder> · 截至 <date>`` (e.g. ``数据来源：data/store · 截至 2024-12-31``).
+
+    A path is named by its last two parts (``reports/store``), as the user knows the folder — not by
+    the absolute path of the machine that drew the chart.  A datetime counts by its day."""
+    text = str(source)
+    if isinstance(source, os.PathLike) or "/" in text or "\\" in text:
+        parts = PurePath(text).parts
+        text = "/".join(parts[-2:]) if len(parts) > 1 else text
+    note = f"数据来源：{text}"
+    if as_of:
+        day = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
+        note += f" · 截至 {day[:10]}"
+    return note

@@ -127,17 +127,58 @@ def subset_font(text: str, out_path: str | os.PathLike[str]) -> Path | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Theme: a 16:9 briefing slide.
+# Sizes and theme: a 16:9 briefing slide or an A4 portrait page.
 # --------------------------------------------------------------------------------------------
 THEME_NAME = "dangjian"
-SLIDE_WIDTH = 1280  #: px, whole chart (title and axes included)
-SLIDE_HEIGHT = 720
-PNG_SCALE = 2  #: PNGs are written at twice the slide size, sharp on a projector
+META_KEY = "workbench"  #: the key of a chart's ``usermeta`` where the builders leave its size and note
+
+
+@dataclass(frozen=True)
+class Size:
+    """A chart size preset: the whole chart in CSS px (title, axes and note included), the PNG
+    scale, and the type sizes that keep labels readable at that size."""
+
+    name: str
+    width: int
+    height: int
+    png_scale: float  #: PNG pixels per CSS px
+    title: int
+    subtitle: int
+    label: int  #: axis and legend labels
+    axis_title: int
+    text: int  #: numbers and names drawn next to marks
+    note: int  #: the source note under the chart
+    padding: int
+    min_label: int  #: the smallest row label a chart with many rows may shrink to
+
+    @property
+    def theme(self) -> str:
+        """The altair theme registered for this size."""
+        return THEME_NAME if self.name == "slide" else f"{THEME_NAME}-{self.name}"
+
+
+#: ``slide``: 1280×720 px is the 13.33×7.5 in of a 16:9 PowerPoint/WPS slide (the PDF is that page),
+#: written as a 1600×900 PNG.  ``a4``: 794×1123 px is A4 portrait at 96 px per inch (the PDF is an A4
+#: page), written as a 1191×1685 PNG (144 px per inch on paper; print from the PDF for more).
+SIZES: dict[str, Size] = {
+    "slide": Size("slide", 1280, 720, 1.25, 28, 18, 16, 18, 15, 14, 16, 12),
+    "a4": Size("a4", 794, 1123, 1.5, 22, 15, 13, 14, 12, 11, 12, 10),
+}
+DEFAULT_SIZE = "slide"
+SLIDE_WIDTH = SIZES["slide"].width  #: px, whole chart (title and axes included)
+SLIDE_HEIGHT = SIZES["slide"].height
+PNG_SCALE = 2  #: the default of :func:`to_png`; saved charts use their size's ``png_scale``
 PNG_MAX_PIXELS = 16e6  #: about 4 slides' worth of pixels at PNG_SCALE
 ROW_STEP = 22  #: px per bar/row when a chart grows with the number of organisations
 
+#: lines and names picked out on a white chart: dark enough to read as text
+HIGHLIGHT_COLORS = (
+    "#1f5fa8", "#c62828", "#2e7d32", "#6a3d9a", "#b35806", "#00838f", "#ad1457", "#5d4037", "#455a64",
+    "#827717",
+)  # fmt: skip
 PRIMARY = "#b3261e"  # party red, for single-series bars
 NEUTRAL = "#9e9e9e"
+NOTE_COLOR = "#595959"
 GRADE_COLORS = dict(zip(GRADES, ("#b3261e", "#ef8a17", "#3f7cbf", "#7f7f7f"), strict=True))
 STATUS_COLORS = {
     "pass": "#2e7d32",
@@ -148,25 +189,50 @@ STATUS_COLORS = {
 }
 
 
-def theme() -> dict[str, Any]:
-    """The shared chart config: CJK font stack, slide-sized type, white background."""
+def get_size(size: str | Size) -> Size:
+    """The :class:`Size` named ``size`` (``"slide"`` or ``"a4"``); a ``Size`` is returned as is."""
+    if isinstance(size, Size):
+        return size
+    try:
+        return SIZES[size]
+    except KeyError:
+        raise ValueError(f"图表尺寸只能是 {'、'.join(SIZES)}，不是 {size!r}") from None
+
+
+def theme(size: str | Size = DEFAULT_SIZE) -> dict[str, Any]:
+    """The shared chart config at ``size``: CJK font stack, type sizes, white background."""
+    s = get_size(size)
     return {
         "config": {
             "font": FONT_STACK,
             "background": "white",
-            "padding": 16,
+            "padding": s.padding,
             "view": {"stroke": None},
-            "title": {"fontSize": 28, "subtitleFontSize": 18, "anchor": "start", "offset": 16},
+            "title": {
+                "fontSize": s.title,
+                "subtitleFontSize": s.subtitle,
+                "anchor": "start",
+                "offset": s.padding,
+                "subtitlePadding": 4,
+                "limit": 0,  # never cut a title: the builders keep theirs short enough
+            },
             "axis": {
-                "labelFontSize": 16,
-                "titleFontSize": 18,
+                "labelFontSize": s.label,
+                "titleFontSize": s.axis_title,
                 "titleFontWeight": "normal",
-                "labelLimit": 260,
+                "labelLimit": 0,  # the builders size label columns to their longest label
                 "gridColor": "#e6e6e6",
             },
-            "legend": {"labelFontSize": 16, "titleFontSize": 18, "orient": "top", "symbolSize": 160},
-            "header": {"labelFontSize": 18, "titleFontSize": 18},
-            "text": {"fontSize": 15},
+            "legend": {
+                "labelFontSize": s.label,
+                "titleFontSize": s.label,
+                "titleFontWeight": "normal",
+                "orient": "top",
+                "symbolSize": s.label * 10,
+                "labelLimit": 0,
+            },
+            "header": {"labelFontSize": s.axis_title, "titleFontSize": s.axis_title},
+            "text": {"fontSize": s.text},
             "bar": {"color": PRIMARY},
             "line": {"color": PRIMARY, "strokeWidth": 2},
             "point": {"color": PRIMARY},
@@ -174,4 +240,39 @@ def theme() -> dict[str, Any]:
     }
 
 
-alt.theme.register(THEME_NAME, enable=False)(theme)
+for _size in SIZES.values():
+    alt.theme.register(_size.theme, enable=False)(lambda _s=_size: theme(_s))
+
+
+def place_note(vega: dict[str, Any], note: str, size: str | Size = DEFAULT_SIZE) -> dict[str, Any]:
+    """Put ``note`` (the source-and-date line) under the chart of the compiled Vega spec ``vega``.
+
+    The note is drawn as the one label of a legend at the bottom, with no symbol: Vega lays bottom
+    legends out below the axes and counts them when it fits the chart to its size, so the note never
+    overlaps the chart and never falls off the canvas.  Works for single, layered and concatenated
+    charts alike (a title could do it for one chart only, and Vega has one title per chart).
+    """
+    s = get_size(size)
+    spec = dict(vega)
+    spec["scales"] = [*spec.get("scales", []), {"name": "_note", "type": "ordinal", "domain": [note]}]
+    spec["legends"] = [
+        *spec.get("legends", []),
+        {
+            "fill": "_note",
+            "orient": "bottom",
+            "direction": "horizontal",
+            "offset": s.padding,
+            "padding": 0,
+            "symbolSize": 0,
+            "symbolStrokeWidth": 0,
+            "symbolOpacity": 0,
+            "symbolOffset": 0,
+            "labelOffset": 0,
+            "labelFontSize": s.note,
+            "labelFont": FONT_STACK,
+            "labelColor": NOTE_COLOR,
+            "labelLimit": 0,
+            "zindex": 0,
+        },
+    ]
+    return spec
