@@ -28,8 +28,10 @@ START_NOTEBOOK = "explore.py"
 SETTINGS: dict[str, dict] = {
     "@jupyterlab/translation-extension/plugin.jupyterlab-settings": {"locale": LOCALE},
     # .py files in notebooks/ are py:percent notebooks: open them as notebooks (jupytext's viewer)
+    # (and no autosave: running the shipped notebooks must not rewrite them; an analyst saves on purpose)
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {
-        "defaultViewers": {"python": "Jupytext Notebook"}
+        "defaultViewers": {"python": "Jupytext Notebook"},
+        "autosave": False,
     },
     # every cell in the page (find-in-page works, and nothing is rendered lazily out of view)
     # and the notebook's kernel starts without asking which one

@@ -39,7 +39,7 @@ def test_settings_are_the_projects_own_and_chinese(tmp_path: Path) -> None:
     locale = json.loads((settings / "@jupyterlab/translation-extension/plugin.jupyterlab-settings").read_text("utf-8"))
     viewers = json.loads((settings / "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings").read_text("utf-8"))
     assert locale == {"locale": "zh_CN"}
-    assert viewers == {"defaultViewers": {"python": "Jupytext Notebook"}}
+    assert viewers == {"defaultViewers": {"python": "Jupytext Notebook"}, "autosave": False}
     assert len(list(settings.rglob("*.jupyterlab-settings"))) == len(SETTINGS)
     assert lab_home(ROOT) == ROOT / ".workbench-lab"
     assert (ROOT / "notebooks" / "jupytext.toml").read_text("utf-8").count('formats = "py:percent"') == 1
@@ -94,6 +94,8 @@ def test_lab_opens_in_chinese_and_runs_the_explore_notebook(tmp_path: Path) -> N
     from playwright.sync_api import Route, sync_playwright
 
     store = _store(tmp_path)
+    notebook = ROOT / "notebooks" / "explore.py"
+    before = notebook.read_bytes()
     port = free_port()
     env = {**os.environ, "JUPYTER_TOKEN": TOKEN}
     proc = subprocess.Popen(
@@ -162,3 +164,4 @@ def test_lab_opens_in_chinese_and_runs_the_explore_notebook(tmp_path: Path) -> N
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
     assert blocked == []
+    assert notebook.read_bytes() == before  # running it through the interface did not rewrite the shipped file
