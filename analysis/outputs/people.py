@@ -11,24 +11,10 @@ import polars as pl
 
 from analysis import vocab
 from analysis.assess import ORG, Assessment
-from analysis.scoring import OUT_OF_SCOPE
+from analysis.scoring import OUT_OF_SCOPE, SCORES_COLUMNS
 
-#: the 考核得分 sheet and the 汇总 of 自评分表.xlsx: one row per org
-SUMMARY_COLUMNS = (
-    ORG,
-    "name",
-    "org_type",
-    "parent_id",
-    "top_id",
-    "score",
-    "applicable_points",
-    "earned_points",
-    "grade",
-    "qualified",
-    "vetoed",
-    "veto_reasons",
-    "failed_rules",
-)
+#: the 考核得分 sheet and the 汇总 of 自评分表.xlsx: one row per org (Assessment.scores without its count)
+SUMMARY_COLUMNS = tuple(c for c in SCORES_COLUMNS if c != "n_failed")
 RULE_COLUMNS = (
     ORG,
     "name",
