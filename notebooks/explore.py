@@ -126,12 +126,12 @@ charts.show_table(evidence, max_rows=50, collapsed=f"原始依据（共 {evidenc
 # ## 五、一个文件的拒收行
 
 # %%
-rejects = q.rejects
+rejects = q.refused_rows  # the column named by the header typed in the user's own file
 if rejects.height:
     worst_file = rejects.group_by("_file").agg(n=pl.len()).sort(["n", "_file"], descending=[True, False])["_file"].first()
     file = reject_file or worst_file
     print(f"文件：{file}")
-    charts.show_table(rejects.filter(pl.col("_file") == file).select("_sheet", "_row", "column", "value", "reason_zh"))
+    charts.show_table(rejects.filter(pl.col("_file") == file).drop("_file"))
 else:
     print("没有被拒收的行。")
 

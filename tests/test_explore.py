@@ -24,6 +24,6 @@ def test_explore_notebook_ingests_the_sample_when_no_store_exists(tmp_path: Path
     assert (fresh / "store.json").is_file()
     page = (tmp_path / "out" / "自由探索.html").read_text(encoding="utf-8")
     assert "已导入示例数据" in page and "data:image/png;base64" in page
-    # what the ingest counted, and the first scores, as tables with Chinese headers (no raw dict)
-    assert "<th>读取行数</th>" in page and "<th>组织名称</th>" in page
-    assert "rows_read" not in page and "org_id" not in page
+    # what is loaded, and one unit's scores, as tables with Chinese headers (no raw dict)
+    assert "<th>项目</th>" in page and "读入行数" in page and "<th>组织名称</th>" in page
+    assert "{'files'" not in page and "'rows_read':" not in page  # no raw dict of the ingest totals

@@ -128,13 +128,13 @@ def test_lab_opens_in_chinese_and_runs_the_explore_notebook(tmp_path: Path) -> N
                 page.wait_for_function(
                     "document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell').length >= 10", timeout=90_000
                 )
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=240_000)
                 page.locator(".lm-MenuBar-itemLabel", has_text="运行").click()
                 page.locator(".lm-Menu-itemLabel", has_text="运行所有单元格").first.click()
                 code_cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
                 n = code_cells.count()
                 assert n >= 10
-                deadline = time.monotonic() + 300
+                deadline = time.monotonic() + 480
                 while time.monotonic() < deadline:
                     prompts = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt").all_inner_texts()
                     if all(t.strip() not in ("[ ]:", "[*]:") for t in prompts) and len(prompts) == n:
