@@ -49,6 +49,7 @@ selection = select_advanced(
     current, quota=quota, quota_by=quota_by, draws=draws, seed=seed, noise=noise, weak=weak
 )
 chosen = selection.filter(selection["selected"])
+chart_note = charts.source_note(store_path, current.as_of)  # 图下的“数据来源 · 截至”一行
 
 # %%
 display(Markdown(f"# {year}年度先进基层党组织评选建议名单"))
@@ -86,7 +87,9 @@ charts.show_table(
 
 # %%
 charts.show(
-    charts.selection_robustness(selection, n=max(40, chosen.height + 10)), charts_dir, "入选概率与排名区间"
+    charts.selection_robustness(selection, n=max(40, chosen.height + 10), note=chart_note),
+    charts_dir,
+    "入选概率与排名区间",
 )
 
 # %% [markdown]
@@ -152,7 +155,9 @@ if has_workers and eligible.height:
     chart_rows = eligible.with_columns(
         name=eligible["name"] + "（" + eligible["org_name"] + "）", org_id=eligible["member_id"]
     )
-    robustness = charts.selection_robustness(chart_rows, n=max(40, recommended.height + 10)).properties(
+    robustness = charts.selection_robustness(
+        chart_rows, n=max(40, recommended.height + 10), note=chart_note
+    ).properties(
         title={
             "text": "优秀党务工作者稳健性：入选概率与排名区间",
             "subtitle": f"推荐 {recommended.height} 人；虚线为名额线，横线越短名次越稳定",

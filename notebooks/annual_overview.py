@@ -36,6 +36,7 @@ scores = select_orgs(current.scores, under, org_type)
 rules = current.rules.join(scores.select("org_id"), on="org_id", how="semi")
 previous = cached_assess(store, year - 1, ruleset=ruleset) if year - 1 in years_with_data(store) else None
 summary = grade_summary(scores)
+chart_note = charts.source_note(store_path, current.as_of)  # 图下的“数据来源 · 截至”一行
 
 # %%
 scope = scope_zh(current.scores, under, org_type)
@@ -59,7 +60,7 @@ display(
 # ## 得分分布
 
 # %%
-charts.show(charts.score_histogram(scores), charts_dir, "得分分布")
+charts.show(charts.score_histogram(scores, note=chart_note), charts_dir, "得分分布")
 
 # %% [markdown]
 # ## 排名
@@ -67,9 +68,9 @@ charts.show(charts.score_histogram(scores), charts_dir, "得分分布")
 # 得分相同时按组织编码排列；完整名单见本报告末尾的表格。
 
 # %%
-charts.show(charts.ranking_bars(scores, n=30), charts_dir, "得分排名_前30名")
+charts.show(charts.ranking_bars(scores, n=30, note=chart_note), charts_dir, "得分排名_前30名")
 if scores.height > 30:
-    charts.show(charts.ranking_bars(scores, n=30, worst=True), charts_dir, "得分排名_后30名")
+    charts.show(charts.ranking_bars(scores, n=30, worst=True, note=chart_note), charts_dir, "得分排名_后30名")
 
 # %% [markdown]
 # ## 考核项达标情况
@@ -78,13 +79,15 @@ if scores.height > 30:
 # “不适用”指该项不考核这类组织；“无数据”指数据中没有这张表或这一列，无法判断。
 
 # %%
-heatmap = charts.status_heatmap(rules, scores, charts.rule_titles(current.ruleset), max_orgs=60)
+heatmap = charts.status_heatmap(
+    rules, scores, charts.rule_titles(current.ruleset), max_orgs=60, size="a4", note=chart_note
+)
 charts.show(heatmap, charts_dir, "考核项达标情况")
 if scores.height > 60:
     display(Markdown("图中只列出得分最低的 60 个组织；每个党委全部下属组织的逐项情况见“单位画像”。"))
 
 # %%
-charts.show(charts.category_bars(rules), charts_dir, "各类别达标情况")
+charts.show(charts.category_bars(rules, note=chart_note), charts_dir, "各类别达标情况")
 
 # %% [markdown]
 # ## 与上一年度相比
@@ -94,7 +97,9 @@ if previous is None:
     display(Markdown(f"数据中没有 {year - 1} 年度的活动记录，无法比较。"))
 else:
     charts.show(
-        charts.yoy_change(scores, select_orgs(previous.scores, under, org_type), (year - 1, year)),
+        charts.yoy_change(
+            scores, select_orgs(previous.scores, under, org_type), (year - 1, year), note=chart_note
+        ),
         charts_dir,
         "得分同比变化",
     )

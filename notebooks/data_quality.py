@@ -28,7 +28,9 @@ charts_dir = "out/charts/数据质量"  # 图表 PNG/SVG/PDF 的保存位置
 
 # %%
 charts.use_offline()
-q = quality(Store.open(store_path))
+store = Store.open(store_path)
+q = quality(store)
+chart_note = charts.source_note(store_path, store.manifest()["ingested_at"].max())  # 截至导入之日
 t = q.totals
 
 # %% [markdown]
@@ -59,13 +61,25 @@ charts.show_table(q.files, max_rows=None)
 if q.rejects.height:
     charts.show(
         charts.count_bars(
-            q.by_reason, "reason_zh", title="拒收原因", subtitle=f"共拒收 {q.rejects.height} 行"
+            q.by_reason,
+            "reason_zh",
+            title="拒收原因",
+            subtitle=f"共拒收 {q.rejects.height} 行",
+            note=chart_note,
         ),
         charts_dir,
         "拒收原因",
     )
-    charts.show(charts.count_bars(q.by_file, "_file", title="各文件拒收行数"), charts_dir, "各文件拒收行数")
-    charts.show(charts.count_bars(q.by_org, "name", title="各组织拒收行数"), charts_dir, "各组织拒收行数")
+    charts.show(
+        charts.count_bars(q.by_file, "_file", title="各文件拒收行数", note=chart_note),
+        charts_dir,
+        "各文件拒收行数",
+    )
+    charts.show(
+        charts.count_bars(q.by_org, "name", title="各组织拒收行数", note=chart_note),
+        charts_dir,
+        "各组织拒收行数",
+    )
 else:
     display(Markdown("没有被拒收的行。"))
 

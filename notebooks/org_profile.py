@@ -39,6 +39,7 @@ below = unit.filter(unit["org_id"] != org_id)
 rules = current.rules.join(unit.select("org_id"), on="org_id", how="semi")
 table = rule_table(current, unit.sort(["score", "org_id"], descending=[True, False])["org_id"].to_list())
 summary = grade_summary(below)
+chart_note = charts.source_note(store_path, current.as_of)  # 图下的“数据来源 · 截至”一行
 
 # %%
 display(Markdown(f"# 单位画像：{head['name']}（{year}年度）"))
@@ -59,14 +60,16 @@ display(
 
 # %%
 if below.height:
-    charts.show(charts.ranking_bars(below, n=None), charts_dir, "下属组织得分")
+    charts.show(charts.ranking_bars(below, n=None, size="a4", note=chart_note), charts_dir, "下属组织得分")
 
 # %% [markdown]
 # ## 逐项达标情况
 
 # %%
 charts.show(
-    charts.status_heatmap(rules, unit, charts.rule_titles(current.ruleset)), charts_dir, "逐项达标情况"
+    charts.status_heatmap(rules, unit, charts.rule_titles(current.ruleset), size="a4", note=chart_note),
+    charts_dir,
+    "逐项达标情况",
 )
 
 # %% [markdown]

@@ -42,6 +42,7 @@ weak_all = weak_orgs(current, earlier if len(earlier) == 2 else None)
 weak = weak_all.join(select_orgs(current.scores, under, org_type).select("org_id"), on="org_id", how="semi")
 names = current.scores.select("org_id", parent_name="name")
 weak_table = weak.join(names, left_on="parent_id", right_on="org_id", how="left")
+chart_note = charts.source_note(store_path, current.as_of)  # 图下的“数据来源 · 截至”一行
 
 # %%
 display(Markdown(f"# {year}年度后进支部排查"))
@@ -71,11 +72,18 @@ if weak.height:
         weak.select("reason_codes")
         .explode("reason_codes")
         .group_by("reason_codes")
-        .len("rows")
+        .len("orgs")
         .with_columns(pl.col("reason_codes").replace(WEAK_REASON_ZH))
     )
     charts.show(
-        charts.count_bars(reasons, "reason_codes", title="后进原因分布", subtitle="一个组织可有多项原因"),
+        charts.count_bars(
+            reasons,
+            "reason_codes",
+            "orgs",
+            title="后进原因分布",
+            subtitle="一个组织可有多项原因",
+            note=chart_note,
+        ),
         charts_dir,
         "后进原因分布",
     )
@@ -83,12 +91,16 @@ if weak.height:
 # %% [markdown]
 # ## 与同级组织比较
 #
-# 同一上级下的组织为一组。黑色短线是本组得分中位数，红色短线是“明显低于同级”的下限
+# 每行一个明显低于同级的组织（圈出），点是它同一上级下的全部组织。黑色短线是这一组的得分中位数，红色短线是“明显低于同级”的下限
 # （中位数减去 2 倍稳健标准差，且至少低 10 分；同级不足 3 个时为低 20 分）。
 
 # %%
 peers = select_orgs(peer_comparison(current), under, org_type)
-charts.show(charts.sibling_comparison(peers, highlight=weak["org_id"].to_list()), charts_dir, "同级组织比较")
+charts.show(
+    charts.sibling_comparison(peers, highlight=weak["org_id"].to_list(), note=chart_note),
+    charts_dir,
+    "同级组织比较",
+)
 
 # %% [markdown]
 # ## 多年走势
@@ -99,7 +111,9 @@ if history:
     scores_by_year[year] = select_orgs(current.scores, under, org_type)
     focus = weak.sort("score", nulls_last=True).head(8)["org_id"].to_list()
     charts.show(
-        charts.trend_lines(dict(sorted(scores_by_year.items())), highlight=focus), charts_dir, "多年得分走势"
+        charts.trend_lines(dict(sorted(scores_by_year.items())), highlight=focus, note=chart_note),
+        charts_dir,
+        "多年得分走势",
     )
     if weak.height > 8:
         display(Markdown(f"图中只标出得分最低的 8 个；其余 {weak.height - 8} 个见上表。"))
