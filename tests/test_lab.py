@@ -120,6 +120,8 @@ def test_lab_opens_in_chinese_and_runs_the_explore_notebook(tmp_path: Path) -> N
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 900})
                 page.route("**/*", guard)
+                sockets: list[str] = []
+                page.on("websocket", lambda ws: sockets.append(ws.url))
                 page.goto(f"http://127.0.0.1:{port}/lab/tree/explore.py?token={TOKEN}")
                 page.wait_for_selector(".lm-MenuBar-itemLabel", timeout=90_000)
                 menus = [m.inner_text() for m in page.locator(".lm-MenuBar-itemLabel").all()]
@@ -129,6 +131,11 @@ def test_lab_opens_in_chinese_and_runs_the_explore_notebook(tmp_path: Path) -> N
                     "document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell').length >= 10", timeout=90_000
                 )
                 page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=240_000)
+                # the kernel's channel open: a "run all" sent before it is dropped by JupyterLab
+                deadline = time.monotonic() + 120
+                while not any("/api/kernels/" in u for u in sockets) and time.monotonic() < deadline:
+                    page.wait_for_timeout(500)
+                page.wait_for_timeout(2000)
                 page.locator(".lm-MenuBar-itemLabel", has_text="运行").click()
                 page.locator(".lm-Menu-itemLabel", has_text="运行所有单元格").first.click()
                 code_cells = page.locator(".jp-NotebookPanel .jp-CodeCell")

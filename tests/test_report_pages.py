@@ -213,12 +213,12 @@ def test_profile_pdf_has_its_pages_and_the_org_and_scores_in_chinese(batch: repo
     from pypdf import PdfReader
 
     pdf = PdfReader(batch.out_dir / "PDF" / "单位画像_机关党委.pdf")
-    assert len(pdf.pages) == 4  # the charts at their A4 size since the charts were made briefing-ready
+    assert len(pdf.pages) == 5  # ranking, heatmap with its source note, the rubric tables of the four orgs
     text = "".join(page.extract_text() for page in pdf.pages).replace(" ", "")
     assert "单位画像：机关党委（2024年度）" in text
     assert "机关党委（编码000100）本年度得分100.0分，等级优秀" in text
     assert "第二党支部（000120）：" in text  # the fold's heading, opened: its table follows
-    assert "第1页/共4页" in text
+    assert "第1页/共5页" in text
     fonts = {str(f) for page in pdf.pages for f in (page["/Resources"].get("/Font") or {}).values()}
     assert fonts  # the text is set in embedded fonts
     names = {page["/Resources"]["/Font"][k].get_object()["/BaseFont"] for page in pdf.pages[:1] for k in page["/Resources"]["/Font"]}
@@ -287,8 +287,10 @@ def test_compact_png_keeps_every_pixel_of_a_chart_in_fewer_bytes() -> None:
 
     from analysis import charts
 
+    import vl_convert as vlc
+
     chart = charts.count_bars(pl.DataFrame({"k": ["甲", "乙", "丙"], "rows": [3, 2, 1]}), "k", title="测试图")
-    png = charts.to_png(chart)
+    png = vlc.svg_to_png(charts.to_svg(chart), scale=2)  # vl-convert's own RGBA picture (to_png is compact already)
     small = reports.compact_png(png)
     assert len(small) < len(png) / 2
     before, after = (Image.open(io.BytesIO(b)) for b in (png, small))

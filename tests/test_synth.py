@@ -38,8 +38,7 @@ from analysis.vocab import (
 
 Row = tuple[int, list[object]]
 REGISTRY = f"{ORGS.zh}名册.xlsx"
-#: the tables the generator writes: every table but 党务工作者 (party_workers), which the sample gains
-#: when it is regenerated for issue 17 (item 4) — then this becomes set(TABLES) again
+#: the tables the generators write: every table of the store
 GENERATED = set(TABLES)
 
 
@@ -329,6 +328,7 @@ def test_parquet_has_the_store_schema_and_the_counts_it_reports(tmp_path: Path) 
     assert counts["dues"] == 200 * 12
     assert counts["inspections"] == 200 * len(MANUAL_POINTS)
     assert counts["elections"] == 200 * 2
+    assert 3 * 200 - 10 < counts["party_workers"] <= 5 * 200
     assert 50 * 200 < counts["activities"] < 65 * 200
     orgs = pl.read_parquet(tmp_path / "bench" / "orgs" / "*.parquet")
     assert orgs.filter(pl.col("parent_id").is_null()).height == 5  # one committee per 40 orgs

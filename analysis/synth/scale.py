@@ -252,6 +252,37 @@ def _scale_inspections(rng: np.random.Generator, orgs: _ScaleOrgs, year: int) ->
     )
 
 
+_WORKER_ROLES = pl.Series("role", ["书记", "副书记", "组织委员", "宣传委员", "纪检委员"], dtype=pl.String)
+
+
+def _scale_workers(rng: np.random.Generator, orgs: _ScaleOrgs, secretaries: pl.Series) -> pl.DataFrame:
+    """Each org's party-affairs workers: its secretary (member 1, the registry's name; none where the
+    registry has none) and two to four committee members (members 2–5, capped by the org's size), with
+    the study table's member ids, so a worker's study days are found by id."""
+    n = len(orgs.ids)
+    size = np.minimum(1 + rng.integers(2, 5, n), orgs.members)
+    org_i = np.repeat(np.arange(n), size)
+    k = np.arange(len(org_i)) - np.repeat(np.cumsum(size) - size, size)
+    keep = (k > 0) | secretaries.is_not_null().to_numpy()[org_i]
+    org_i, k = org_i[keep], k[keep]
+    m = len(org_i)
+    surnames, given = np.array(list(_SURNAMES)), np.array(list(_GIVEN))
+    names = pl.Series(np.char.add(surnames[rng.integers(0, len(surnames), m)], given[rng.integers(0, len(given), m)]))
+    start, span = _epoch_days(date(2017, 1, 1)), _epoch_days(date(2024, 11, 30)) - _epoch_days(date(2017, 1, 1))
+    return pl.DataFrame(
+        {
+            "member_id": orgs.ids.gather(org_i) + pl.Series((k + 1).astype(str)).str.zfill(4),
+            "name": pl.select(
+                pl.when(pl.Series(k == 0)).then(secretaries.gather(org_i)).otherwise(names)
+            ).to_series(),
+            "org_id": orgs.ids.gather(org_i),
+            "role": _WORKER_ROLES.gather(np.minimum(k, len(_WORKER_ROLES) - 1)),
+            "since": _dates(start + (rng.random(m) * span).astype(np.int64)),
+            "mode": np.where(k == 0, "专职", "兼职"),
+        }
+    )
+
+
 def generate_parquet(out_dir: Path, orgs: int, years: list[int] | int = 1, seed: int = 1) -> dict[str, int]:
     """Write a benchmark dataset straight to canonical Parquet, one folder of part files per table.
 
@@ -259,7 +290,7 @@ def generate_parquet(out_dir: Path, orgs: int, years: list[int] | int = 1, seed:
     most 5,000 orgs (and one year), so memory stays bounded whatever ``orgs`` is.  Columns are the canonical
     English names in the store's dtypes, without provenance.  Per org and year: about 60 activities, about
     30 members with 18–30 study sessions each, 12 dues months, 3 inspection scores; two elections per org;
-    incidents for about 0.2 % of orgs a year.  One top-level committee heads each block of 40 orgs.
+    incidents for about 0.2 % of orgs a year; three to five party-affairs workers per org.  One top-level committee heads each block of 40 orgs.
 
     Parameters
     ----------
@@ -311,6 +342,9 @@ def generate_parquet(out_dir: Path, orgs: int, years: list[int] | int = 1, seed:
         rng = np.random.Generator(np.random.PCG64([seed, chunk]))
         part = registry.take(slice(start, start + _SCALE_CHUNK))
         write("elections", _scale_elections(rng, part, year_list[-1]), f"{chunk:04d}")
+        secretaries = frame["secretary"].slice(start, _SCALE_CHUNK)
+        worker_rng = np.random.Generator(np.random.PCG64([seed, chunk, 1]))  # the other tables stay as they were
+        write("party_workers", _scale_workers(worker_rng, part, secretaries), f"{chunk:04d}")
         for year in year_list:
             for table, make in per_year:
                 write(table, make(rng, part, year), f"{year}-{chunk:04d}")
