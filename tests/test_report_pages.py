@@ -283,11 +283,10 @@ def test_table_names_and_ingest_totals_in_chinese() -> None:
 def test_compact_png_keeps_every_pixel_of_a_chart_in_fewer_bytes() -> None:
     import io
 
+    import vl_convert as vlc
     from PIL import Image
 
     from analysis import charts
-
-    import vl_convert as vlc
 
     chart = charts.count_bars(pl.DataFrame({"k": ["甲", "乙", "丙"], "rows": [3, 2, 1]}), "k", title="测试图")
     png = vlc.svg_to_png(charts.to_svg(chart), scale=2)  # vl-convert's own RGBA picture (to_png is compact already)
