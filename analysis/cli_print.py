@@ -148,24 +148,11 @@ def print_terms_summary(ta, files, limit: int = 40) -> None:
     console.print("已写出：" + "、".join(written))
 
 
-def weak_tiers_line(weak, n_orgs: int, turned) -> str:
-    """The weak list's tiers in one or two lines: the 整顿 share beside national practice's 5–10 %, the
-    cut line when a cap moved orgs to 关注, and last year's 整顿 orgs' turnaround when known."""
-    from analysis.decisions.weak_tiers import RECTIFY, WATCH, cut_line
-    from analysis.vocab import TURNAROUND_ZH
 
-    n_rectify = int((weak["tier"] == RECTIFY).sum()) if weak.height else 0
-    n_watch = weak.height - n_rectify
-    share = n_rectify / n_orgs if n_orgs else 0.0
-    line = (
-        f"其中{RECTIFY} {n_rectify} 个（占全部 {n_orgs} 个组织的 {share:.1%}，全国通行做法为 5%–10%），"
-        f"{WATCH} {n_watch} 个。"
-    )
-    if weak.height and (cut := cut_line(weak)):
-        line += cut
-    if turned is not None and turned.height:
-        counts = dict(turned.group_by("turnaround").len().iter_rows())
-        line += f"\n上年{RECTIFY}的 {turned.height} 个组织：" + "，".join(
-            f"{w} {counts.get(w, 0)} 个" for w in TURNAROUND_ZH.values()
-        ) + "（见 weak.csv 的转化情况）。"
-    return line
+def weak_tiers_line(weak, n_orgs: int, turned) -> str:
+    """The weak list's tiers (the 整顿 share beside national practice, the cut line of a cap) and, when
+    last year is known, what became of last year's 整顿 orgs."""
+    from analysis.decisions.weak_tiers import tier_summary, turnaround_summary
+
+    line = tier_summary(weak, n_orgs)
+    return line + ("\n" + turnaround_summary(turned) if turned is not None else "")

@@ -402,3 +402,40 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
     x, y = x[ok] - x[ok].mean(), y[ok] - y[ok].mean()
     denom = math.sqrt(float(x @ x) * float(y @ y))
     return None if denom == 0 else float(x @ y) / denom
+
+
+# ============================================================================================
+# What the report says
+# ============================================================================================
+def item_moves(loo: pl.DataFrame, assessment: object) -> pl.DataFrame:
+    """The rubric items that move the list, most first: ``item, title, category, orgs`` (``orgs`` = how
+    many selected orgs leave without the item — as many enter, the places being fixed)."""
+    titles = _rule_titles(assessment)
+    return (
+        loo.filter((pl.col("item") != "") & (pl.col("n_left") > 0))
+        .with_columns(
+            pl.col("item").replace_strict(titles, default=pl.col("item"), return_dtype=pl.String).alias("title"),
+            pl.col("n_left").alias("orgs"),
+        )
+        .sort(["orgs", "item"], descending=[True, False])
+        .select("item", "title", "category", "orgs")
+    )
+
+
+def sensitivity_paragraph(categories: pl.DataFrame, noise: float = DEFAULT_SENSITIVITY["noise"]) -> str:
+    """The plain-Chinese paragraph on which category's points the list depends on (issue 22)."""
+    ranked = categories.drop_nulls("ST").sort("ST", descending=True)
+    if ranked.height == 0:
+        return "本次未做分类权重的敏感性分析。"
+    if float(ranked["ST"].max() or 0) == 0:
+        return f"把各类分值在 ±{noise:.0%} 内随机浮动，候选组织的名次都不变：名单不取决于各类分值的设定。"
+    top, second = ranked.row(0, named=True), ranked.row(1, named=True) if ranked.height > 1 else None
+    text = (
+        f"名单主要取决于‘{top['category']}’一类的分值设定：把五类分值各自在 ±{noise:.0%} 内随机浮动时，"
+        f"候选组织名次变化的差异中约 {max(top['S1'], 0):.0%} 单由这一类分值引起，"
+        f"连同它与其他类别的共同作用约占 {top['ST']:.0%}。"
+    )
+    if second is not None and second["ST"] > 0:
+        text += f"其次是‘{second['category']}’（约 {second['ST']:.0%}）。"
+    text += "一类分值的影响越大，评审时越值得确认这一类的分值是否合理。"
+    return text

@@ -116,6 +116,30 @@ def cut_line(tiered: pl.DataFrame) -> str:
     return f"按整顿名额上限，{kept}个组织列入整顿；另有{moved.height}个有硬性原因的组织在截止线之外，列入关注。"
 
 
+def tier_summary(tiered: pl.DataFrame, n_orgs: int) -> str:
+    """The tiers in one Chinese sentence, the 整顿 share beside national practice's 5–10 %, and the cut
+    line when a cap moved orgs to 关注."""
+    n_rectify = int((tiered["tier"] == RECTIFY).sum()) if tiered.height else 0
+    share = n_rectify / n_orgs if n_orgs else 0.0
+    text = (
+        f"其中{RECTIFY} {n_rectify} 个（占全部 {n_orgs} 个组织的 {share:.1%}，全国通行做法是把 5%–10% 的党组织"
+        f"列为软弱涣散、限期整顿），{WATCH} {tiered.height - n_rectify} 个。"
+    )
+    return text + (cut_line(tiered) if tiered.height else "")
+
+
+def turnaround_summary(table: pl.DataFrame | None) -> str:
+    """上年整顿的 n 个组织：转化 a 个，好转 b 个，未转化 c 个 — or why it is not known."""
+    if table is None:
+        return f"数据中没有上一年度的考核结果，无法判断上年{RECTIFY}组织的转化情况。"
+    if table.height == 0:
+        return f"上一年度没有列入{RECTIFY}的组织。"
+    counts = dict(table.group_by("turnaround").len().iter_rows())
+    return f"上年{RECTIFY}的 {table.height} 个组织：" + "，".join(
+        f"{w} {counts.get(w, 0)} 个" for w in TURNAROUND_ZH.values()
+    ) + "。"
+
+
 # ============================================================================================
 # Turnaround (后进转化)
 # ============================================================================================
