@@ -125,7 +125,7 @@ if moves.height:
     )
 else:
     display(Markdown("去掉任何一个考核项目，名单都不变。"))
-by_category = loo.filter(loo["item"] == "").filter(loo["n_left"] > 0)
+by_category = loo.filter((pl.col("item") == "") & (pl.col("n_left") > 0))
 for cat, n in by_category.select("category", "n_left").iter_rows():
     display(Markdown(f"- 去掉“{cat}”一整类：{n} 个组织离开名单，{n} 个进入。"))
 
