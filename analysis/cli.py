@@ -217,7 +217,7 @@ def parse_quota(text: str) -> int | str:
         raise UserError(f"名额写法有误：{text}（例：--quota 10 或 --quota 15%）") from exc
 
 
-@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（给出年中截止日期时另有 pace.csv；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx），以及这些表的中文版 考核结果.xlsx。")
+@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（后进分整顿、关注两层）、robustness_items.csv 和 robustness_categories.csv（哪些项目和类别决定先进名单）（给出年中截止日期时另有 pace.csv；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx），以及这些表的中文版 考核结果.xlsx。")
 def assess_cmd(
     year: Annotated[int, typer.Option("--year", help="考核年度")],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
