@@ -263,7 +263,9 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
 
     a = assess(st, year, ruleset=ruleset, rubric=rubric, as_of=as_of)
     paths = write_outputs(a, out)
-    weak, turned = weak_with_turnaround(a, history_for(st, a), {"rectify_share": rectify_share})
+    history = history_for(st, a)
+    last = None if history else history_for(st, a, years_back=1)  # the turnaround needs last year only
+    weak, turned = weak_with_turnaround(a, history, {"rectify_share": rectify_share}, last)
     settings = selection_settings(a)
     settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
     advanced = select_advanced(a, weak=weak, **settings)

@@ -42,7 +42,10 @@ years = [y for y in years_with_data(store) if year - trend_years < y <= year]
 history = {y: cached_assess(store, y, ruleset=ruleset) for y in years if y != year}
 earlier = [history[y] for y in (year - 2, year - 1) if y in history]
 weak_all, turned = weak_with_turnaround(
-    current, earlier if len(earlier) == 2 else None, {"rectify_share": rectify_share}
+    current,
+    earlier if len(earlier) == 2 else None,
+    {"rectify_share": rectify_share},
+    [history[year - 1]] if year - 1 in history else None,
 )
 weak = weak_all.join(select_orgs(current.scores, under, org_type).select("org_id"), on="org_id", how="semi")
 names = current.scores.select("org_id", parent_name="name")

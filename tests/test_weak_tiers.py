@@ -176,6 +176,13 @@ def test_turnaround_names_each_outcome_with_the_reasons_that_still_hold() -> Non
     assert column(weak, "last_tier") == {"I": "整顿", "N": "整顿", "W": "关注"}
 
 
+def test_last_year_alone_is_enough_for_the_turnaround() -> None:
+    last = year_of(2023, org("X", vetoed=True))
+    weak, table = weak_with_turnaround(year_of(2024, org("X", (0.9, 0.9, 0.9))), None, None, [last])
+    assert column(table, "turnaround") == {"X": "好转"}
+    assert column(weak, "last_tier") == {"X": "整顿"}
+
+
 def test_without_last_year_the_turnaround_columns_are_empty() -> None:
     weak, table = weak_with_turnaround(year_of(2024, org("X", vetoed=True)), None)
     assert table is None

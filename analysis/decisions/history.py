@@ -49,14 +49,20 @@ def previous_weak(history: list[Any] | None, thresholds: dict[str, Any] | None =
 
 
 def weak_with_turnaround(
-    assessment: Any, history: list[Any] | None, thresholds: dict[str, Any] | None = None
+    assessment: Any,
+    history: list[Any] | None,
+    thresholds: dict[str, Any] | None = None,
+    last_years: list[Any] | None = None,
 ) -> tuple[Any, Any]:
     """This year's tiered weak list with the turnaround columns, and the turnaround table (or ``None``).
 
-    The table (:func:`~analysis.decisions.weak_tiers.turnaround`) lists every org that was 整顿 last
-    year — also those no longer on any list (转化), which weak.csv cannot hold.
+    ``history`` is what the decline criterion needs (:func:`history_for`); ``last_years`` (ending with
+    last year) stands in for it in the turnaround when ``history`` is ``None`` — a store with last year
+    but not the year before still shows what became of last year's 整顿 orgs.  The table
+    (:func:`~analysis.decisions.weak_tiers.turnaround`) lists every org that was 整顿 last year — also
+    those no longer on any list (转化), which weak.csv cannot hold.
     """
     weak = weak_orgs(assessment, history, thresholds)
-    last = previous_weak(history, thresholds)
+    last = previous_weak(history or last_years, thresholds)
     table = None if last is None else turnaround(weak, last)
     return with_turnaround(weak, last), table

@@ -426,7 +426,7 @@ def sensitivity_paragraph(categories: pl.DataFrame, noise: float = DEFAULT_SENSI
     """The plain-Chinese paragraph on which category's points the list depends on (issue 22)."""
     ranked = categories.drop_nulls("ST").sort("ST", descending=True)
     if ranked.height == 0:
-        return "本次未做分类权重的敏感性分析。"
+        return "本次未做分类分值的敏感性分析（抽样数为 0，或没有候选组织）。"
     if float(ranked["ST"].max() or 0) == 0:
         return f"把各类分值在 ±{noise:.0%} 内随机浮动，候选组织的名次都不变：名单不取决于各类分值的设定。"
     top, second = ranked.row(0, named=True), ranked.row(1, named=True) if ranked.height > 1 else None
