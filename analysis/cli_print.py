@@ -146,3 +146,13 @@ def print_terms_summary(ta, files, limit: int = 40) -> None:
         written.append(f"{files.sheets[0].parent}（{len(files.sheets)} 份 Excel）")
         written.append(f"{files.reports[0].parent}（{len(files.reports)} 份 Word 初稿）")
     console.print("已写出：" + "、".join(written))
+
+
+
+def weak_tiers_line(weak, n_orgs: int, turned) -> str:
+    """The weak list's tiers (the 整顿 share beside national practice, the cut line of a cap) and, when
+    last year is known, what became of last year's 整顿 orgs."""
+    from analysis.decisions.weak_tiers import tier_summary, turnaround_summary
+
+    line = tier_summary(weak, n_orgs)
+    return line + ("\n" + turnaround_summary(turned) if turned is not None else "")

@@ -336,6 +336,10 @@ WEAK_REASON_ZH: dict[str, str] = {
     "far_below_peers": "明显低于同级组织",
     "declining": "连续两年得分下降",
 }
+#: the tiers of the weak list (issue 22): 整顿 for the hard criteria, 关注 for the others
+WEAK_TIER_ZH: dict[str, str] = {"rectify": "整顿", "watch": "关注"}
+#: what became of an org that was 整顿 last year (后进转化)
+TURNAROUND_ZH: dict[str, str] = {"turned": "转化", "improved": "好转", "not_turned": "未转化"}
 #: why a party-affairs worker is not eligible (RULES.md, "Excellent party-affairs workers"); placeholders
 #: are filled by analysis/decisions/workers.py
 WORKER_REASON_ZH: dict[str, str] = {
@@ -531,6 +535,11 @@ RESULT_HEADERS: dict[str, str] = {
     "rank_p95": "排名（95%分位）",
     "label": "稳健性",
     "reasons": "原因",
+    "tier": "层级",
+    "tier_note": "层级说明",
+    "last_tier": "上年层级",
+    "turnaround": "转化情况",
+    "still_holding": "仍存在的原因",
     "done": "已完成",
     "remaining": "尚差",
     "rate_needed": "今后每月需完成",

@@ -201,6 +201,10 @@ class Weak(_Model):
     peer_min_siblings: int = Field(ge=1)
     peer_gap: float = Field(gt=0)
     decline_years: int = Field(ge=1)
+    #: the hard reasons that make an org 整顿 (the others 关注) [default]; codes of vocab.WEAK_REASON_ZH
+    rectify_reasons: tuple[str, ...] = ("vetoed", "failing_grade", "secretary_vacant", "few_meetings")
+    #: at most this share of all orgs in 整顿 (the rest of them 关注); absent = no cap
+    rectify_share: float | None = Field(default=None, gt=0, le=1)
 
 
 class Selection(_Model):
@@ -513,6 +517,9 @@ def _check(rs: Ruleset, label: str) -> Ruleset:
             raise RulesetError(
                 f"{label} 中 veto.kinds 含未知的否决事项「{k}」（可用：{'、'.join(vocab.INCIDENT_KIND_ZH)}）"
             )
+    unknown = [c for c in rs.weak.rectify_reasons if c not in vocab.WEAK_REASON_ZH]
+    if unknown:
+        raise RulesetError(f"{label} 中 weak.rectify_reasons 含未知的原因「{'、'.join(unknown)}」（可用：{'、'.join(vocab.WEAK_REASON_ZH)}）")
     for rid in (*rs.weak.half_count_rules, rs.weak.secretary_rule):
         if rid not in rules:
             raise RulesetError(f"{label} 中 weak 引用的规则 {rid} 不在 rules 中")
