@@ -152,6 +152,68 @@ def test_branch_term_is_three_years_and_approval_allows_a_year(
 
 
 # ---------------------------------------------------------------------------------------------
+# The term transition (任期意见一): a term begun before 2018-07-12 runs its old length (党委 4, 支部 2).
+# ---------------------------------------------------------------------------------------------
+def term_row(rows: list[tuple[str, date, bool]], org: str, year: int) -> dict:
+    store = make_store(elections=[{"org_id": o, "date": d, "approved": ok} for o, d, ok in rows])
+    return result(national(store, year), org, "org.term_election")
+
+
+def test_the_transition_is_read_from_the_ruleset() -> None:
+    before = load_ruleset(NATIONAL).terms.before
+    assert before is not None and load_ruleset("changzhou-2009").terms.before is None
+    assert (str(before.effective), before.years) == (
+        "2018-07-12", {"committee": 4, "general_branch": 3, "branch": 2},
+    )  # fmt: skip
+
+
+def test_an_election_closing_an_old_four_year_term_on_time_passes() -> None:
+    r = term_row([("C", D(2017, 3, 1), False), ("C", D(2021, 3, 1), False)], "C", 2021)
+    assert r["status"] == "pass"
+    assert r["measured"] == "末次换届 2021-03-01，本届按 2018-07-12 起的 5 年任期应于 2026-03-01 届满"
+    assert r["required"] == (
+        "每届 5 年（2018-07-12 前开始的一届 4 年），届满前后 1 个月内换届；经党工委批准可提前或延后不超过 12 个月"
+    )
+
+
+def test_an_election_a_year_after_an_old_term_ended_fails_and_names_the_rule_and_the_last_election() -> None:
+    r = term_row([("C", D(2017, 3, 1), False), ("C", D(2022, 3, 1), False)], "C", 2022)
+    assert r["status"] == "fail"
+    assert r["measured"].endswith(
+        "换届时间超出允许范围：2022-03-01（按 2018-07-12 前的 4 年任期（上次换届 2017-03-01）应于 2021-03-01 换届，未批准）"
+    )
+
+
+def test_an_election_closing_a_new_three_year_branch_term_after_two_years_fails() -> None:
+    r = term_row([("B", D(2021, 3, 1), False), ("B", D(2023, 3, 1), False)], "B", 2023)
+    assert r["status"] == "fail"
+    assert r["measured"].endswith(
+        "2023-03-01（按 2018-07-12 起的 3 年任期（上次换届 2021-03-01）应于 2024-03-01 换届，未批准）"
+    )
+
+
+@pytest.mark.parametrize(
+    ("begun", "held", "expected"),
+    [
+        (D(2018, 7, 11), D(2020, 7, 11), "pass"),  # begun the day before: the old 2 years
+        (D(2018, 7, 11), D(2021, 7, 11), "fail"),  # … so 3 years is a year late
+        (D(2018, 7, 12), D(2021, 7, 12), "pass"),  # begun on the effective date: the new 3 years
+        (D(2018, 7, 12), D(2020, 7, 12), "fail"),
+    ],
+)
+def test_a_term_begun_on_the_effective_date_has_the_new_length(begun: date, held: date, expected: str) -> None:
+    assert term_row([("B", begun, False), ("B", held, False)], "B", held.year)["status"] == expected
+
+
+def test_a_current_old_term_is_due_after_its_old_length() -> None:
+    r = term_row([("C", D(2017, 3, 1), False)], "C", 2021)  # due 2021-03-01, overdue by 31 December
+    assert (r["status"], r["measured"]) == (
+        "fail",
+        "末次换届 2017-03-01，本届按 2018-07-12 前的 4 年任期应于 2021-03-01 届满，至 2021-12-31 逾期超过 1 个月未换届",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # 组织生活会 for branches, 民主生活会 for committees and general branches.
 # ---------------------------------------------------------------------------------------------
 def test_branches_hold_org_life_meetings_and_committees_democratic_life_meetings() -> None:

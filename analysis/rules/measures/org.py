@@ -6,6 +6,8 @@ Its meetings (委员会议, 党组专题研究党建, 党员大会) are counted 
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from analysis import vocab
@@ -51,30 +53,45 @@ def term_election(ctx: Context, rule: Rule) -> Measured:
     e = e.with_columns(
         bad=in_period & pl.col("prev").is_not_null() & ~on_time & ~allowed, in_period=in_period
     ).with_columns(kept=pl.col("in_period") | (next_same & pl.col("in_period").shift(-1)) | ~next_same)
-    bad_text = pl.format(
-        "{}（应于 {}，{}）",
-        day(pl.col("date")),
-        day(due),
-        pl.when(pl.col("approved")).then(pl.lit("已批准")).otherwise(pl.lit("未批准")),
-    )
+    approval = pl.when(pl.col("approved")).then(pl.lit("已批准")).otherwise(pl.lit("未批准"))
+    before = ctx.ruleset.terms.before
+    if before is None:
+        bad_text = pl.format("{}（应于 {}，{}）", day(pl.col("date")), day(due), approval)
+    else:  # name the rule that gave the due date and the election that began the term
+        bad_text = pl.format(
+            "{}（按 {} 年任期（上次换届 {}）应于 {} 换届，{}）",
+            day(pl.col("date")), _term_basis(before.effective, "prev", "term_length"), day(pl.col("prev")),
+            day(due), approval,
+        )  # fmt: skip
     agg = e.group_by(ORG).agg(n_bad=pl.col("bad").sum(), n_rows=pl.when("kept").then("n").otherwise(0).sum())
     bad = e.filter(pl.col("bad")).group_by(ORG).agg(bad_text=bad_text.sort().str.join("、"))
-    terms = ctx.terms.lazy().select(ORG, "term_years_used", "last_election", "term_due")
+    terms = ctx.terms.lazy().select(ORG, *ctx.term_columns, "term_length", "last_election", "term_due")
     lf = ctx.with_orgs(agg, zeros=["n_bad", "n_rows"]).join(bad, on=ORG, how="left").join(terms, on=ORG, how="left")
     none = pl.col("last_election").is_null()
     overdue = pl.lit(ctx.as_of) > pl.col("term_due").dt.offset_by(f"{k1}mo")
     ok = ~none & ~overdue & (pl.col("n_bad") == 0)
-    measured = pl.when(none).then(pl.lit("无换届记录")).otherwise(
+    current = (
         pl.format("末次换届 {}，本届应于 {} 届满", day(pl.col("last_election")), day(pl.col("term_due")))
-        + pl.when(overdue).then(pl.lit(f"，至 {ctx.as_of} 逾期超过 {k1} 个月未换届")).otherwise(pl.lit(""))
+        if before is None
+        else pl.format(
+            "末次换届 {}，本届按 {} 年任期应于 {} 届满",
+            day(pl.col("last_election")), _term_basis(before.effective, "last_election", "term_length"),
+            day(pl.col("term_due")),
+        )  # fmt: skip
+    )
+    measured = pl.when(none).then(pl.lit("无换届记录")).otherwise(
+        current + pl.when(overdue).then(pl.lit(f"，至 {ctx.as_of} 逾期超过 {k1} 个月未换届")).otherwise(pl.lit(""))
     ) + pl.when(pl.col("n_bad") > 0).then(
         pl.format("；换届时间超出允许范围：{}", pl.col("bad_text"))
     ).otherwise(pl.lit(""))
+    years = (
+        pl.format("{} 年", pl.col("term_years_used"))
+        if before is None
+        else pl.format("{} 年（{} 前开始的一届 {} 年）", pl.col("term_years_used"), pl.lit(str(before.effective)),
+                       pl.col("term_years_before"))  # fmt: skip
+    )
     required = pl.format(
-        "每届 {} 年，届满前后 {} 个月内换届；经党工委批准可提前或延后不超过 {} 个月",
-        pl.col("term_years_used"),
-        pl.lit(k1),
-        pl.lit(k6),
+        "每届 {}，届满前后 {} 个月内换届；经党工委批准可提前或延后不超过 {} 个月", years, pl.lit(k1), pl.lit(k6)
     )
     # evidence: elections in the year, the election each of them closes the term of, and the last one
     keep = e.filter(pl.col("in_period")).select(ORG, "date")
@@ -103,6 +120,13 @@ def term_election(ctx: Context, rule: Rule) -> Measured:
         lf, ok, measured=measured, required=required, evidence_rows=pl.col("n_rows")
     )
     return Measured(frame, _evidence(rows, "elections"), warnings)
+
+
+def _term_basis(effective: date, start: str, length: str) -> pl.Expr:
+    """Which term rule a term begun on column ``start`` falls under, with its length: "2018-07-12 前的 4"
+    (a term begun before the lengths changed) or "2018-07-12 起的 3"."""
+    side = pl.when(pl.col(start) < pl.lit(effective, pl.Date)).then(pl.lit("前")).otherwise(pl.lit("起"))
+    return pl.format("{} {}的 {}", pl.lit(str(effective)), side, pl.col(length))
 
 
 @measure(
