@@ -9,6 +9,10 @@ branches monthly 党小组会 and 主题党日, a 组织生活会 and a 民主�
               weak list, so it loses its place on the advanced list;
     T 党支部  no 民主评议党员, a rule only national-2019 has: 优秀 → 良好.
 
+The registry says every org's secretary is a unit leader and both branches have 党小组, so national-2019's
+书记配备 and 党小组会 are assessed; the rows carry no 主题, so 书记讲党课 is 无数据, and 书记述职 (a kind
+the data never records) too.
+
 All four score 100 under changzhou; the one advanced place (15% of 4, at least 1) goes to the first
 org_id, B.  Under national B is weak, so C (100) takes the place — C changes without a rule of its own.
 """
@@ -46,7 +50,8 @@ def crafted_store() -> Store:
         activities += acts(org, "themed_party_day", [D(2024, m, 16) for m in range(1, 13)])
         activities += acts(org, "org_life_meeting", [D(2024, 11, 20)])
     activities += acts("B", "member_review", [D(2024, 12, 10)])
-    orgs = orgs_frame(**{o: {"member_count": 1, "mid_cadres": 3} for o in ORG_IDS})
+    leaders = {"member_count": 1, "mid_cadres": 3, "secretary_is_leader": True, "has_party_groups": True}
+    orgs = orgs_frame(**{o: leaders for o in ORG_IDS})
     return make_store(orgs=orgs, activities=activities, **tables)
 
 
@@ -71,10 +76,10 @@ def test_scores_grades_and_selection_under_both_rulesets(cmp: Comparison) -> Non
         f"{OTHER}_selected", f"{OTHER}_weak", "changed",
     ).rows()  # fmt: skip
     assert got == [
-        ("B", 100.0, "优秀", True, 95.6, "良好", False, True, True),  # 76.5 of 80 applicable points
+        ("B", 100.0, "优秀", True, 95.3, "良好", False, True, True),  # 71.5 of 75 applicable points
         ("C", 100.0, "优秀", False, 100.0, "优秀", True, False, True),
         ("G", 100.0, "优秀", False, 100.0, "优秀", False, False, False),
-        ("T", 100.0, "优秀", False, 95.8, "良好", False, False, True),  # 92 of 96
+        ("T", 100.0, "优秀", False, 96.7, "良好", False, False, True),  # 88 of 91
     ]
     assert cmp.names == (BASE, OTHER) and cmp.baseline == BASE
 
@@ -93,7 +98,7 @@ def test_a_rule_only_the_other_ruleset_has_is_named_as_such(cmp: Comparison) -> 
     assert t["change"] == f"{OTHER}：等次 优秀→良好"
     assert (
         t["causes"]
-        == f"仅 {OTHER} 考核「民主评议党员」：要求 民主评议党员 ≥ 1 次，实际 0 次（未达标，得 0/4 分）。"
+        == f"仅 {OTHER} 考核「民主评议党员」：要求 民主评议党员 ≥ 1 次，实际 0 次（未达标，得 0/3 分）。"
     )
 
 
@@ -143,7 +148,7 @@ def test_write_comparison_writes_both_files_for_excel(cmp: Comparison, tmp_path:
         "changed", "change", "causes",
     ]  # fmt: skip
     b = table.filter(pl.col("org_id") == "B").row(0, named=True)
-    assert (b["org_type"], b[f"{OTHER}_score"], b["changed"]) == ("党支部", "95.6", "true")
+    assert (b["org_type"], b[f"{OTHER}_score"], b["changed"]) == ("党支部", "95.3", "true")
     rules = pl.read_csv(paths["compare_rules"], infer_schema=False)
     r = rules.filter((pl.col("org_id") == "B") & (pl.col("rule_id") == "org.committee_meetings")).row(
         0, named=True

@@ -12,9 +12,10 @@ from functools import cached_property
 
 import polars as pl
 
+from analysis import vocab
 from analysis.rules.common import ORG, ORG_INDEX, _evidence
 from analysis.rules.loader import Rule, Ruleset
-from analysis.rules.registry import lookup
+from analysis.rules.registry import Measured, lookup
 from analysis.store import Store
 
 
@@ -154,6 +155,57 @@ class Context:
                 term_due=self.term_end(pl.col("last_election")),
             )
         )
+
+    def only_where(self, m: Measured, column: str, no: str) -> Measured:
+        """``m`` kept for the orgs whose yes/no registry ``column`` says 是 (a rule that applies only where
+        the registry says so: 党小组会 where the branch has 党小组); ``not_applicable`` with the text ``no``
+        where it says 否; ``no_data`` where the cell is empty or no registry source carried the column.
+
+        Neither kind of org earns or loses points (scoring leaves both out of the applicable points)."""
+        zh = vocab.ORGS.column(column).zh
+        if column in self.store.columns_present("orgs"):
+            flag = self.orgs.lazy().select(ORG, pl.col(column).alias("_flag"))
+            empty = f"组织名册中「{zh}」未填"
+        else:
+            flag = self.orgs.lazy().select(ORG, pl.lit(None, pl.Boolean).alias("_flag"))
+            empty = f"数据集中没有「{vocab.ORGS.zh}」表的「{zh}」列"
+        yes, unknown = pl.col("_flag").fill_null(False), pl.col("_flag").is_null()
+
+        def kept(c: str, otherwise: pl.Expr) -> pl.Expr:
+            return pl.when(yes).then(pl.col(c)).otherwise(otherwise).alias(c)
+
+        frame = (
+            m.frame.join(flag, on=ORG, how="left")
+            .with_columns(
+                kept("status", pl.when(unknown).then(pl.lit("no_data")).otherwise(pl.lit("not_applicable"))),
+                kept("measured", pl.when(unknown).then(pl.lit(empty)).otherwise(pl.lit(no))),
+                kept("required", pl.lit("")),
+                kept("measured_value", pl.lit(None, pl.Float64)),
+                kept("required_value", pl.lit(None, pl.Float64)),
+                kept("ratio", pl.lit(0.0)),
+                kept("evidence_rows", pl.lit(0, pl.Int64)),
+            )
+            .drop("_flag")
+        )
+        held = flag.filter(pl.col("_flag").fill_null(False)).select(ORG)
+        return Measured(frame, m.evidence.join(held, on=ORG, how="semi"), m.warnings)
+
+    def no_data(self, m: Measured, text: str) -> Measured:
+        """``m`` with every org ``no_data`` (measured ``text``, no evidence): the dataset cannot tell."""
+        frame = m.frame.with_columns(
+            status=pl.lit("no_data"),
+            measured=pl.lit(text),
+            required=pl.lit(""),
+            measured_value=pl.lit(None, pl.Float64),
+            required_value=pl.lit(None, pl.Float64),
+            ratio=pl.lit(0.0),
+            evidence_rows=pl.lit(0, pl.Int64),
+        )
+        return Measured(frame, m.evidence.head(0), m.warnings)
+
+    def never_recorded(self, rows: pl.LazyFrame) -> bool:
+        """No row of ``rows`` (a filter of a store table) exists, on any date, for any org."""
+        return rows.head(1).collect().height == 0
 
     def text_by_type(self, rule: Rule, render: Callable[[dict[str, float]], str]) -> pl.Expr:
         """A text that depends on nothing but the org type's thresholds (a rule's "required" text):

@@ -23,6 +23,8 @@ from analysis.rules.context import Context
 from analysis.rules.loader import Rule
 from analysis.rules.registry import Measured, Pace, ParamSpec, measure
 
+_LEADER_ZH = vocab.ORGS.column("secretary_is_leader").zh
+
 
 @measure(
     "org.term_election",
@@ -199,16 +201,22 @@ def budget(ctx: Context, rule: Rule) -> Measured:
     "org.secretary",
     tables=("orgs",),
     columns=(("orgs", "secretary"), ("orgs", "secretary_mode")),
-    params={"modes": ParamSpec("texts")},
+    params={"modes": ParamSpec("texts"), "unit_leader": ParamSpec("bool", False)},
     pace=Pace("none", why="registry"),
 )
 def secretary(ctx: Context, rule: Rule) -> Measured:
-    """书记配备 [seed 一(4)]: a secretary is named and serves in one of ``modes`` (兼任/专职).
+    """书记配备 [seed 一(4)]: a secretary is named and serves in one of ``modes`` (兼任/专职); with
+    ``unit_leader`` (national-2019, 机关条例 第八条) the registry also says the secretary is a party-member
+    leader of the unit (``secretary_is_leader``).
 
-    An empty secretary cell means the post is vacant, which fails.
+    An empty secretary cell means the post is vacant, which fails.  With ``unit_leader``, a secretary
+    who meets the rest but whose 书记为本单位负责人 is unknown (the cell is empty, or no registry source
+    carried the column) is ``no_data``, not a silent pass; 否 fails.
     """
     modes = list(rule.params["modes"])
-    lf = ctx.registry("secretary", "secretary_mode")
+    leader = rule.params["unit_leader"]
+    known = leader and "secretary_is_leader" in ctx.store.columns_present("orgs")
+    lf = ctx.registry("secretary", "secretary_mode", *(["secretary_is_leader"] if known else []))
     name = pl.col("secretary").str.strip_chars()
     mode = pl.col("secretary_mode").str.strip_chars()
     present = name.is_not_null() & (name != "")
@@ -224,7 +232,24 @@ def secretary(ctx: Context, rule: Rule) -> Measured:
         )
         .otherwise(pl.lit("书记空缺"))
     )
-    frame = binary_result(
-        lf, ok, measured=measured, required=pl.lit(f"配备书记（{'或'.join(modes)}）"), evidence_rows=pl.lit(1)
+    required = f"配备书记（{'或'.join(modes)}）" + ("，书记为本单位党员负责人" if leader else "")
+    if not leader:
+        frame = binary_result(lf, ok, measured=measured, required=pl.lit(required), evidence_rows=pl.lit(1))
+        return Measured(frame, ctx.registry_evidence())
+    is_leader = pl.col("secretary_is_leader") if known else pl.lit(None, pl.Boolean)
+    unknown = ok & is_leader.is_null()
+    ok = ok & is_leader.fill_null(False)
+    measured = measured + pl.when(~present).then(pl.lit("")).when(is_leader.is_null()).then(
+        pl.lit("，是否为本单位负责人未登记" if known else f"，数据集中没有「{vocab.ORGS.zh}」表的「{_LEADER_ZH}」列")
+    ).when(is_leader).then(pl.lit("，为本单位负责人")).otherwise(pl.lit("，非本单位负责人"))
+    frame = result(
+        lf,
+        status=pl.when(unknown).then(pl.lit("no_data")).otherwise(passfail(ok)),
+        measured_value=pl.when(~unknown).then(ok.cast(pl.Float64)),
+        required_value=pl.lit(1.0),
+        ratio=ok.cast(pl.Float64),
+        measured=measured,
+        required=pl.lit(required),
+        evidence_rows=pl.lit(1),
     )
     return Measured(frame, ctx.registry_evidence())
