@@ -12,8 +12,9 @@ import pytest
 
 from analysis.assess import Assessment
 from analysis.ingest import ingest
-from analysis.rules import builtin_rulesets, load_ruleset
+from analysis.rules import RulesetError, builtin_rulesets, load_ruleset
 from analysis.store import Store
+from analysis.terms import assess_terms
 from tests.test_rules_helpers import D, acts, make_store, monthly, orgs_frame, result, run, score
 
 NATIONAL = "national-2019"
@@ -353,6 +354,27 @@ def test_the_transition_is_read_from_the_ruleset() -> None:
     assert (str(before.effective), before.years) == (
         "2018-07-12", {"committee": 4, "general_branch": 3, "branch": 2},
     )  # fmt: skip
+
+
+def test_a_transition_table_missing_an_org_type_is_refused_in_chinese(tmp_path: Path) -> None:
+    old = "years = { committee = 4, general_branch = 3, branch = 2 }"
+    assert old in load_text()
+    text = load_text().replace(old, "years = { committee = 4, general_branch = 3 }")
+    (tmp_path / "n.toml").write_text(text, "utf-8")
+    with pytest.raises(RulesetError, match=r"terms\.before\.years\.branch 缺失"):
+        load_ruleset(tmp_path / "n.toml")
+
+
+def load_text() -> str:
+    return (Path(__file__).resolve().parents[1] / "analysis" / "rules" / f"{NATIONAL}.toml").read_text("utf-8")
+
+
+def test_terms_csv_gives_a_current_old_term_its_old_length() -> None:
+    store = make_store(elections=[{"org_id": o, "date": d, "approved": False}
+                                  for o, d in (("C", D(2017, 3, 1)), ("B", D(2019, 3, 1)))])  # fmt: skip
+    ta = assess_terms(store, "2020-06-30", ruleset=NATIONAL)
+    got = ta.terms.filter(pl.col("org_id").is_in(["B", "C"])).sort("org_id").select("org_id", "term_years", "term_due")
+    assert got.rows() == [("B", 3, D(2022, 3, 1)), ("C", 4, D(2021, 3, 1))]
 
 
 def test_an_election_closing_an_old_four_year_term_on_time_passes() -> None:
