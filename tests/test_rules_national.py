@@ -87,6 +87,28 @@ def test_corrected_citations(rule_id: str, clause: str) -> None:
     assert load_ruleset(NATIONAL).rule(rule_id).clause == clause
 
 
+@pytest.mark.parametrize(
+    ("rule_id", "kind", "dates", "expected"),
+    [
+        ("edu.themed_party_day", "themed_party_day", [D(2024, m, 1) for m in range(1, 13)], ("pass", 7.0)),
+        ("edu.themed_party_day", "themed_party_day", [D(2024, m, 1) for m in range(1, 12)], ("fail", 6.42)),
+        ("edu.org_life_meeting", "org_life_meeting", [D(2024, 12, 31)], ("pass", 4.0)),
+        ("edu.org_life_meeting", "org_life_meeting", [D(2023, 12, 31)], ("fail", 0.0)),
+        ("edu.member_review", "member_review", [D(2024, 1, 1)], ("pass", 3.0)),
+        ("edu.member_review", "member_review", [D(2025, 1, 1)], ("fail", 0.0)),
+    ],
+)
+def test_corrected_rules_at_their_boundary(rule_id: str, kind: str, dates: list[date], expected: tuple) -> None:
+    r = result(national(make_store(activities=acts("B", kind, dates))), "B", rule_id)
+    assert (r["status"], round(r["earned"], 2)) == expected
+
+
+@pytest.mark.parametrize(("included", "expected"), [(True, ("pass", 2.0)), (False, ("fail", 0.0))])
+def test_budget_under_article_forty(included: bool, expected: tuple) -> None:
+    r = result(national(make_store(orgs=orgs_frame(C={"budget_included": included}))), "C", "org.budget")
+    assert (r["status"], r["earned"]) == expected
+
+
 # ---------------------------------------------------------------------------------------------
 # 支部党员大会 每季度.
 # ---------------------------------------------------------------------------------------------
