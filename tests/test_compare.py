@@ -227,6 +227,18 @@ def test_an_election_on_time_under_one_term_length_and_early_under_the_other_is_
     assert (r["orgs_differ"], r["why"].endswith("其中 1 个组织的差别只来自任期年限（换届记录相同）")) == (1, True)
 
 
+def test_a_current_term_overdue_under_one_term_length_only_is_said_plainly() -> None:
+    orgs = orgs_frame(G={"term_years": 4})  # a 党总支 under a 党委: 4 years in changzhou-2009, 3 in national-2019
+    c = compare_rulesets(
+        make_store(orgs=orgs, elections=[{"org_id": "G", "date": D(2021, 2, 7), "approved": False}]),
+        2024, [BASE, OTHER], history=False,
+    )  # fmt: skip
+    assert (
+        f"{OTHER}「按时换届」规则集的任期年限不同，换届记录本身相同：本届（2021-02-07 换届）：按 {OTHER} 的 3 年任期应于 "
+        f"2024-02-07 届满，至 2024-12-31 已逾期；按 {BASE} 的 4 年任期应于 2025-02-07 届满，未逾期（达标→未达标，5→0 分，-5 分）。"
+    ) in org(c, "G")["causes"]
+
+
 # ---------------------------------------------------------------------------------------------
 # The command: --rulesets a --rulesets b, --rulesets a b and --rulesets a,b.
 # ---------------------------------------------------------------------------------------------
