@@ -20,7 +20,7 @@ from analysis.rules.common import (
     result,
 )
 from analysis.rules.context import Context
-from analysis.rules.loader import Rule
+from analysis.rules.loader import Rule, TermsBefore
 from analysis.rules.registry import Measured, Pace, ParamSpec, measure
 
 _LEADER_ZH = vocab.ORGS.column("secretary_is_leader").zh
@@ -55,16 +55,7 @@ def term_election(ctx: Context, rule: Rule) -> Measured:
     e = e.with_columns(
         bad=in_period & pl.col("prev").is_not_null() & ~on_time & ~allowed, in_period=in_period
     ).with_columns(kept=pl.col("in_period") | (next_same & pl.col("in_period").shift(-1)) | ~next_same)
-    approval = pl.when(pl.col("approved")).then(pl.lit("已批准")).otherwise(pl.lit("未批准"))
-    before = ctx.ruleset.terms.before
-    if before is None:
-        bad_text = pl.format("{}（应于 {}，{}）", day(pl.col("date")), day(due), approval)
-    else:  # name the rule that gave the due date and the election that began the term
-        bad_text = pl.format(
-            "{}（按 {} 年任期（上次换届 {}）应于 {} 换届，{}）",
-            day(pl.col("date")), _term_basis(before.effective, "prev", "term_length"), day(pl.col("prev")),
-            day(due), approval,
-        )  # fmt: skip
+    bad_text, current, years = _term_texts(ctx.ruleset.terms.before)
     agg = e.group_by(ORG).agg(n_bad=pl.col("bad").sum(), n_rows=pl.when("kept").then("n").otherwise(0).sum())
     bad = e.filter(pl.col("bad")).group_by(ORG).agg(bad_text=bad_text.sort().str.join("、"))
     terms = ctx.terms.lazy().select(ORG, *ctx.term_columns, "term_length", "last_election", "term_due")
@@ -72,26 +63,11 @@ def term_election(ctx: Context, rule: Rule) -> Measured:
     none = pl.col("last_election").is_null()
     overdue = pl.lit(ctx.as_of) > pl.col("term_due").dt.offset_by(f"{k1}mo")
     ok = ~none & ~overdue & (pl.col("n_bad") == 0)
-    current = (
-        pl.format("末次换届 {}，本届应于 {} 届满", day(pl.col("last_election")), day(pl.col("term_due")))
-        if before is None
-        else pl.format(
-            "末次换届 {}，本届按 {} 年任期应于 {} 届满",
-            day(pl.col("last_election")), _term_basis(before.effective, "last_election", "term_length"),
-            day(pl.col("term_due")),
-        )  # fmt: skip
-    )
     measured = pl.when(none).then(pl.lit("无换届记录")).otherwise(
         current + pl.when(overdue).then(pl.lit(f"，至 {ctx.as_of} 逾期超过 {k1} 个月未换届")).otherwise(pl.lit(""))
     ) + pl.when(pl.col("n_bad") > 0).then(
         pl.format("；换届时间超出允许范围：{}", pl.col("bad_text"))
     ).otherwise(pl.lit(""))
-    years = (
-        pl.format("{} 年", pl.col("term_years_used"))
-        if before is None
-        else pl.format("{} 年（{} 前开始的一届 {} 年）", pl.col("term_years_used"), pl.lit(str(before.effective)),
-                       pl.col("term_years_before"))  # fmt: skip
-    )
     required = pl.format(
         "每届 {}，届满前后 {} 个月内换届；经党工委批准可提前或延后不超过 {} 个月", years, pl.lit(k1), pl.lit(k6)
     )
@@ -122,6 +98,35 @@ def term_election(ctx: Context, rule: Rule) -> Measured:
         lf, ok, measured=measured, required=required, evidence_rows=pl.col("n_rows")
     )
     return Measured(frame, _evidence(rows, "elections"), warnings)
+
+
+def _term_texts(before: TermsBefore | None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """The texts of :func:`term_election`: an election outside its window (on the elections), the current
+    term (on the registry with ``ctx.terms``) and the term length required.  With a transition
+    (``[terms.before]``) they name the rule that gave the due date and the election that began the term."""
+    approval = pl.when(pl.col("approved")).then(pl.lit("已批准")).otherwise(pl.lit("未批准"))
+    if before is None:
+        return (
+            pl.format("{}（应于 {}，{}）", day(pl.col("date")), day(pl.col("due")), approval),
+            pl.format("末次换届 {}，本届应于 {} 届满", day(pl.col("last_election")), day(pl.col("term_due"))),
+            pl.format("{} 年", pl.col("term_years_used")),
+        )
+    return (
+        pl.format(
+            "{}（按 {} 年任期（上次换届 {}）应于 {} 换届，{}）",
+            day(pl.col("date")), _term_basis(before.effective, "prev", "term_length"), day(pl.col("prev")),
+            day(pl.col("due")), approval,
+        ),
+        pl.format(
+            "末次换届 {}，本届按 {} 年任期应于 {} 届满",
+            day(pl.col("last_election")), _term_basis(before.effective, "last_election", "term_length"),
+            day(pl.col("term_due")),
+        ),
+        pl.format(
+            "{} 年（{} 前开始的一届 {} 年）",
+            pl.col("term_years_used"), pl.lit(str(before.effective)), pl.col("term_years_before"),
+        ),
+    )  # fmt: skip
 
 
 def _term_basis(effective: date, start: str, length: str) -> pl.Expr:
