@@ -338,7 +338,7 @@ def compare_cmd(
             "--rulesets a --rulesets b、--rulesets a b、--rulesets a,b",
         ),
     ],
-    more: Annotated[list[str] | None, typer.Argument(hidden=True, metavar="")] = None,
+    more: Annotated[list[str] | None, typer.Argument(hidden=True, metavar="规则集")] = None,
     data: DataOption = None,
     store: StoreOption = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
