@@ -457,3 +457,14 @@ def test_branches_hold_org_life_meetings_and_committees_democratic_life_meetings
     assert result(a, "B", "edu.democratic_life_meeting")["status"] == "not_applicable"
     assert result(a, "C", "edu.org_life_meeting")["status"] == "not_applicable"
     assert result(a, "C", "edu.democratic_life_meeting")["status"] == "pass"
+
+
+def test_group_meetings_pace_only_where_the_branch_has_party_groups() -> None:
+    from analysis.decisions import pace
+
+    orgs = orgs_frame(B={"has_party_groups": True}, T={"has_party_groups": False})
+    store = make_store(orgs=orgs, activities=acts("B", "group_meeting", [D(2024, m, 5) for m in (1, 2, 4, 5, 6)]))
+    p = pace(store, national(store, as_of=D(2024, 6, 30)))
+    rows = p.filter(pl.col("rule_id") == "edu.group_meetings")
+    assert rows["org_id"].to_list() == ["B"]  # T: 不适用, no pace row
+    assert (rows["colour"][0], rows["note"][0]) == ("red", "3月无党小组会（每个月都不能错过）；本年度已无法达标")
