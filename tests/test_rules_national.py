@@ -468,3 +468,10 @@ def test_group_meetings_pace_only_where_the_branch_has_party_groups() -> None:
     rows = p.filter(pl.col("rule_id") == "edu.group_meetings")
     assert rows["org_id"].to_list() == ["B"]  # T: 不适用, no pace row
     assert (rows["colour"][0], rows["note"][0]) == ("red", "3月无党小组会（每个月都不能错过）；本年度已无法达标")
+
+
+def test_only_where_naming_a_column_that_is_not_a_registry_yes_no_column_is_a_chinese_error(tmp_path: Path) -> None:
+    text = load_text().replace('only_where = "has_party_groups"', 'only_where = "secretary"')
+    (tmp_path / "n.toml").write_text(text, "utf-8")
+    with pytest.raises(RulesetError, match="only_where 的「secretary」不是组织名册的是/否列（可用：budget_included、has_party_groups"):
+        run(make_store(), ruleset=str(tmp_path / "n.toml"))

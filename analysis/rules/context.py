@@ -14,7 +14,7 @@ import polars as pl
 
 from analysis import vocab
 from analysis.rules.common import ORG, ORG_INDEX, _evidence
-from analysis.rules.loader import Rule, Ruleset
+from analysis.rules.loader import Rule, Ruleset, RulesetError
 from analysis.rules.registry import Measured, lookup
 from analysis.store import Store
 
@@ -161,7 +161,18 @@ class Context:
         the registry says so: 党小组会 where the branch has 党小组); ``not_applicable`` with the text ``no``
         where it says 否; ``no_data`` where the cell is empty or no registry source carried the column.
 
-        Neither kind of org earns or loses points (scoring leaves both out of the applicable points)."""
+        Neither kind of org earns or loses points (scoring leaves both out of the applicable points).
+
+        Raises
+        ------
+        RulesetError
+            ``column`` is not a yes/no column of the registry (a ruleset's ``only_where`` names it).
+        """
+        flags = [c.name for c in vocab.ORGS.columns if c.kind == "bool"]
+        if column not in flags:
+            raise RulesetError(
+                f"规则集 {self.ruleset.name} 中 only_where 的「{column}」不是组织名册的是/否列（可用：{'、'.join(flags)}）"
+            )
         zh = vocab.ORGS.column(column).zh
         if column in self.store.columns_present("orgs"):
             flag = self.orgs.lazy().select(ORG, pl.col(column).alias("_flag"))
