@@ -35,6 +35,7 @@ app = typer.Typer(
 from analysis.cli_print import (  # noqa: E402 - the consoles and summaries every command prints with
     console,
     err_console,
+    print_comparison_summary,
     print_ingest_summary,
     print_scores_summary,
     print_terms_summary,
@@ -344,7 +345,15 @@ def explain_cmd(
 def compare_cmd(
     year: Annotated[int, typer.Option("--year", help="考核年度")],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
-    rulesets: Annotated[list[str], typer.Option("--rulesets", help="规则集名称或文件路径（至少两个，第一个为基准）")],
+    rulesets: Annotated[
+        list[str],
+        typer.Option(
+            "--rulesets",
+            help="规则集名称或文件路径，至少两个，第一个为基准；写法均可："
+            "--rulesets a --rulesets b、--rulesets a b、--rulesets a,b",
+        ),
+    ],
+    more: Annotated[list[str] | None, typer.Argument(hidden=True, metavar="规则集")] = None,
     data: DataOption = None,
     store: StoreOption = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
@@ -357,10 +366,11 @@ def compare_cmd(
     from analysis.compare import compare_rulesets, write_comparison
     from analysis.store import Store
 
+    names = ruleset_names([*rulesets, *(more or [])])
     out_folder(out)
     st = Store.open(resolve_store(data, store, out, profile))
     cmp = compare_rulesets(
-        st, year, list(rulesets), as_of=as_of, quota=None if quota is None else parse_quota(quota), quota_by=quota_by
+        st, year, names, as_of=as_of, quota=None if quota is None else parse_quota(quota), quota_by=quota_by
     )
     paths = write_comparison(cmp, out)
     changed = cmp.orgs.filter(pl.col("changed"))
@@ -372,7 +382,15 @@ def compare_cmd(
         console.print(f"  {r['org_id']} {r['name']}：{r['change']}")
     if changed.height > 10:
         console.print(f"  ……其余 {changed.height - 10} 个见 compare.csv")
+    print_comparison_summary(cmp)
     console.print("已写出：" + "、".join(str(p) for p in paths.values()))
+
+
+def ruleset_names(given: list[str]) -> list[str]:
+    """The rulesets of ``--rulesets``: repeated, several after one option, or comma-separated (, or ，)."""
+    import re
+
+    return [p.strip() for g in given for p in re.split(r"[,，]", g) if p.strip()]
 
 
 # ---------------------------------------------------------------------------------------------

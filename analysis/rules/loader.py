@@ -170,12 +170,23 @@ class Rule(_Model):
         return out
 
 
+class TermsBefore(_Model):
+    """The term lengths of terms begun before ``effective`` (national-2019: 任期意见一, a term begun
+    under the old rules runs its old length; only the next term has the new one)."""
+
+    effective: date
+    years: dict[OrgType, int]
+    general_branch_under_committee_years: int = Field(gt=0)
+
+
 class Terms(_Model):
     """Term lengths [seed 一(2)]: used by the term rules and by a term-period veto."""
 
     years: dict[OrgType, int]
     #: a general branch under a committee may serve this many years when its registry says so
     general_branch_under_committee_years: int = Field(gt=0)
+    #: the lengths of terms begun before a date the lengths changed on (none: one set of lengths)
+    before: TermsBefore | None = None
 
 
 class Grades(_Model):
@@ -504,11 +515,13 @@ def _check(rs: Ruleset, label: str) -> Ruleset:
             raise RulesetError(
                 f"{label} 中 categories.{cat} 为 {_num(pts)}，但该类各规则分值合计 {_num(round(got, 6))}"
             )
-    for t in ORG_TYPES:
-        if t not in rs.terms.years:
-            raise RulesetError(f"{label} 中 terms.years.{t} 缺失")
-        if rs.terms.years[t] <= 0:
-            raise RulesetError(f"{label} 中 terms.years.{t} 必须大于 0")
+    tables = {"terms": rs.terms} | ({"terms.before": rs.terms.before} if rs.terms.before else {})
+    for where, terms in tables.items():
+        for t in ORG_TYPES:
+            if t not in terms.years:
+                raise RulesetError(f"{label} 中 {where}.years.{t} 缺失")
+            if terms.years[t] <= 0:
+                raise RulesetError(f"{label} 中 {where}.years.{t} 必须大于 0")
     g = rs.grades
     if not g.excellent >= g.good >= g.qualified:
         raise RulesetError(f"{label} 中 grades 应满足 excellent ≥ good ≥ qualified")
