@@ -29,6 +29,10 @@ _N_TOP = 60
 _TOP_TYPES = {"committee": 46, "general_branch": 10, "branch": 4}
 _SUB_GENERAL_BRANCHES = 24  # general branches under a top-level committee
 _N_ORGS = 300
+#: the registry columns the synthetic city fills: the optional columns national-2019 reads (党小组,
+#: 书记为本单位负责人) are left out, so those rules show 无数据 on the demo as on an older export
+OPTIONAL_ORG_COLUMNS = frozenset({"has_party_groups", "secretary_is_leader"})
+ORG_COLUMNS = tuple(c for c in ORGS.names if c not in OPTIONAL_ORG_COLUMNS)
 _DECLINE: dict[int, Level] = {2022: "exemplary", 2023: "average", 2024: "weak"}
 _AS_OF_END = date(SAMPLE_YEARS[-1], 12, 31)
 
@@ -92,7 +96,7 @@ class _Org:
         return TERM_YEARS[self.org_type]
 
     def record(self) -> Record:
-        return {c: getattr(self, c) for c in ORGS.names}
+        return {c: getattr(self, c) for c in ORG_COLUMNS}
 
 
 def _person(rng: random.Random) -> str:

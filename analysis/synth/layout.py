@@ -11,6 +11,7 @@ from typing import Literal
 from analysis.synth.city import (
     _AS_OF_END,
     CITY,
+    ORG_COLUMNS,
     SAMPLE_YEARS,
     Record,
     _assign_personas,
@@ -122,10 +123,9 @@ def _one(
     sheet: str = "",
     title: tuple[str, ...] = (),
 ) -> _File:
-    """A file of one sheet holding every column of ``table``."""
-    return _File(
-        path, fmt, [_Sheet(table, list(TABLES[table].names), records, style or _Style(), sheet, title)]
-    )
+    """A file of one sheet holding every column of ``table`` the city fills."""
+    columns = list(ORG_COLUMNS) if table == "orgs" else list(TABLES[table].names)
+    return _File(path, fmt, [_Sheet(table, columns, records, style or _Style(), sheet, title)])
 
 
 @dataclass
