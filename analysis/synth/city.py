@@ -185,14 +185,14 @@ def _assign_personas(rng: random.Random, orgs: list[_Org]) -> None:
 _KEEPS = {"weak": (0.6, 0.15), "declining": (1.0, 0.1)}
 #: the usual share of the inspection points of an org in an average year
 _HABIT = (0.72, 0.88)
-#: how many habits an org has (drawn from this tuple): a few none, most one or two, some three
-_N_HABITS = (0, 1, 1, 1, 2, 2, 2, 3)
+#: how many habits an org has (drawn from this tuple): a few none, most one or two, now and then three
+_N_HABITS = (0, 1, 1, 1, 2, 2, 2, 2, 3)
 
 
 def _settle_personas(seed: int, orgs: list[_Org], slips: tuple[str, ...]) -> None:
     """Bring most of the first draw's weak and declining orgs up to average work, and give every org its
-    usual inspection share: a city's organ system, where most orgs are compliant, a few percent fail and
-    the weak list holds about one org in ten.
+    usual inspection share and its habits (what it lets slip in a year of average work): a city's organ
+    system, where most orgs are compliant, a few percent fail and the weak list holds about one org in ten.
 
     The first draw (:func:`_assign_personas`) made one org in six weak by 2024; its special cases are
     picked from it.  This step draws from a stream of its own, after the cases, so that the registry's

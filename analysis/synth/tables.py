@@ -53,7 +53,7 @@ SLIPS = (
     "minutes", "study", "meetings", "heart_talk", "info", "plan", "summary", "publication",
     "leadership", "mass", "pledge", "member_study", "dues",
 )  # fmt: skip
-_SLIP_CHANCE = (0.85, 0.01)
+_SLIP_CHANCE = (0.8, 0.005)
 _SLIP_LESS_A_YEAR = 0.05
 #: what an exemplary org earns of the inspection points above its usual share
 _EXEMPLARY_INSPECTION = 0.15
@@ -152,7 +152,7 @@ def _plan_committee_meetings(p: _Plan) -> None:
     if p.weak:
         p.put("committee_meeting", p.pick(rng.randint(1, 2)))
     else:
-        windows = p.pick(5 if not ex and p.chance(0.15) else 6, range(6))
+        windows = p.pick(5 if not ex and p.chance(0.3) else 6, range(6))
         held = [2 * w + rng.randrange(2) for w in windows]
         p.put("committee_meeting", held)
         if ex:  # a few windows hold a second meeting, in their other month
