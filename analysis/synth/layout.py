@@ -19,10 +19,12 @@ from analysis.synth.city import (
     _Cases,
     _Org,
     _pick_cases,
+    _settle_personas,
     persona_level,
 )
 from analysis.synth.tables import (
     _TOPICS,
+    SLIPS,
     _activity_rows,
     _dues_rows,
     _election_rows,
@@ -140,6 +142,7 @@ def _build_sample(seed: int) -> tuple[_Sample, random.Random]:
     orgs = _build_orgs(rng)
     _assign_personas(rng, orgs)
     cases = _pick_cases(rng, orgs)
+    _settle_personas(seed, orgs, SLIPS)
     tops = [o for o in orgs if o.is_top]
     unit_orgs = {t.org_id[:3]: [o for o in orgs if o.org_id[:3] == t.org_id[:3]] for t in tops}
     files: list[_File] = []
