@@ -84,12 +84,12 @@ def test_assess_writes_the_contract_files_for_every_org(assessed: Path) -> None:
 def test_rectify_share_caps_the_rectify_tier_and_says_so(assessed: Path, tmp_path: Path) -> None:
     out = tmp_path / "capped"
     done = workbench("assess", "--store", str(assessed / "store"), "--year", "2024", "--out", str(out), "--draws", "0",
-                     "--sensitivity-draws", "0", "--rectify-share", "0.1")
+                     "--sensitivity-draws", "0", "--rectify-share", "0.05")
     assert done.returncode == 0, done.stderr
     weak = read_csv(out / "weak.csv")
-    assert sum(r["tier"] == "整顿" for r in weak) == 30  # 10% of 300 orgs
-    assert "其中整顿 30 个（占全部 300 个组织的 10.0%" in done.stdout
-    assert any(r["tier_note"].startswith("整顿名额上限为全部300个组织的10%") for r in weak)
+    assert sum(r["tier"] == "整顿" for r in weak) == 15  # 5% of 300 orgs (17 without the cap)
+    assert "其中整顿 15 个（占全部 300 个组织的 5.0%" in done.stdout
+    assert any(r["tier_note"].startswith("整顿名额上限为全部300个组织的5%") for r in weak)
 
 
 @pytest.mark.parametrize("share", ["0", "1.5", "-0.1"])
