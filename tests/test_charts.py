@@ -424,12 +424,20 @@ def _builders(size: str) -> dict[str, alt.TopLevelMixin]:
         "sibling_comparison": charts.sibling_comparison(_peers(), highlight=["t03", "b"], **kw),
         "trend_lines": charts.trend_lines(_history(), highlight=[f"w{i}" for i in range(8)], **kw),
         "count_bars": charts.count_bars(reasons, "reason", "orgs", title="后进原因分布", **kw),
+        "term_trend": charts.term_trend(_term_years(), 97.1, "市市场监督管理局执法支队机关服务第二党支部", **kw),
     }
+
+
+def _term_years() -> pl.DataFrame:
+    """A term's scored years: a first year with two days inside the term, a full score, a low year."""
+    return pl.DataFrame(
+        {"year": [2022, 2023, 2024], "score": [100.0, 88.9, 99.6], "weight": [2 / 365, 1.0, 1.0]}
+    ).with_columns(peer_median=pl.Series([95.5, 94.7, 95.1]))
 
 
 BUILDERS = [
     "score_histogram", "ranking_bars", "status_heatmap", "category_bars", "yoy_change",
-    "selection_robustness", "sibling_comparison", "trend_lines", "count_bars",
+    "selection_robustness", "sibling_comparison", "trend_lines", "count_bars", "term_trend",
 ]  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from analysis.charts.builders import (
     selection_robustness,
     sibling_comparison,
     status_heatmap,
+    term_trend,
     trend_lines,
     yoy_change,
 )
@@ -86,6 +87,7 @@ __all__: Sequence[str] = (
     "source_note",
     "status_heatmap",
     "text_width",
+    "term_trend",
     "theme",
     "to_pdf",
     "to_png",

@@ -43,7 +43,7 @@ from analysis.charts.layout import (
     widest,
     wrap,
 )
-from analysis.charts.peers import selection_robustness, sibling_comparison, trend_lines
+from analysis.charts.peers import selection_robustness, sibling_comparison, term_trend, trend_lines
 from analysis.charts.style import DEFAULT_SIZE, GRADE_COLORS, NEUTRAL, STATUS_COLORS, Size, get_size
 from analysis.vocab import STATUS_ZH
 
@@ -56,6 +56,7 @@ __all__ = [
     "selection_robustness",
     "sibling_comparison",
     "status_heatmap",
+    "term_trend",
     "trend_lines",
     "yoy_change",
 ]
