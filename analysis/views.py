@@ -170,16 +170,19 @@ class Headline:
 
 
 def headline(
-    store: Store, year: int, ruleset: str = DEFAULT_RULESET, under: str | None = None, org_type: str | None = None
+    store: Store,
+    year: int,
+    ruleset: str = DEFAULT_RULESET,
+    under: str | None = None,
+    org_type: str | None = None,
+    terms: TermAssessment | None = None,
 ) -> Headline:
     """What a batch found, counted as the reports count it: the assessment of ``year``, the 后进 list
     (with the two earlier years when the data has them), the advanced recommendation under the
     ruleset's own quota (its robustness draws do not change who is recommended, so none are drawn),
-    and the term reports owed at 31 December of ``year``."""
-    from datetime import date
-
+    and the term reports owed — in ``terms`` (the batch's term assessment, at its as-of date), else at
+    31 December of ``year``."""
     from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
-    from analysis.terms import assess_terms
 
     a = cached_assess(store, year, ruleset=ruleset)
     scope = select_orgs(a.scores, under, org_type)
@@ -189,7 +192,8 @@ def headline(
     chosen = select_advanced(a, weak=weak, **settings).filter(pl.col("selected"))
     due = None
     if store.has("elections"):
-        terms = assess_terms(store, date(year, 12, 31), ruleset=ruleset, annual={year: a})
+        if terms is None:
+            terms = assess_terms(store, date(year, 12, 31), ruleset=ruleset, annual={year: a})
         due = terms.report_due.join(ids, on="org_id", how="semi").height
     summary = grade_summary(scope)
     types = dict(scope.group_by("org_type").len().iter_rows())

@@ -122,11 +122,11 @@ def test_every_table_of_every_page_appears_once(batch: reports.ReportRun) -> Non
         tables = [str(t) for t in _soup(output.html).select("table")]
         assert len(tables) == len(set(tables)), output.label
         counts[output.label] = len(tables)
-    # 数据质量: the file list and the refused rows; 后进: the list; 综合对比: the full score table;
-    # 单位画像: one rubric table per organisation of the unit; 先进: the list and one per candidate
+    # 数据质量: the file list and the refused rows; 后进: the list; 综合对比: 换届提醒 and the full score
+    # table; 单位画像: one rubric table per organisation of the unit; 先进: the list and one per candidate
     assert counts["数据质量"] == 2
     assert counts["后进支部排查"] == 1
-    assert counts["年度考核综合对比"] == 1
+    assert counts["年度考核综合对比"] == 2
     assert counts["单位画像_机关党委"] == 4
     assert counts["单位画像_直属党支部"] == 1
     assert counts["先进基层党组织评选"] == 1 + 1  # a 15% quota of four qualified orgs: one

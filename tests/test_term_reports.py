@@ -15,13 +15,19 @@ The small department is the registry of ``test_rules_helpers`` (C 党委 ⊃ G �
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
 
+import nbformat
 import polars as pl
 import pytest
 
-from analysis import charts
-from analysis.store import Store
+from analysis import charts, reports
+from analysis.store import MANIFEST_SCHEMA, PROVENANCE_SCHEMA, REJECTS_SCHEMA, Store, write_store
 from analysis.terms import assess_terms
 from analysis.views import (
     term_facts,
@@ -32,8 +38,13 @@ from analysis.views import (
     term_trend,
     term_years_table,
 )
+from tests.test_cli import workbench
 from tests.test_rules_helpers import D, make_store
 from tests.test_terms import election, incident, perfect_years
+
+ROOT = Path(__file__).resolve().parents[1]
+#: a rule id or an English column name on a page a person reads
+MACHINE_WORDS = re.compile(r"\b(?:edu|org|duty|style|mass|manual)\.[a-z_]+|\b(?:term_\w+|days_left|org_id|rule_id)\b")
 
 
 def department() -> Store:
@@ -45,6 +56,46 @@ def department() -> Store:
         incidents=[incident("B", D(2024, 5, 1)), incident("B", D(2021, 2, 28))],
         **tables,
     )
+
+
+def write_department(path: Path) -> Path:
+    """The department as a store folder (what ``workbench ingest`` writes), for the notebook runs."""
+    store = department()
+    names = ("orgs", "activities", "study", "dues", "inspections", "elections", "incidents")
+    write_store(
+        path,
+        {n: store.table(n).collect() for n in names},
+        pl.DataFrame(schema={"table": pl.String, **PROVENANCE_SCHEMA}),
+        pl.DataFrame(schema=REJECTS_SCHEMA),
+        pl.DataFrame(schema=MANIFEST_SCHEMA),
+        {n: sorted(store.columns_present(n)) for n in names},
+    )
+    return path
+
+
+class _Text(HTMLParser):
+    """The text a reader sees on a page (no style, no script)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._skip += tag in ("style", "script")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("style", "script")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def page_text(path: Path) -> str:
+    parser = _Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return " ".join("".join(parser.parts).split())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,3 +196,103 @@ def test_unknown_org_is_refused_in_chinese() -> None:
     ta = assess_terms(department(), D(2024, 12, 31))
     with pytest.raises(ValueError, match="组织名册中没有编码为 999 的组织"):
         term_facts(ta, "999")
+
+
+# ---------------------------------------------------------------------------------------------
+# workbench report: the term pages through papermill, as of the report's own as-of date
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_department(tmp_path_factory.mktemp("term-store") / "store")
+
+
+@pytest.fixture(scope="module")
+def default_run(small_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("term-report") / "r"
+    done = workbench(
+        "report", "--store", str(small_store), "--year", "2024", "--out", str(out),
+        "--only", "任期考核", "--only", "年度考核综合对比", "--keep-notebooks",
+    )
+    assert done.returncode == 0, done.stderr
+    return out, done.stdout
+
+
+def test_report_makes_a_term_page_for_each_org_that_owes_its_report_at_31_december(default_run: tuple[Path, str]) -> None:
+    out, stdout = default_run
+    assert "任期考核（截至 2024-12-31）：应报送任期考核报告的组织 2 个（超期未换届 1 个，即将届满 1 个）" in stdout
+    pages = sorted(p.name for p in out.glob("任期考核_*.html"))
+    assert pages == ["任期考核_机关党委_C.html", "任期考核_直属党支部_T.html"]
+    text = page_text(out / "任期考核_直属党支部_T.html")
+    assert "任期考核：直属党支部（截至 2024-12-31）" in text
+    assert "2022-07-01 换届，应于 2024-07-01 届满" in text and "超期未换届（已届满 183 天）" in text
+    # (184/365 × 100 + 97.9 + 94.8) ÷ (184/365 + 2) = 97.1: 2024 lost the election rule (overdue)
+    assert "任期得分 97.1 分，任期等级 良好" in text
+    assert "谈心谈话" in text and "按时换届" in text  # the failed items of 2023 and 2024
+    c = page_text(out / "任期考核_机关党委_C.html")
+    assert "重大失误和损失" in c and "第一党支部（B）" in c and "届内待办" in c
+    for page in (out / "任期考核_直属党支部_T.html", out / "任期考核_机关党委_C.html", out / "年度考核综合对比.html"):
+        assert MACHINE_WORDS.findall(page_text(page)) == [], page.name
+        assert reports.external_refs(page.read_text(encoding="utf-8")) == []
+    assert list((out / "charts" / "任期考核_直属党支部_T").glob("*.png"))
+
+
+def test_term_pages_read_the_assessment_made_once_by_the_parent(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    saved = out / "notebooks" / reports.TERMS_FILE
+    assert saved.is_file()
+    for name in ("任期考核_直属党支部_T", "年度考核综合对比"):
+        nb = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
+        params = nb.metadata.papermill.parameters
+        assert (params["terms_path"], params["as_of"]) == (str(saved), "2024-12-31")
+
+
+def test_index_and_overview_remind_overdue_first_and_link_each_term_page(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    index = (out / "index.html").read_text(encoding="utf-8")
+    block = index[index.index("换届提醒") :]
+    t, c = (block.index(f'href="{quote(f"任期考核_{n}.html")}"') for n in ("直属党支部_T", "机关党委_C"))
+    assert t < c  # T (overdue) before C (due soon)
+    assert "已届满 183 天" in block and "剩余 60 天" in block
+    overview = page_text(out / "年度考核综合对比.html")
+    assert "应报送任期考核报告的组织 2 个（超期未换届 1 个，即将届满 1 个" in overview
+    html = (out / "年度考核综合对比.html").read_text(encoding="utf-8")
+    for name in ("直属党支部_T", "机关党委_C"):
+        assert f'href="{quote(f"任期考核_{name}.html")}"' in html
+
+
+def test_as_of_option_moves_the_term_reports_to_that_date(small_store: Path, tmp_path: Path) -> None:
+    done = workbench(
+        "report", "--store", str(small_store), "--year", "2024", "--as-of", "2025-03-31", "--out", str(tmp_path / "r"),
+        "--only", "任期考核",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "任期考核（截至 2025-03-31）：应报送任期考核报告的组织 3 个（超期未换届 1 个，已届满 1 个，即将届满 1 个）" in done.stdout
+    pages = sorted(p.name for p in (tmp_path / "r").glob("任期考核_*.html"))
+    assert pages == ["任期考核_机关党委_C.html", "任期考核_直属党支部_T.html", "任期考核_第一党支部_B.html"]
+    assert "截至 2025-03-31" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+
+
+def test_as_of_that_is_not_a_date_is_one_chinese_line(small_store: Path, tmp_path: Path) -> None:
+    done = workbench("report", "--store", str(small_store), "--as-of", "2025-13-01", "--out", str(tmp_path / "r"))
+    assert done.returncode == 2
+    assert "截止日期「2025-13-01」无法识别，请写作 2024-12-31" in done.stderr and "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The sample (two term pages, not seventy)
+# ---------------------------------------------------------------------------------------------
+def test_term_notebook_runs_on_the_sample(tmp_path: Path) -> None:
+    from analysis.ingest import ingest
+
+    ingest([ROOT / "data" / "sample"], tmp_path / "store")
+    term = [
+        replace(r, values=lambda ta, first=r.values: first(ta)[:2]) for r in reports.REPORTS if r.title == reports.TERM_REPORT
+    ]
+    run = reports.run_reports(tmp_path / "store", 2024, tmp_path / "out", reports=term, progress=False)
+    assert run.ok, [f.describe() for f in run.failures]
+    assert run.terms is not None and len(run.outputs) == 2
+    first = run.terms.report_due.row(0, named=True)
+    text = page_text(run.outputs[0].html)
+    assert f"任期考核：{first['name']}（截至 2024-12-31）" in text and first["term_status"] in text
+    assert MACHINE_WORDS.findall(text) == []
+    assert run.warnings == []

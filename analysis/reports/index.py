@@ -1,11 +1,11 @@
-"""The index page of a batch (``index.html``, 目录): the headline numbers on one screen, the reports with
-their PDF and chart folders, the 单位画像 grouped by the kind of unit, the files to hand in, and any
-failure with its reason."""
+"""The index page of a batch (``index.html``, 目录): the headline numbers on one screen, the 换届提醒 (the
+orgs that owe their term report, each linked to its 任期考核 page), the reports with their PDF and chart
+folders, the 单位画像 grouped by the kind of unit, the files to hand in, and any failure with its reason."""
 
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,8 @@ from analysis.reports.catalogue import Report
 from analysis.reports.html import TEMPLATES_DIR
 from analysis.reports.jobs import ReportFailure, ReportOutput, _Job
 from analysis.store import Store
-from analysis.views import DEFAULT_RULESET, Headline, cached_assess, headline
+from analysis.terms import TermAssessment
+from analysis.views import DEFAULT_RULESET, Headline, cached_assess, headline, select_orgs, term_reminders
 from analysis.vocab import ORG_TYPE_ZH
 
 INDEX_TITLE = "党建目标管理考核报告"
@@ -77,9 +78,11 @@ def _files(out_dir: Path) -> list[dict[str, str]]:
     ]
 
 
-def _headline(store: Store, year: int, ruleset: str, under: str | None, org_type: str | None) -> Headline | None:
+def _headline(
+    store: Store, year: int, ruleset: str, under: str | None, org_type: str | None, terms: TermAssessment | None
+) -> Headline | None:
     try:
-        return headline(store, year, ruleset=ruleset, under=under, org_type=org_type)
+        return headline(store, year, ruleset=ruleset, under=under, org_type=org_type, terms=terms)
     except Exception:  # noqa: BLE001 — the index is written in every case; the reports say what failed
         return None
 
@@ -95,9 +98,12 @@ def write_index(
     ruleset: str = DEFAULT_RULESET,
     under: str | None = None,
     org_type: str | None = None,
+    terms: TermAssessment | None = None,
 ) -> Path:
-    """Write ``index.html``: the headline numbers, every report of the run (grouped, the 单位画像 by the
-    kind of unit) with its page, PDF and charts or its failure, and the result files."""
+    """Write ``index.html``: the headline numbers, the 换届提醒 (given the batch's term assessment: the
+    orgs in scope that owe their term report, :func:`term_reminder_rows`), every report of the run
+    (grouped, the 单位画像 by the kind of unit; the per-org 任期考核 pages are the reminders' links) with
+    its page, PDF and charts or its failure, and the result files."""
     import jinja2
 
     done = {o.label: o for o in outputs}
@@ -116,9 +122,14 @@ def write_index(
             "runs": [e for _, e in by_report.get(r.title, [])],
             "units": _units(store, year, ruleset, by_report[r.title]) if r.title in profiles else [],
             "filterable": r.filterable,
+            "reminded": bool(r.terms and r.each),  # its pages are listed in 换届提醒
         }
         for r in reports
     ]
+    reminders = []
+    if terms is not None:
+        scope = select_orgs(terms.terms, under, org_type)
+        reminders = term_reminder_rows(scope, _term_pages(out_dir, reports, jobs, outputs))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, keep_trailing_newline=True
     )
@@ -126,7 +137,9 @@ def write_index(
         title=f"{INDEX_TITLE}（{year}年度）",
         year=year,
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
-        headline=_headline(store, year, ruleset, under, org_type),
+        headline=_headline(store, year, ruleset, under, org_type, terms),
+        reminders=reminders,
+        as_of=(terms.as_of if terms is not None else f"{year}-12-31"),
         links=links,
         groups=groups,
         files=_files(out_dir),
@@ -137,3 +150,30 @@ def write_index(
     path = out_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _term_pages(
+    out_dir: Path, reports: Sequence[Report], jobs: Sequence[_Job], outputs: Sequence[ReportOutput]
+) -> dict[str, str]:
+    """Org code → the address (relative to ``out_dir``) of its page among the per-org term reports that
+    this batch made (a failed page is not linked; it is named among the failures)."""
+    per_org = {r.title: r.each for r in reports if r.terms and r.each}
+    done = {o.label for o in outputs}
+    return {
+        job.parameters[per_org[job.report]]: _href(job.html, out_dir)
+        for job in jobs
+        if job.report in per_org and job.label in done
+    }
+
+
+def term_reminder_rows(terms: pl.DataFrame, pages: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """换届提醒 as the index page lists it: the orgs of ``terms`` (rows of ``TermAssessment.terms``) that
+    owe their term report, overdue first, then by the days left (:func:`analysis.views.term_reminders`),
+    each a dict of ``org_id, name, org_type`` (in Chinese), ``term_status, term_due`` (ISO date),
+    ``when`` (剩余 N 天 / 已届满 N 天) and ``href`` (its term report page in ``pages``, None when there is
+    none)."""
+    rows = term_reminders(terms, pages).with_columns(
+        pl.col("org_type").replace_strict(ORG_TYPE_ZH, default=pl.col("org_type")),
+        pl.col("term_due").dt.strftime("%Y-%m-%d"),
+    )
+    return rows.select("org_id", "name", "org_type", "term_status", "term_due", "when", "href").to_dicts()
