@@ -256,6 +256,7 @@ def test_index_and_overview_remind_overdue_first_and_link_each_term_page(default
     overview = page_text(out / "年度考核综合对比.html")
     assert "应报送任期考核报告的组织 2 个（超期未换届 1 个，即将届满 1 个" in overview
     html = (out / "年度考核综合对比.html").read_text(encoding="utf-8")
+    assert html.count("<table") == 2  # 换届提醒 and the score table, each once (a cell ending in show_table)
     for name in ("直属党支部_T", "机关党委_C"):
         assert f'href="{quote(f"任期考核_{name}.html")}"' in html
 
