@@ -30,6 +30,9 @@ from analysis import charts, reports
 from analysis.store import MANIFEST_SCHEMA, PROVENANCE_SCHEMA, REJECTS_SCHEMA, Store, write_store
 from analysis.terms import assess_terms
 from analysis.views import (
+    cached_assess,
+    save_terms,
+    term_assessment,
     term_facts,
     term_failed_items,
     term_incidents,
@@ -277,6 +280,18 @@ def test_as_of_that_is_not_a_date_is_one_chinese_line(small_store: Path, tmp_pat
     done = workbench("report", "--store", str(small_store), "--as-of", "2025-13-01", "--out", str(tmp_path / "r"))
     assert done.returncode == 2
     assert "截止日期「2025-13-01」无法识别，请写作 2024-12-31" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_notebook_run_alone_assesses_the_terms_once_per_kernel(small_store: Path, tmp_path: Path) -> None:
+    store = Store.open(small_store)
+    ta = term_assessment(store, 2024)  # no terms_path: as of 31 Dec, the year's assessment reused
+    assert ta.as_of == D(2024, 12, 31) and ta.annual[2024] is cached_assess(store, 2024)
+    assert term_assessment(store, 2024) is ta
+    assert ta.report_due["org_id"].to_list() == ["T", "C"]
+    saved = save_terms(ta, tmp_path / "terms.pickle")
+    assert term_assessment(store, 2024, terms_path=saved).terms.equals(ta.terms)
+    with pytest.raises(ValueError, match="找不到任期考核结果文件"):
+        term_assessment(store, 2024, terms_path=tmp_path / "gone.pickle")
 
 
 # ---------------------------------------------------------------------------------------------
