@@ -18,15 +18,8 @@ from IPython.display import Markdown, display
 from analysis import charts
 from analysis.lab import default_store
 from analysis.store import Store
-from analysis.views import (
-    cached_assess,
-    grade_summary,
-    scope_zh,
-    select_orgs,
-    term_assessment,
-    term_reminders,
-    years_with_data,
-)
+from analysis.term_views import term_assessment, term_reminders
+from analysis.views import cached_assess, grade_summary, scope_zh, select_orgs, years_with_data
 from analysis.vocab import ORG_TYPE_ZH, TERM_STATUSES
 
 # %% tags=["parameters"]

@@ -18,7 +18,7 @@ from IPython.display import Markdown, display
 from analysis import charts
 from analysis.lab import default_store
 from analysis.store import Store
-from analysis.views import (
+from analysis.term_views import (
     term_assessment,
     term_facts,
     term_failed_items,

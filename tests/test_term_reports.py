@@ -28,9 +28,7 @@ import pytest
 
 from analysis import charts, reports
 from analysis.store import MANIFEST_SCHEMA, PROVENANCE_SCHEMA, REJECTS_SCHEMA, Store, write_store
-from analysis.terms import assess_terms
-from analysis.views import (
-    cached_assess,
+from analysis.term_views import (
     save_terms,
     term_assessment,
     term_facts,
@@ -41,6 +39,8 @@ from analysis.views import (
     term_trend,
     term_years_table,
 )
+from analysis.terms import assess_terms
+from analysis.views import cached_assess
 from tests.test_cli import workbench
 from tests.test_rules_helpers import D, make_store
 from tests.test_terms import election, incident, perfect_years

@@ -16,8 +16,9 @@ from analysis.reports.catalogue import Report
 from analysis.reports.html import TEMPLATES_DIR
 from analysis.reports.jobs import ReportFailure, ReportOutput, _Job
 from analysis.store import Store
+from analysis.term_views import term_reminders
 from analysis.terms import TermAssessment
-from analysis.views import DEFAULT_RULESET, Headline, cached_assess, headline, select_orgs, term_reminders
+from analysis.views import DEFAULT_RULESET, Headline, cached_assess, headline, select_orgs
 from analysis.vocab import ORG_TYPE_ZH
 
 INDEX_TITLE = "党建目标管理考核报告"

@@ -43,8 +43,9 @@ from analysis.reports.html import external_refs
 from analysis.reports.index import write_index
 from analysis.reports.jobs import NOTEBOOKS_DIR_NAME, ReportFailure, ReportOutput, ReportRun, _Job, _plan
 from analysis.store import Store
+from analysis.term_views import save_terms
 from analysis.terms import DUE_WITHIN_MONTHS, TermAssessment, assess_terms
-from analysis.views import DEFAULT_RULESET, check_filter, save_terms
+from analysis.views import DEFAULT_RULESET, check_filter
 
 KERNEL_NAME = "python3"
 KERNEL_LOG = "kernels.log"  #: stderr of the worker processes and their kernels, in out/notebooks/
