@@ -255,6 +255,7 @@ def test_index_and_overview_remind_overdue_first_and_link_each_term_page(default
     block = index[index.index("换届提醒") :]
     t, c = (block.index(f'href="{quote(f"任期考核_{n}.html")}"') for n in ("直属党支部_T", "机关党委_C"))
     assert t < c  # T (overdue) before C (due soon)
+    assert f'href="{quote("PDF/任期考核_直属党支部_T.pdf")}"' in block  # its print version beside it
     assert "已届满 183 天" in block and "剩余 60 天" in block
     overview = page_text(out / "年度考核综合对比.html")
     assert "应报送任期考核报告的组织 2 个（超期未换届 1 个，即将届满 1 个" in overview

@@ -130,7 +130,7 @@ def write_index(
     reminders = []
     if terms is not None:
         scope = select_orgs(terms.terms, under, org_type)
-        reminders = term_reminder_rows(scope, _term_pages(out_dir, reports, jobs, outputs))
+        reminders = term_reminder_rows(scope, *_term_pages(out_dir, reports, jobs, outputs))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, keep_trailing_newline=True
     )
@@ -155,26 +155,33 @@ def write_index(
 
 def _term_pages(
     out_dir: Path, reports: Sequence[Report], jobs: Sequence[_Job], outputs: Sequence[ReportOutput]
-) -> dict[str, str]:
-    """Org code → the address (relative to ``out_dir``) of its page among the per-org term reports that
-    this batch made (a failed page is not linked; it is named among the failures)."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Org code → the address (relative to ``out_dir``) of its page, and of its PDF, among the per-org
+    term reports that this batch made (a failed page is not linked; it is named among the failures)."""
     per_org = {r.title: r.each for r in reports if r.terms and r.each}
-    done = {o.label for o in outputs}
-    return {
-        job.parameters[per_org[job.report]]: _href(job.html, out_dir)
-        for job in jobs
-        if job.report in per_org and job.label in done
-    }
+    made = {o.label: o for o in outputs}
+    pages, pdfs = {}, {}
+    for job in jobs:
+        if job.report in per_org and job.label in made:
+            org = job.parameters[per_org[job.report]]
+            pages[org] = _href(job.html, out_dir)
+            pdf = made[job.label].pdf
+            if pdf is not None and pdf.is_file():
+                pdfs[org] = _href(pdf, out_dir)
+    return pages, pdfs
 
 
-def term_reminder_rows(terms: pl.DataFrame, pages: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def term_reminder_rows(
+    terms: pl.DataFrame, pages: Mapping[str, str] | None = None, pdfs: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """换届提醒 as the index page lists it: the orgs of ``terms`` (rows of ``TermAssessment.terms``) that
-    owe their term report, overdue first, then by the days left (:func:`analysis.views.term_reminders`),
+    owe their term report, overdue first, then by the days left (:func:`analysis.term_views.term_reminders`),
     each a dict of ``org_id, name, org_type`` (in Chinese), ``term_status, term_due`` (ISO date),
-    ``when`` (剩余 N 天 / 已届满 N 天) and ``href`` (its term report page in ``pages``, None when there is
-    none)."""
+    ``when`` (剩余 N 天 / 已届满 N 天), ``href`` and ``pdf`` (its term report page in ``pages`` and its PDF
+    in ``pdfs``, None when there is none)."""
     rows = term_reminders(terms, pages).with_columns(
         pl.col("org_type").replace_strict(ORG_TYPE_ZH, default=pl.col("org_type")),
         pl.col("term_due").dt.strftime("%Y-%m-%d"),
+        pdf=pl.col("org_id").replace_strict(dict(pdfs or {}), default=None, return_dtype=pl.String),
     )
-    return rows.select("org_id", "name", "org_type", "term_status", "term_due", "when", "href").to_dicts()
+    return rows.select("org_id", "name", "org_type", "term_status", "term_due", "when", "href", "pdf").to_dicts()
