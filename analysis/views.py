@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from analysis.scoring import OUT_OF_SCOPE
 from analysis.store import Store, years_with_data
 from analysis.terms import TermAssessment, assess_terms
 from analysis.vocab import (
@@ -250,7 +251,8 @@ def rule_table(assessment: Any, org_ids: Iterable[str]) -> pl.DataFrame:
 
 def rule_rows(assessment: Any, rules: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
     """``rules`` (rows of ``assessment.rules`` of the orgs ``ids``) as :func:`rule_table` shows them:
-    titles, names and evidence references, orgs in the order of ``ids``, items in rubric order."""
+    titles, names and evidence references, orgs in the order of ``ids``, items in rubric order; an item
+    that is not scored (不适用, 无数据) earns null, not 0 — shown as "—" like the CLI and the Excel."""
     items = list(assessment.ruleset.items)
     order = pl.DataFrame(
         {
@@ -266,7 +268,10 @@ def rule_rows(assessment: Any, rules: pl.DataFrame, ids: list[str]) -> pl.DataFr
         rules.join(order, on="rule_id", how="left")
         .join(names, on="org_id", how="left")
         .join(evidence_refs(evidence), on=["org_id", "rule_id"], how="left")
-        .with_columns(pl.col("rule").fill_null(pl.col("rule_id")))
+        .with_columns(
+            pl.col("rule").fill_null(pl.col("rule_id")),
+            pl.when(pl.col("status").is_in(OUT_OF_SCOPE)).then(None).otherwise(pl.col("earned")).alias("earned"),
+        )
         .sort(pl.col("org_id").replace_strict(ids, list(range(len(ids))), return_dtype=pl.Int64), "_order")
         .select(
             "org_id",

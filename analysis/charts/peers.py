@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 import altair as alt
 import polars as pl
 
-from analysis.charts.common import _data, count_axis, finish, meta, org_labels, title
+from analysis.charts.common import _data, count_axis, finish, meta, org_labels, resizable, title
 from analysis.charts.labels import LABELS
 from analysis.charts.layout import (
     Frame,
@@ -44,6 +44,7 @@ def _rank_window(df: pl.DataFrame, wanted: int, keep: int, cutoff: int | None) -
     return df.slice(start, keep)
 
 
+@resizable
 def selection_robustness(
     selection: pl.DataFrame, n: int | None = 40, *, size: str | Size = DEFAULT_SIZE, note: str | None = None
 ) -> alt.HConcatChart:
@@ -229,6 +230,7 @@ def _peer_layers(rows: pl.DataFrame, points: pl.DataFrame, named: bool, s: Size)
     return layers
 
 
+@resizable
 def sibling_comparison(
     peers: pl.DataFrame,
     highlight: Iterable[str] = (),
@@ -292,6 +294,7 @@ def _label_ends(last: pl.DataFrame, low: float, high: float, plot_height: float,
     return last.with_columns(label_score=pl.Series(placed, dtype=pl.Float64))
 
 
+@resizable
 def trend_lines(
     history: Mapping[int, pl.DataFrame],
     highlight: Iterable[str] = (),
@@ -379,6 +382,7 @@ def trend_lines(
 # --------------------------------------------------------------------------------------------
 # 任期内各年度得分.
 # --------------------------------------------------------------------------------------------
+@resizable
 def term_trend(
     trend: pl.DataFrame,
     term_score: float | None,

@@ -152,6 +152,11 @@ class Size:
     min_label: int  #: the smallest row label a chart with many rows may shrink to
 
     @property
+    def fixed_height(self) -> bool:
+        """A slide is a fixed 16:9 frame; on a page (``a4``) a chart of rows may be shorter."""
+        return self.name == "slide"
+
+    @property
     def theme(self) -> str:
         """The altair theme registered for this size."""
         return THEME_NAME if self.name == "slide" else f"{THEME_NAME}-{self.name}"
