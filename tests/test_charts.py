@@ -466,6 +466,8 @@ def test_every_builder_fills_its_size_with_no_label_overlapping_cut_or_off_the_c
     assert charts.chart_size(chart) is preset
     if builder in ROWS and size == "a4":  # on a page, as tall as its rows
         assert drawn.width == preset.width and drawn.height <= preset.height
+    elif builder in FIGURES and size == "a4":  # on a page, 4:3
+        assert (drawn.width, drawn.height) == (preset.width, 596)
     elif not builder.endswith("robustness"):  # a concatenated chart is laid out inside the canvas
         assert (drawn.width, drawn.height) == (preset.width, preset.height)
     else:
@@ -583,7 +585,7 @@ def test_a_slide_chart_is_saved_with_its_a4_variant_that_print_draws(tmp_path: P
         "排名.pdf", "排名.png", "排名.svg",
     ]  # fmt: skip
     box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", (tmp_path / "得分分布_A4.pdf").read_bytes())
-    assert box and (round(float(box[1])), round(float(box[2]))) == (596, 842)  # A4 portrait
+    assert box and (round(float(box[1])), round(float(box[2]))) == (596, 447)  # A4's width, 4:3
     assert charts.print_svg(tmp_path / "得分分布.png") == tmp_path / "得分分布_A4.svg"
     assert charts.print_svg(tmp_path / "排名.png") == tmp_path / "排名.svg"  # already A4
     a4 = charts.redraw(chart, charts.SIZES["a4"])
@@ -597,6 +599,7 @@ def _note_of(chart: alt.TopLevelMixin) -> str | None:
 
 
 ROWS = ["ranking_bars", "status_heatmap", "category_bars", "yoy_change", "count_bars"]  #: charts of rows
+FIGURES = ["score_histogram", "sibling_comparison", "trend_lines", "term_trend"]  #: 4:3 on a page
 
 
 @pytest.mark.parametrize("builder", ROWS)

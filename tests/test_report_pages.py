@@ -361,10 +361,11 @@ def test_pdf_draws_a_saved_slide_chart_from_its_a4_variant_as_tall_as_it_is_draw
         {"org_id": ["1", "2", "3", "4"], "name": ["甲", "乙", "丙", "丁"], "score": [99.0, 88.5, 75.0, 50.2],
          "grade": ["优秀", "良好", "合格", "不合格"]}
     )
+    many = pl.concat([scores.with_columns(pl.col("org_id") + f"-{k}", pl.col("name") + f"{k}") for k in range(20)])
     shown = []
     for name, chart in (
         ("排名", charts.ranking_bars(scores, n=None)),  # 16:9; its A4 variant is four rows tall
-        ("分布", charts.score_histogram(scores)),  # 16:9; its A4 variant is a page
+        ("分布", charts.ranking_bars(many, n=None)),  # 16:9; its A4 variant of 56 rows is a page
     ):
         png, *_ = charts.save_chart(chart, tmp_path, name)
         shown.append(png)

@@ -8,7 +8,9 @@ Every builder takes ``size`` (``"slide"``: 16:9, ``"a4"``: A4 portrait; see
 :data:`analysis.charts.style.SIZES`) and ``note`` (the source line under the chart, see
 :func:`analysis.charts.labels.source_note`).  Labels are laid out in Python where they could collide:
 label columns as wide as their longest label, room kept beyond the bars for the numbers, and no more
-rows than the size holds at a readable type size (the subtitle then says how many are shown).
+rows than the size holds at a readable type size (the subtitle then says how many are shown).  On a
+page (``a4``) a chart of rows is as tall as its rows and any other chart 4:3 (``Size.figure``); a
+slide is always its 16:9 frame.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ def score_histogram(
     scores: pl.DataFrame, bin_width: float = 5.0, *, size: str | Size = DEFAULT_SIZE, note: str | None = None
 ) -> alt.Chart:
     """How many organisations scored in each band of ``bin_width`` points, stacked by grade."""
-    s = get_size(size)
+    s = get_size(size).figure()
     df = scores.select("score", "grade").drop_nulls("score")
     low = min(60.0, (df["score"].min() or 0.0) // bin_width * bin_width)  # a band above the bar of 合格
     last_bin = max(math.ceil((100 - low) / bin_width) - 1, 0)

@@ -253,7 +253,7 @@ def sibling_comparison(
     without either, one row per peer group), from at most ``max_groups`` groups, and no more than
     the size holds.
     """
-    s = get_size(size)
+    s = get_size(size).figure()
     marked = list(set(highlight))
     df = org_labels(peers.drop_nulls("score")).with_columns(
         group=pl.col("parent_id").fill_null(""),
@@ -306,7 +306,7 @@ def trend_lines(
     ``highlight`` organisations in colour, named at the end of their line.  The names are spread
     apart in Python (a line's height between any two, a thin leader from each line end) in room
     kept right of the last year; as many as the plot's height holds."""
-    s = get_size(size)
+    s = get_size(size).figure()
     marked = set(highlight)
     frames = [
         h.select("org_id", "name", "score").with_columns(year=pl.lit(y, pl.Int64)) for y, h in history.items()
@@ -401,7 +401,7 @@ def term_trend(
     ``trend`` is ``year, score, weight, peer_median`` (one row per scored year of the term,
     :func:`analysis.views.term_trend`).
     """
-    s = get_size(size)
+    s = get_size(size).figure()
     share = (pl.col("weight") * 100).round(1).cast(pl.String).str.replace(r"\.0$", "")
     part = pl.when(pl.col("weight") < 0.9995).then(pl.format("（计入 {}%）", share)).otherwise(pl.lit(""))
     years = trend.sort("year").with_columns(year_label=pl.format("{}年{}", "year", part))
