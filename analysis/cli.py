@@ -38,6 +38,7 @@ from analysis.cli_print import (  # noqa: E402 - the consoles and summaries ever
     print_comparison_summary,
     print_ingest_summary,
     print_scores_summary,
+    print_terms_due,
     print_terms_summary,
     weak_tiers_line,
 )
@@ -443,10 +444,13 @@ def report_cmd(
     under: Annotated[str | None, typer.Option("--under", help="综合对比和后进排查只看这个组织及其下属组织（组织编码）")] = None,
     org_type: Annotated[str | None, typer.Option("--org-type", help="综合对比和后进排查只看一类组织：党委、党总支或党支部")] = None,
     keep_notebooks: Annotated[bool, typer.Option("--keep-notebooks", help="保留执行过的笔记本（notebooks/，供核对）")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="任期考核与换届提醒的截止日期 YYYY-MM-DD（默认：考核年度的12月31日）")] = None,
 ) -> None:
     from analysis.reports import NOTEBOOKS_DIR, REPORTS, FilterError, check_filter, run_reports
     from analysis.store import Store, years_with_data
+    from analysis.terms import assess_terms, parse_as_of
 
+    term_day = parse_as_of(as_of) if as_of is not None else None  # checked before anything is ingested
     if data is None and store is None:
         data = SAMPLE_DIR
         console.print(f"未指定数据，使用自带的示例数据：{SAMPLE_DIR}")
@@ -469,13 +473,17 @@ def report_cmd(
         check_filter(st, under, org_type)
     except FilterError as exc:
         raise UserError(str(exc)) from exc
-    run_assessment(st, year, out / "考核结果", ruleset=ruleset)
+    a = run_assessment(st, year, out / "考核结果", ruleset=ruleset)
+    terms = None
+    if any(r.terms for r in chosen):  # once, in this process, the year's assessment reused
+        terms = assess_terms(st, term_day or date(year, 12, 31), ruleset=a.ruleset, annual={year: a})
+        print_terms_due(terms)
     deck = write_deck(st, year, out / "考核结果" / BRIEFING_FILE, ruleset=ruleset,
                       source=f"{(data or store_path).resolve().name} 报送台账")  # the index links it
     console.print(f"已写出汇报材料：{deck}")
     run = run_reports(
         store_path, year, out, reports=chosen, ruleset=ruleset, workers=workers, notebooks_dir=notebooks or NOTEBOOKS_DIR,
-        under=under, org_type=org_type, keep_notebooks=keep_notebooks,
+        under=under, org_type=org_type, keep_notebooks=keep_notebooks, terms=terms,
     )
     for w in run.warnings:
         console.print(f"[yellow]提示：[/yellow]{w}")

@@ -101,6 +101,17 @@ def print_scores_summary(a, title: str) -> None:
     console.print(table)
 
 
+def print_terms_due(ta) -> None:
+    """One line for ``workbench report``: how many orgs owe their term report at the as-of date, per
+    status (each gets a 任期考核 page)."""
+    from analysis.vocab import TERM_REPORT_DUE, TERM_STATUSES
+
+    due = ta.report_due
+    counts = dict(due.group_by("term_status").len().iter_rows())
+    parts = "，".join(f"{s} {counts[s]} 个" for s in TERM_STATUSES if s in TERM_REPORT_DUE and s in counts)
+    console.print(f"任期考核（截至 {ta.as_of}）：应报送任期考核报告的组织 {due.height} 个" + (f"（{parts}）。" if parts else "。"))
+
+
 def print_terms_summary(ta, files, limit: int = 40) -> None:
     """Orgs per term status, the overdue ones, the ones that owe their report; the files written."""
     import polars as pl

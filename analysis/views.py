@@ -1,7 +1,8 @@
 """The frames the notebooks show: an organisation's subtree and the report filter, the grade summary,
 the headline numbers of a batch, the rubric table with its evidence references, and the 数据质量
 summary of a store — with the values a reader sees in Chinese (table names, the header typed in the
-user's own file), the headers left to :func:`analysis.charts.zh_frame`.
+user's own file), the headers left to :func:`analysis.charts.zh_frame`.  The term report's frames are
+in :mod:`analysis.term_views`.
 
 They only reshape what the assessment, the decisions and the store already hold, and import neither
 the charts nor the reports (both may import them).
@@ -12,12 +13,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from analysis.scoring import OUT_OF_SCOPE
 from analysis.store import Store, years_with_data
+from analysis.terms import TermAssessment, assess_terms
 from analysis.vocab import (
     GRADES,
     INGEST_TOTALS_ZH,
@@ -111,15 +115,28 @@ def cached_assess(store: Store, year: int, ruleset: str = DEFAULT_RULESET) -> An
     """
     from analysis.assess import assess
 
-    if store.path is None:
+    key = store_key(store)
+    if key is None:
         return assess(store, year, ruleset=ruleset)
+    return remember(_ASSESSMENTS, (*key, int(year), str(ruleset)), lambda: assess(store, year, ruleset=ruleset))
+
+
+def store_key(store: Store) -> tuple[str, int] | None:
+    """The store's folder and the modification time of its ``store.json`` (a new ingest swaps the whole
+    folder), or None for an in-memory store (never cached)."""
+    if store.path is None:
+        return None
     meta = Path(store.path) / "store.json"
-    key = (str(Path(store.path).resolve()), meta.stat().st_mtime_ns, int(year), str(ruleset))
-    if key not in _ASSESSMENTS:
-        if len(_ASSESSMENTS) >= 8:
-            _ASSESSMENTS.pop(next(iter(_ASSESSMENTS)))
-        _ASSESSMENTS[key] = assess(store, year, ruleset=ruleset)
-    return _ASSESSMENTS[key]
+    return str(Path(store.path).resolve()), meta.stat().st_mtime_ns
+
+
+def remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], make: Any) -> Any:
+    """``cache[key]``, made by ``make()`` when absent; at most 8 entries (the oldest goes first)."""
+    if key not in cache:
+        if len(cache) >= 8:
+            cache.pop(next(iter(cache)))
+        cache[key] = make()
+    return cache[key]
 
 
 def grade_summary(scores: pl.DataFrame) -> dict[str, Any]:
@@ -151,16 +168,19 @@ class Headline:
 
 
 def headline(
-    store: Store, year: int, ruleset: str = DEFAULT_RULESET, under: str | None = None, org_type: str | None = None
+    store: Store,
+    year: int,
+    ruleset: str = DEFAULT_RULESET,
+    under: str | None = None,
+    org_type: str | None = None,
+    terms: TermAssessment | None = None,
 ) -> Headline:
     """What a batch found, counted as the reports count it: the assessment of ``year``, the 后进 list
     (with the two earlier years when the data has them), the advanced recommendation under the
     ruleset's own quota (its robustness draws do not change who is recommended, so none are drawn),
-    and the term reports owed at 31 December of ``year``."""
-    from datetime import date
-
+    and the term reports owed — in ``terms`` (the batch's term assessment, at its as-of date), else at
+    31 December of ``year``."""
     from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
-    from analysis.terms import assess_terms
 
     a = cached_assess(store, year, ruleset=ruleset)
     scope = select_orgs(a.scores, under, org_type)
@@ -170,7 +190,8 @@ def headline(
     chosen = select_advanced(a, weak=weak, **settings).filter(pl.col("selected"))
     due = None
     if store.has("elections"):
-        terms = assess_terms(store, date(year, 12, 31), ruleset=ruleset, annual={year: a})
+        if terms is None:
+            terms = assess_terms(store, date(year, 12, 31), ruleset=ruleset, annual={year: a})
         due = terms.report_due.join(ids, on="org_id", how="semi").height
     summary = grade_summary(scope)
     types = dict(scope.group_by("org_type").len().iter_rows())
@@ -186,14 +207,19 @@ def headline(
     )
 
 
-def evidence_refs(evidence: pl.DataFrame, max_rows: int = 12) -> pl.DataFrame:
-    """``org_id, rule_id, evidence``: where each result comes from, as a reader can look it up —
-    "活动.xlsx[2024] 第3、5、9行" per source, the first ``max_rows`` row numbers of each."""
-    sheet = (
+def sheet_suffix() -> pl.Expr:
+    """``[工作表]`` after a file name, nothing outside xlsx (the evidence's ``_sheet``)."""
+    return (
         pl.when(pl.col("_sheet").fill_null("") == "")
         .then(pl.lit(""))
         .otherwise(pl.concat_str(pl.lit("["), pl.col("_sheet"), pl.lit("]")))
     )
+
+
+def evidence_refs(evidence: pl.DataFrame, max_rows: int = 12) -> pl.DataFrame:
+    """``org_id, rule_id, evidence``: where each result comes from, as a reader can look it up —
+    "活动.xlsx[2024] 第3、5、9行" per source, the first ``max_rows`` row numbers of each."""
+    sheet = sheet_suffix()
     per_source = (
         evidence.sort("_row")
         .group_by("org_id", "rule_id", "_file", "_sheet", maintain_order=True)
@@ -220,6 +246,13 @@ def rule_table(assessment: Any, org_ids: Iterable[str]) -> pl.DataFrame:
     """Rubric results of ``org_ids`` item by item, in rubric order, with the rule title and the
     evidence references: what a 单位画像 or a candidate's file shows."""
     ids = list(org_ids)
+    return rule_rows(assessment, assessment.rules.filter(pl.col("org_id").is_in(ids)), ids)
+
+
+def rule_rows(assessment: Any, rules: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
+    """``rules`` (rows of ``assessment.rules`` of the orgs ``ids``) as :func:`rule_table` shows them:
+    titles, names and evidence references, orgs in the order of ``ids``, items in rubric order; an item
+    that is not scored (不适用, 无数据) earns null, not 0 — shown as "—" like the CLI and the Excel."""
     items = list(assessment.ruleset.items)
     order = pl.DataFrame(
         {
@@ -230,12 +263,15 @@ def rule_table(assessment: Any, org_ids: Iterable[str]) -> pl.DataFrame:
         schema={"rule_id": pl.String, "rule": pl.String, "_order": pl.Int64},
     )
     names = assessment.scores.select("org_id", "name")
+    evidence = assessment.evidence.filter(pl.col("org_id").is_in(ids))
     return (
-        assessment.rules.filter(pl.col("org_id").is_in(ids))
-        .join(order, on="rule_id", how="left")
+        rules.join(order, on="rule_id", how="left")
         .join(names, on="org_id", how="left")
-        .join(evidence_refs(assessment.evidence), on=["org_id", "rule_id"], how="left")
-        .with_columns(pl.col("rule").fill_null(pl.col("rule_id")))
+        .join(evidence_refs(evidence), on=["org_id", "rule_id"], how="left")
+        .with_columns(
+            pl.col("rule").fill_null(pl.col("rule_id")),
+            pl.when(pl.col("status").is_in(OUT_OF_SCOPE)).then(None).otherwise(pl.col("earned")).alias("earned"),
+        )
         .sort(pl.col("org_id").replace_strict(ids, list(range(len(ids))), return_dtype=pl.Int64), "_order")
         .select(
             "org_id",
@@ -420,7 +456,11 @@ __all__: Iterable[str] = (
     "scope_zh",
     "tables_zh",
     "typed_header",
+    "remember",
+    "rule_rows",
     "rule_table",
+    "sheet_suffix",
+    "store_key",
     "select_orgs",
     "subtree",
     "years_with_data",

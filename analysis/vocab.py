@@ -491,6 +491,22 @@ TERM_WIDE = "任期"
 TERM_SHEET_DIR = "任期自评分表"
 TERM_REPORT_DIR = "任期考核报告"
 TERM_REPORT_SECTIONS = ("一、任期工作总体情况", "二、存在的问题", "三、整改措施和下一届工作打算")
+#: how far the due date is, as a reminder says it (days_left > 0, = 0, < 0)
+TERM_DAYS_LEFT, TERM_DUE_TODAY, TERM_DAYS_PAST = "剩余 {} 天", "今日届满", "已届满 {} 天"
+#: the rows of a term report's year-by-year table (one column per year of the term, then 任期)
+TERM_YEAR_ROWS = {
+    "days": "任期内天数",
+    "weight": "权重（计入任期的比例）",
+    "score": "得分",
+    "grade": "等级",
+    "n_failed": "未达标项数",
+}
+#: a term year that is not scored: still running at the as-of date, or before the data begins
+TERM_YEAR_RUNNING, TERM_YEAR_NO_DATA = "进行中，不计分", "无数据，不计分"
+#: a failed item with no source row at all (e.g. no heart talk recorded in the year)
+NO_EVIDENCE = "（没有相关记录）"
+#: whose incident vetoes the term: the org itself or an org below it
+INCIDENT_AT_SELF, INCIDENT_AT_DESCENDANT = "本组织", "下级组织"
 
 # --------------------------------------------------------------------------------------------
 # Report pages: what an ingest counted, and the words of the sortable tables' controls.

@@ -18,7 +18,9 @@ from IPython.display import Markdown, display
 from analysis import charts
 from analysis.lab import default_store
 from analysis.store import Store
+from analysis.term_views import term_assessment, term_reminders
 from analysis.views import cached_assess, grade_summary, scope_zh, select_orgs, years_with_data
+from analysis.vocab import ORG_TYPE_ZH, TERM_STATUSES
 
 # %% tags=["parameters"]
 store_path = default_store()  # 数据仓库：workbench lab 传入的，或项目的 data/store
@@ -27,6 +29,10 @@ ruleset = "changzhou-2009"  # 考核细则
 charts_dir = "out/charts/年度考核综合对比"  # 图表 PNG/SVG/PDF 的保存位置
 under = None  # 只看某个组织及其下属组织：填组织编码（文本，如 "001000"）；None 为全部
 org_type = None  # 只看一类组织："committee" 党委、"general_branch" 党总支、"branch" 党支部；None 为全部
+as_of = None  # 换届提醒的截止日期，如 "2024-12-31"；None 为考核年度的12月31日
+due_within = 6  # 届满日期在截止日期后几个月内的，列入换届提醒（即将届满）
+terms_path = None  # workbench report 批量运行时传入已算好的任期考核结果；None 则在这里计算
+term_pages = None  # 组织编码 → 该组织任期考核报告网页（批量运行时传入）；None 不加链接
 
 # %%
 charts.use_offline()
@@ -103,6 +109,34 @@ else:
         charts_dir,
         "得分同比变化",
     )
+
+# %% [markdown]
+# ## 换届提醒
+#
+# 本届任期已超期、已届满或将在截止日期后几个月内届满的组织，应在换届前报送任期考核报告和任期自评分表。
+# 超期未换届的排在最前，其余按距届满的天数排列；点击组织名称打开该组织的任期考核报告。
+
+# %%
+terms = term_assessment(store, year, ruleset=ruleset, as_of=as_of, due_within=due_within, terms_path=terms_path)
+reminders = select_orgs(term_reminders(terms.terms, term_pages), under, org_type)
+if reminders.height == 0:
+    display(Markdown(f"截至 {terms.as_of}，没有需要报送任期考核报告的组织。"))
+else:
+    counts = dict(reminders.group_by("term_status").len().iter_rows())
+    parts = "，".join(f"{status} {counts[status]} 个" for status in TERM_STATUSES if status in counts)
+    head = [charts.LABELS[c] for c in ("name", "org_type", "term_status", "term_due", "when")]
+    lines = [
+        f"截至 {terms.as_of}，应报送任期考核报告的组织 **{reminders.height}** 个（{parts}；"
+        f"“即将届满”指 {terms.due_within} 个月内届满）。",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for r in reminders.iter_rows(named=True):
+        name = f"[{r['name']}]({r['href']})" if r["href"] else r["name"]
+        kind = ORG_TYPE_ZH.get(r["org_type"], r["org_type"])
+        lines.append(f"| {name}（{r['org_id']}） | {kind} | {r['term_status']} | {r['term_due']} | {r['when']} |")
+    display(Markdown("\n".join(lines)))
 
 # %% [markdown]
 # ## 全部组织得分表

@@ -20,6 +20,7 @@ import altair as alt
 import polars as pl
 import pytest
 import vl_convert as vlc
+from bs4 import BeautifulSoup
 
 from analysis import charts
 
@@ -320,6 +321,18 @@ def test_show_table_writes_percentages_numbers_right_and_folds(monkeypatch: pyte
     assert "仅显示前 1 行，共 2 行。" in html
 
 
+def test_show_table_shows_an_empty_value_as_a_dash_like_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[Any] = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    df = pl.DataFrame({"rule": ["三会一课", "党费收缴"], "earned": [None, 4.0], "evidence": [None, "党费.xlsx 第2行"]})
+    charts.show_table(df)
+    rows = BeautifulSoup(shown[0].data, "html.parser").select("tbody tr")
+    assert [[td.get_text() for td in tr.select("td")] for tr in rows] == [
+        ["三会一课", "—", "—"],
+        ["党费收缴", "4.0", "党费.xlsx 第2行"],
+    ]
+
+
 # ------------------------------------------------------------------------------------------------
 # Layout: sizes, the source note, labels that neither collide nor get cut.
 # ------------------------------------------------------------------------------------------------
@@ -424,12 +437,20 @@ def _builders(size: str) -> dict[str, alt.TopLevelMixin]:
         "sibling_comparison": charts.sibling_comparison(_peers(), highlight=["t03", "b"], **kw),
         "trend_lines": charts.trend_lines(_history(), highlight=[f"w{i}" for i in range(8)], **kw),
         "count_bars": charts.count_bars(reasons, "reason", "orgs", title="后进原因分布", **kw),
+        "term_trend": charts.term_trend(_term_years(), 97.1, "市市场监督管理局执法支队机关服务第二党支部", **kw),
     }
+
+
+def _term_years() -> pl.DataFrame:
+    """A term's scored years: a first year with two days inside the term, a full score, a low year."""
+    return pl.DataFrame(
+        {"year": [2022, 2023, 2024], "score": [100.0, 88.9, 99.6], "weight": [2 / 365, 1.0, 1.0]}
+    ).with_columns(peer_median=pl.Series([95.5, 94.7, 95.1]))
 
 
 BUILDERS = [
     "score_histogram", "ranking_bars", "status_heatmap", "category_bars", "yoy_change",
-    "selection_robustness", "sibling_comparison", "trend_lines", "count_bars",
+    "selection_robustness", "sibling_comparison", "trend_lines", "count_bars", "term_trend",
 ]  # fmt: skip
 
 
@@ -443,7 +464,11 @@ def test_every_builder_fills_its_size_with_no_label_overlapping_cut_or_off_the_c
     preset = charts.SIZES[size]
     assert drawn.problems() == []
     assert charts.chart_size(chart) is preset
-    if not builder.endswith("robustness"):  # a concatenated chart is laid out inside the canvas
+    if builder in ROWS and size == "a4":  # on a page, as tall as its rows
+        assert drawn.width == preset.width and drawn.height <= preset.height
+    elif builder in FIGURES and size == "a4":  # on a page, 4:3
+        assert (drawn.width, drawn.height) == (preset.width, 596)
+    elif not builder.endswith("robustness"):  # a concatenated chart is laid out inside the canvas
         assert (drawn.width, drawn.height) == (preset.width, preset.height)
     else:
         assert drawn.width <= preset.width and drawn.height <= preset.height
@@ -543,12 +568,61 @@ def test_saved_charts_are_slide_sized_or_a4_pages(tmp_path: Path) -> None:
     assert _png_size(png.read_bytes()) == (1600, 900)
     assert png.read_bytes()[25] == 3  # colour type 3: a palette PNG, a quarter of vl-convert's RGBA one
     assert re.search(rb"/MediaBox\s*\[\s*0 0 960 540\s*\]", pdf.read_bytes())
-    png, _, pdf = charts.save_chart(charts.ranking_bars(scores, size="a4", note=NOTE), tmp_path, "A4")
+    png, _, pdf = charts.save_chart(charts.ranking_bars(_many_scores(60), n=None, size="a4", note=NOTE), tmp_path, "A4")
     assert _png_size(png.read_bytes()) == (1191, 1684)
     box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
     assert box and (round(float(box[1])), round(float(box[2]))) == (596, 842)  # A4 is 595×842 pt
     png, *_ = charts.save_chart(charts.selection_robustness(_selection(), note=NOTE), tmp_path, "稳健性")
     assert _png_size(png.read_bytes()) == (1600, 900)  # a concatenated chart gets the full canvas
+
+
+def test_a_slide_chart_is_saved_with_its_a4_variant_that_print_draws(tmp_path: Path) -> None:
+    chart = charts.score_histogram(_many_scores(20), note=NOTE)
+    charts.save_chart(chart, tmp_path, "得分分布")
+    charts.save_chart(charts.ranking_bars(_many_scores(5), size="a4", note=NOTE), tmp_path, "排名")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "得分分布.pdf", "得分分布.png", "得分分布.svg", "得分分布_A4.pdf", "得分分布_A4.svg",
+        "排名.pdf", "排名.png", "排名.svg",
+    ]  # fmt: skip
+    box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", (tmp_path / "得分分布_A4.pdf").read_bytes())
+    assert box and (round(float(box[1])), round(float(box[2]))) == (596, 447)  # A4's width, 4:3
+    assert charts.print_svg(tmp_path / "得分分布.png") == tmp_path / "得分分布_A4.svg"
+    assert charts.print_svg(tmp_path / "排名.png") == tmp_path / "排名.svg"  # already A4
+    a4 = charts.redraw(chart, charts.SIZES["a4"])
+    assert charts.chart_size(a4) is charts.SIZES["a4"] and _note_of(a4) == NOTE
+    assert _values(a4.to_dict()) == _values(chart.to_dict())  # the same data, drawn again
+    assert charts.redraw(_title_chart("自己画的"), charts.SIZES["a4"]) is None
+
+
+def _note_of(chart: alt.TopLevelMixin) -> str | None:
+    return chart.to_dict()["usermeta"]["workbench"]["note"]
+
+
+ROWS = ["ranking_bars", "status_heatmap", "category_bars", "yoy_change", "count_bars"]  #: charts of rows
+FIGURES = ["score_histogram", "sibling_comparison", "trend_lines", "term_trend"]  #: 4:3 on a page
+
+
+@pytest.mark.parametrize("builder", ROWS)
+def test_on_a_page_a_chart_of_rows_is_as_tall_as_its_rows_up_to_the_page(builder: str) -> None:
+    def draw(n: int, size: str) -> alt.TopLevelMixin:
+        scores = _many_scores(n)
+        kw: dict[str, Any] = {"size": size, "note": NOTE}
+        if builder == "ranking_bars":
+            return charts.ranking_bars(scores, n=None, **kw)
+        if builder == "status_heatmap":
+            return charts.status_heatmap(_rules(scores), scores, {f"r{k:02d}": t for k, t in enumerate(ITEMS)}, **kw)
+        if builder == "category_bars":  # n categories
+            rules = pl.DataFrame({"category": [f"考核类别{i}" for i in range(n)], "status": ["pass"] * n})
+            return charts.category_bars(rules, **kw)
+        if builder == "yoy_change":
+            return charts.yoy_change(scores, scores.with_columns(pl.col("score") - 3.5), (2023, 2024), n=None, **kw)
+        reasons = pl.DataFrame({"reason": [f"{LONG.format(i)}的拒收原因" for i in range(n)], "orgs": list(range(n, 0, -1))})
+        return charts.count_bars(reasons, "reason", "orgs", title="后进原因分布", n=None, **kw)
+
+    heights = {n: charts.layout(draw(n, "a4")).height for n in (4, 8, 200)}
+    assert heights[4] < heights[8] < 1123 / 2 and heights[200] == 1123  # four bars are not a page of bars
+    assert charts.layout(draw(4, "a4")).problems() == []
+    assert charts.layout(draw(4, "slide")).height == 720  # a slide keeps its frame
 
 
 def test_unknown_size_is_refused_in_chinese() -> None:

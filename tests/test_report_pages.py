@@ -122,11 +122,11 @@ def test_every_table_of_every_page_appears_once(batch: reports.ReportRun) -> Non
         tables = [str(t) for t in _soup(output.html).select("table")]
         assert len(tables) == len(set(tables)), output.label
         counts[output.label] = len(tables)
-    # 数据质量: the file list and the refused rows; 后进: the list; 综合对比: the full score table;
-    # 单位画像: one rubric table per organisation of the unit; 先进: the list and one per candidate
+    # 数据质量: the file list and the refused rows; 后进: the list; 综合对比: 换届提醒 and the full score
+    # table; 单位画像: one rubric table per organisation of the unit; 先进: the list and one per candidate
     assert counts["数据质量"] == 2
     assert counts["后进支部排查"] == 1
-    assert counts["年度考核综合对比"] == 1
+    assert counts["年度考核综合对比"] == 2
     assert counts["单位画像_机关党委"] == 4
     assert counts["单位画像_直属党支部"] == 1
     assert counts["先进基层党组织评选"] == 1 + 1 + 1  # a 15% quota of four qualified orgs: one; the Sobol table
@@ -213,16 +213,37 @@ def test_profile_pdf_has_its_pages_and_the_org_and_scores_in_chinese(batch: repo
     from pypdf import PdfReader
 
     pdf = PdfReader(batch.out_dir / "PDF" / "单位画像_机关党委.pdf")
-    assert len(pdf.pages) == 5  # ranking, heatmap with its source note, the rubric tables of the four orgs
+    # the ranking of three and the heatmap of four, each as tall as its rows, share the first page with the
+    # first rubric table; the rubric tables of the four orgs fill three more
+    assert len(pdf.pages) == 4
     text = "".join(page.extract_text() for page in pdf.pages).replace(" ", "")
     assert "单位画像：机关党委（2024年度）" in text
     assert "机关党委（编码000100）本年度得分100.0分，等级优秀" in text
     assert "第二党支部（000120）：" in text  # the fold's heading, opened: its table follows
-    assert "第1页/共5页" in text
+    assert "第1页/共4页" in text
     fonts = {str(f) for page in pdf.pages for f in (page["/Resources"].get("/Font") or {}).values()}
     assert fonts  # the text is set in embedded fonts
     names = {page["/Resources"]["/Font"][k].get_object()["/BaseFont"] for page in pdf.pages[:1] for k in page["/Resources"]["/Font"]}
     assert any("NotoSansCJK" in str(n) for n in names)
+
+
+def test_an_item_not_applicable_shows_a_dash_not_zero_points_on_the_page_and_in_the_pdf(
+    batch: reports.ReportRun,
+) -> None:
+    from pypdf import PdfReader
+
+    shown = []
+    for table in _soup(_page(batch, "单位画像_机关党委")).select("table.dataframe"):
+        heads = [th.get_text() for th in table.select("th")]
+        for tr in table.select("tbody tr"):
+            row = dict(zip(heads, (td.get_text() for td in tr.select("td")), strict=True))
+            shown.append((row["考核项"], row["状态"], row["得分"]))
+    not_applicable = [r for r in shown if r[1] == "不适用"]
+    assert len(not_applicable) == 16 and {r[2] for r in not_applicable} == {"—"}
+    assert ("三会一课", "不适用", "—") in shown and ("三会一课", "未达标", "0.0") in shown  # the branch W failed it
+    pdf = PdfReader(batch.out_dir / "PDF" / "单位画像_机关党委.pdf")
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "三会一课 不适用 仅适用于党支部 8.0 — —" in text  # 得分 and 依据
 
 
 # ------------------------------------------------------------------------------------------------
@@ -315,6 +336,53 @@ def test_markdown_becomes_typst_whose_text_is_never_markup() -> None:
         '#heading(level: 1)[#"2024年度 #1"]\n#par[#strong[#"甲"]#" 乙"#"丙 \\"引\\\\号\\" $x$"]'
     )
     assert markdown_to_typst("- 一\n- 二") == "#pad(left: 10pt)[• #\"一\"]\n#pad(left: 10pt)[• #\"二\"]"
+
+
+def test_a_markdown_table_becomes_a_typst_table_of_its_cells_text() -> None:
+    from analysis.reports.pdf import markdown_to_typst
+
+    assert markdown_to_typst("共 **2** 个：\n\n| 组织 | 状态 |\n|---|---|\n| [甲](a.html)（001） | 已届满 |\n\n后文") == (
+        '#par[#"共 "#strong[#"2"]#" 个："]\n'
+        '#table(\n  columns: (auto, 1fr,),\n  align: (left, left,),\n  table.header("组织", "状态"),\n'
+        '  "甲（001）", "已届满"\n)\n#par[#"后文"]'
+    )
+
+
+def test_pdf_draws_a_saved_slide_chart_from_its_a4_variant_as_tall_as_it_is_drawn(tmp_path: Path) -> None:
+    import base64
+
+    import nbformat
+
+    from analysis import charts
+    from analysis.reports.images import digest
+    from analysis.reports.pdf import typst_source
+
+    scores = pl.DataFrame(
+        {"org_id": ["1", "2", "3", "4"], "name": ["甲", "乙", "丙", "丁"], "score": [99.0, 88.5, 75.0, 50.2],
+         "grade": ["优秀", "良好", "合格", "不合格"]}
+    )
+    many = pl.concat([scores.with_columns(pl.col("org_id") + f"-{k}", pl.col("name") + f"{k}") for k in range(20)])
+    shown = []
+    for name, chart in (
+        ("排名", charts.ranking_bars(scores, n=None)),  # 16:9; its A4 variant is four rows tall
+        ("分布", charts.ranking_bars(many, n=None)),  # 16:9; its A4 variant of 56 rows is a page
+    ):
+        png, *_ = charts.save_chart(chart, tmp_path, name)
+        shown.append(png)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+            "display_data", data={"image/png": base64.b64encode(png.read_bytes()).decode("ascii")}
+        )])
+        for png in shown
+    ]  # fmt: skip
+    source, pictures = typst_source(nb, "测试", {digest(p.read_bytes()): p for p in shown})
+    assert pictures == {
+        "picture-1.svg": (tmp_path / "排名_A4.svg").read_bytes(),
+        "picture-2.svg": (tmp_path / "分布_A4.svg").read_bytes(),
+    }
+    assert '#align(center, image("picture-1.svg", width: 100%))' in source
+    assert '#align(center, image("picture-2.svg", height: 232mm))' in source  # fit to the page's body
 
 
 def test_report_command_refuses_an_unknown_filter_with_a_chinese_line(tmp_path: Path) -> None:

@@ -15,14 +15,18 @@ from analysis.charts.builders import (
     selection_robustness,
     sibling_comparison,
     status_heatmap,
+    term_trend,
     trend_lines,
     yoy_change,
 )
 from analysis.charts.check import Layout, TextBox, layout
+from analysis.charts.common import redraw
 from analysis.charts.export import (
+    A4_VARIANT,
     chart_size,
     inline_svg,
     png_scale,
+    print_svg,
     save_chart,
     show,
     show_table,
@@ -73,7 +77,9 @@ __all__: Sequence[str] = (
     "get_size",
     "inline_svg",
     "layout",
+    "print_svg",
     "ranking_bars",
+    "redraw",
     "register_cjk_font",
     "rule_titles",
     "safe_filename",
@@ -86,6 +92,7 @@ __all__: Sequence[str] = (
     "source_note",
     "status_heatmap",
     "text_width",
+    "term_trend",
     "theme",
     "to_pdf",
     "to_png",
@@ -97,6 +104,7 @@ __all__: Sequence[str] = (
     "yoy_change",
     "zh_frame",
     # not in the old module's __all__, but importable from it and used by the tests and the reports
+    "A4_VARIANT",
     "DEFAULT_SIZE",
     "GRADE_COLORS",
     "NEUTRAL",

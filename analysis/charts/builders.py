@@ -8,7 +8,9 @@ Every builder takes ``size`` (``"slide"``: 16:9, ``"a4"``: A4 portrait; see
 :data:`analysis.charts.style.SIZES`) and ``note`` (the source line under the chart, see
 :func:`analysis.charts.labels.source_note`).  Labels are laid out in Python where they could collide:
 label columns as wide as their longest label, room kept beyond the bars for the numbers, and no more
-rows than the size holds at a readable type size (the subtitle then says how many are shown).
+rows than the size holds at a readable type size (the subtitle then says how many are shown).  On a
+page (``a4``) a chart of rows is as tall as its rows and any other chart 4:3 (``Size.figure``); a
+slide is always its 16:9 frame.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from analysis.charts.common import (
     label_lines,
     lines_width,
     org_labels,
+    resizable,
     wrapped_y_axis,
     zh_scale,
 )
@@ -43,7 +46,7 @@ from analysis.charts.layout import (
     widest,
     wrap,
 )
-from analysis.charts.peers import selection_robustness, sibling_comparison, trend_lines
+from analysis.charts.peers import selection_robustness, sibling_comparison, term_trend, trend_lines
 from analysis.charts.style import DEFAULT_SIZE, GRADE_COLORS, NEUTRAL, STATUS_COLORS, Size, get_size
 from analysis.vocab import STATUS_ZH
 
@@ -56,12 +59,14 @@ __all__ = [
     "selection_robustness",
     "sibling_comparison",
     "status_heatmap",
+    "term_trend",
     "trend_lines",
     "yoy_change",
 ]
 
 _DIRECTION = {"up": "上升", "down": "下降", "flat": "持平"}
 _DIRECTION_COLORS = {"上升": "#2e7d32", "下降": "#c62828", "持平": NEUTRAL}
+_BAR_PITCH = 2.2  #: a bar's row, in label heights, where the chart's height follows its rows
 _LABEL_SHARE = 0.42  #: of the chart's width, at most, for a column of row labels before they wrap
 
 
@@ -81,14 +86,27 @@ def _rows(frame: Frame, labels: list[str], wanted: int) -> tuple[int, int, Frame
     return keep, font, replace(frame, y_labels=widest(labels[:keep] if keep else labels, font))
 
 
+def _rows_height(frame: Frame, rows: int, font: float, lines: int = 1) -> float | None:
+    """The height of a chart of ``rows`` rows (labels of up to ``lines`` lines) on a page (``a4``): its
+    furniture and the rows, up to the page — four bars are not a page of bars; None on a slide,
+    which keeps its 16:9 frame."""
+    s = frame.size
+    if s.fixed_height:
+        return None
+    _, plot_height = frame.plot()
+    pitch = max(_BAR_PITCH * font, lines * line_height(font) + font)
+    return min(s.height, s.height - plot_height + rows * pitch)
+
+
 # --------------------------------------------------------------------------------------------
 # Builders.
 # --------------------------------------------------------------------------------------------
+@resizable
 def score_histogram(
     scores: pl.DataFrame, bin_width: float = 5.0, *, size: str | Size = DEFAULT_SIZE, note: str | None = None
 ) -> alt.Chart:
     """How many organisations scored in each band of ``bin_width`` points, stacked by grade."""
-    s = get_size(size)
+    s = get_size(size).figure()
     df = scores.select("score", "grade").drop_nulls("score")
     low = min(60.0, (df["score"].min() or 0.0) // bin_width * bin_width)  # a band above the bar of 合格
     last_bin = max(math.ceil((100 - low) / bin_width) - 1, 0)
@@ -115,6 +133,7 @@ def score_histogram(
     return finish(chart, s, note, ("考核得分分布", f"共 {df.height} 个组织，每 {bin_width:g} 分一档"))
 
 
+@resizable
 def ranking_bars(
     scores: pl.DataFrame,
     n: int | None = 30,
@@ -126,7 +145,8 @@ def ranking_bars(
     """Organisations ordered by score, as labelled horizontal bars coloured by grade.
 
     ``n`` keeps the first *n* (or, with ``worst``, the last *n*); ``None`` keeps all — in both cases
-    no more than the size holds.
+    no more than the size holds.  On a page (``a4``) the chart is as tall as its rows need, up to
+    the page; a slide keeps its 16:9 frame.
     """
     s = get_size(size)
     df = org_labels(scores.drop_nulls("score")).sort(["score", "org_id"], descending=[True, False])
@@ -156,9 +176,10 @@ def ranking_bars(
     text = base.mark_text(align="left", dx=4, fontSize=text_size).encode(
         text=alt.Text("score:Q", format=".1f")
     )
-    return finish(alt.layer(bars, text), s, note, ("考核得分排名", subtitle))
+    return finish(alt.layer(bars, text), s, note, ("考核得分排名", subtitle), _rows_height(frame, keep, font))
 
 
+@resizable
 def status_heatmap(
     rules: pl.DataFrame,
     scores: pl.DataFrame,
@@ -173,7 +194,7 @@ def status_heatmap(
     ``titles`` (``{rule_id: title_zh}``, see :func:`rule_titles`) names and orders the columns; the
     names are broken into lines as narrow as their column, over the grid.  ``max_orgs`` keeps only
     the lowest-scoring organisations — where the failures are — and so does the size when it holds
-    fewer rows.
+    fewer rows.  On a page (``a4``) the chart is as tall as its rows need, up to the page.
     """
     s = get_size(size)
     orgs = org_labels(scores.select("org_id", "name", "score")).sort(
@@ -223,9 +244,10 @@ def status_heatmap(
         )
     )
     subtitle = f"{which} × {len(rule_ids)} 个考核项，按得分从高到低"
-    return finish(chart, s, note, ("各组织考核项达标情况", subtitle))
+    return finish(chart, s, note, ("各组织考核项达标情况", subtitle), _rows_height(frame, keep, font))
 
 
+@resizable
 def category_bars(
     rules: pl.DataFrame, *, size: str | Size = DEFAULT_SIZE, note: str | None = None
 ) -> alt.Chart:
@@ -249,9 +271,12 @@ def category_bars(
             order=alt.Order("status_rank:Q"),
         )
     )
-    return finish(chart, s, note, ("各类别考核项达标情况", "每个组织的每个考核项计一次"))
+    frame = Frame(s, legend_top=True, y_labels=widest(categories, s.label), y_title=True, note=True)
+    height = _rows_height(frame, len(categories), s.label)
+    return finish(chart, s, note, ("各类别考核项达标情况", "每个组织的每个考核项计一次"), height)
 
 
+@resizable
 def yoy_change(
     current: pl.DataFrame,
     previous: pl.DataFrame,
@@ -323,9 +348,11 @@ def yoy_change(
         .mark_text(align="right", dx=-4, fontSize=text_size)
         .encode(text=label)
     )
-    return finish(alt.layer(bars, gains, losses), s, note, (f"得分同比变化（{span}）", subtitle))
+    heading = (f"得分同比变化（{span}）", subtitle)
+    return finish(alt.layer(bars, gains, losses), s, note, heading, _rows_height(frame, keep, font))
 
 
+@resizable
 def count_bars(
     df: pl.DataFrame,
     label: str,
@@ -372,4 +399,5 @@ def count_bars(
     layers = alt.layer(
         base.mark_bar(), base.mark_text(align="left", dx=4, fontSize=text_size).encode(text="_n:Q")
     )
-    return finish(layers, s, note, (title, subtitle))
+    height = _rows_height(frame, keep, font, max((len(v) for v in lines.values()), default=1))
+    return finish(layers, s, note, (title, subtitle), height)

@@ -3,10 +3,11 @@ note a chart carries, integer count axes, and label columns sized (or wrapped) t
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import altair as alt
 import polars as pl
@@ -15,6 +16,31 @@ from analysis.charts.layout import line_height, text_width, wrap
 from analysis.charts.style import META_KEY, Size
 
 _FIT = alt.AutoSizeParams(type="fit", contains="padding")
+_REDRAW = "_workbench_redraw"  #: the attribute where :func:`resizable` leaves a chart's redraw at a size
+_B = TypeVar("_B", bound=Callable[..., Any])
+
+
+def resizable(builder: _B) -> _B:
+    """Let the charts ``builder`` makes be drawn again at another size (:func:`redraw`): the call's
+    arguments are kept on the chart (outside its spec), so that the export can write the A4-portrait
+    variant of a slide chart for print without the notebook building it twice."""
+
+    @functools.wraps(builder)
+    def build(*args: Any, **kwargs: Any) -> Any:
+        chart = builder(*args, **kwargs)
+        rest = {k: v for k, v in kwargs.items() if k != "size"}
+        # object.__setattr__: altair keeps attributes set the usual way in the chart's spec
+        object.__setattr__(chart, _REDRAW, functools.partial(builder, *args, **rest))
+        return chart
+
+    return build  # type: ignore[return-value]
+
+
+def redraw(chart: Any, size: Size) -> Any | None:
+    """``chart`` drawn by its builder at ``size`` (the same data, note and options), or None for a
+    chart that no :func:`resizable` builder made (a notebook's own altair chart)."""
+    again = vars(chart).get(_REDRAW)
+    return again(size=size) if again is not None else None
 
 
 def _data(df: pl.DataFrame) -> alt.Data:
@@ -38,12 +64,15 @@ def meta(size: Size, note: str | None) -> dict[str, Any]:
     return {META_KEY: {"size": size.name, "note": note}}
 
 
-def finish(chart: Any, size: Size, note: str | None, heading: tuple[str, str | None]) -> Any:
-    """Fit a single or layered chart to ``size`` (title, axes, legend and note included), give it
-    its ``(title, subtitle)`` and record its size and note for the export."""
+def finish(
+    chart: Any, size: Size, note: str | None, heading: tuple[str, str | None], height: float | None = None
+) -> Any:
+    """Fit a single or layered chart to ``size`` (title, axes, legend and note included; ``height``
+    px tall instead of the size's, for a chart whose height follows its rows), give it its ``(title,
+    subtitle)`` and record its size and note for the export."""
     return chart.properties(
         width=size.width,
-        height=size.height,
+        height=size.height if height is None else round(height),
         autosize=_FIT,
         title=title(*heading, size=size),
         usermeta=meta(size, note),

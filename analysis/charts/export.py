@@ -22,12 +22,14 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
+from analysis.charts.common import redraw
 from analysis.charts.labels import zh_frame
 from analysis.charts.style import (
     DEFAULT_SIZE,
     META_KEY,
     PNG_MAX_PIXELS,
     PNG_SCALE,
+    SIZES,
     THEME_NAME,
     FontChoice,
     Size,
@@ -36,6 +38,7 @@ from analysis.charts.style import (
     register_cjk_font,
 )
 from analysis.filenames import safe_filename
+from analysis.vocab import NOT_SCORED
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,8 +170,37 @@ def save_chart(chart: alt.TopLevelMixin, out_dir: str | os.PathLike[str], name_z
     """Write ``chart`` as PNG, SVG (web) and PDF (print) into ``out_dir``, named after ``name_zh``
     (e.g. ``得分分布.png``).  The chart's size preset sets the PNG's pixels (a ``slide`` chart is
     1600×900, an ``a4`` one 1191×1685) and the PDF's page (a 16:9 slide, an A4 page).  Returns the
-    three paths."""
-    return _write(to_svg(chart), out_dir, name_zh, chart_size(chart).png_scale)
+    three paths.  A slide chart from a builder also gets its A4-portrait variant beside them
+    (``得分分布_A4.svg`` and ``.pdf``, see :func:`print_svg`)."""
+    files = _write(to_svg(chart), out_dir, name_zh, chart_size(chart).png_scale)
+    _write_a4(chart, out_dir, name_zh)
+    return files
+
+
+A4_VARIANT = "_A4"  #: the file-name suffix of a slide chart's A4-portrait variant
+
+
+def _write_a4(chart: alt.TopLevelMixin, out_dir: str | os.PathLike[str], name_zh: str) -> list[Path]:
+    """The A4-portrait variant of a slide chart, drawn again by its builder: SVG and PDF (for print;
+    the slide's PNG serves the screen).  Nothing for an A4 chart or one no builder made."""
+    a4 = SIZES["a4"]
+    variant = None if chart_size(chart) is a4 else redraw(chart, a4)
+    if variant is None:
+        return []
+    svg = to_svg(variant)
+    stem = Path(out_dir) / safe_filename(name_zh + A4_VARIANT)
+    files = {stem.with_suffix(".svg"): svg.encode("utf-8"), stem.with_suffix(".pdf"): _pdf(svg)}
+    for path, data in files.items():
+        path.write_bytes(data)
+    return list(files)
+
+
+def print_svg(saved: str | os.PathLike[str]) -> Path:
+    """The SVG that a printed (A4) page draws for the chart saved as ``saved`` (any of its files):
+    its A4-portrait variant when one was written, else its own SVG."""
+    path = Path(saved)
+    a4 = path.with_name(path.stem + A4_VARIANT + ".svg")
+    return a4 if a4.is_file() else path.with_suffix(".svg")
 
 
 def inline_svg(chart: alt.TopLevelMixin) -> Any:
@@ -184,7 +216,8 @@ def show(
     name_zh: str | None = None,
 ) -> None:
     """Display ``chart`` inline as a PNG drawn by vl-convert with the CJK font and, given ``out_dir``
-    and ``name_zh``, also save its PNG/SVG/PDF there (see :func:`save_chart`).  Returns nothing, so a
+    and ``name_zh``, also save its PNG/SVG/PDF there, and a slide chart's A4 variant (see
+    :func:`save_chart`).  Returns nothing, so a
     notebook cell ending in ``show(...)`` prints no list of paths under the chart.
 
     PNG rather than SVG inline: an SVG's text is drawn by the *reader's* fonts, which on a machine
@@ -198,11 +231,13 @@ def show(
     display(Image(data=png, format="png", width=int(float(width.group(1))) if width else None))
     if out_dir is not None and name_zh:
         _write(svg, out_dir, name_zh, scale, png)  # the PNG just shown is the file: rasterised once
+        _write_a4(chart, out_dir, name_zh)
 
 
 def show_table(df: pl.DataFrame, max_rows: int | None = 200, collapsed: str | None = None) -> None:
     """Display a frame as a plain HTML table with Chinese headers and values (see :func:`zh_frame`);
-    long frames are cut at ``max_rows`` with a note saying so.  With ``collapsed`` the table sits
+    an empty value (null: an item not scored, a missing reference) reads "—", as in the CLI and the
+    Excel; long frames are cut at ``max_rows`` with a note saying so.  With ``collapsed`` the table sits
     folded under that heading (an HTML ``<details>``: no JavaScript needed).  Returns nothing, so a
     notebook cell ending in ``show_table(...)`` shows the table once, not a second time as its result."""
     from IPython.display import HTML, display
@@ -216,7 +251,7 @@ def show_table(df: pl.DataFrame, max_rows: int | None = 200, collapsed: str | No
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td{' class=num' if num else ''}>{'' if v is None else html.escape(str(v))}</td>"
+            f"<td{' class=num' if num else ''}>{NOT_SCORED if v is None else html.escape(str(v))}</td>"
             for v, num in zip(row, numeric, strict=True)
         )
         + "</tr>"

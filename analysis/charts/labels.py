@@ -64,6 +64,19 @@ LABELS: dict[str, str] = {
     "parent_name": "上级组织",
     "evidence": "依据（来源文件与行号）",
     "note": "说明",
+    # the term report (任期考核) and the 换届提醒
+    "item": "项目",
+    "date": "日期",
+    "kind": "事项类型",
+    "at": "发生在",
+    "org": "组织",
+    "term_start": "本届换届日期",
+    "term_due": "届满日期",
+    "term_status": "任期状态",
+    "days_left": "距届满天数",
+    "when": "距届满",
+    "term_score": "任期得分",
+    "term_grade": "任期等级",
 }
 _YES_NO = {True: "是", False: "否"}
 

@@ -1,5 +1,6 @@
 """The builders that set an organisation against others: its siblings (同级组织比较), the selection's
-rank bands (先进评选稳健性) and the years before (多年得分走势).  Names are placed where they cannot
+rank bands (先进评选稳健性), the years before (多年得分走势) and its term's years against the median of
+its peers (任期内各年度得分).  Names are placed where they cannot
 collide: one row per organisation with its name on the axis, or line ends spread apart in Python."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Iterable, Mapping
 import altair as alt
 import polars as pl
 
-from analysis.charts.common import _data, count_axis, finish, meta, org_labels, title
+from analysis.charts.common import _data, count_axis, finish, meta, org_labels, resizable, title
 from analysis.charts.labels import LABELS
 from analysis.charts.layout import (
     Frame,
@@ -43,6 +44,7 @@ def _rank_window(df: pl.DataFrame, wanted: int, keep: int, cutoff: int | None) -
     return df.slice(start, keep)
 
 
+@resizable
 def selection_robustness(
     selection: pl.DataFrame, n: int | None = 40, *, size: str | Size = DEFAULT_SIZE, note: str | None = None
 ) -> alt.HConcatChart:
@@ -228,6 +230,7 @@ def _peer_layers(rows: pl.DataFrame, points: pl.DataFrame, named: bool, s: Size)
     return layers
 
 
+@resizable
 def sibling_comparison(
     peers: pl.DataFrame,
     highlight: Iterable[str] = (),
@@ -250,7 +253,7 @@ def sibling_comparison(
     without either, one row per peer group), from at most ``max_groups`` groups, and no more than
     the size holds.
     """
-    s = get_size(size)
+    s = get_size(size).figure()
     marked = list(set(highlight))
     df = org_labels(peers.drop_nulls("score")).with_columns(
         group=pl.col("parent_id").fill_null(""),
@@ -291,6 +294,7 @@ def _label_ends(last: pl.DataFrame, low: float, high: float, plot_height: float,
     return last.with_columns(label_score=pl.Series(placed, dtype=pl.Float64))
 
 
+@resizable
 def trend_lines(
     history: Mapping[int, pl.DataFrame],
     highlight: Iterable[str] = (),
@@ -302,7 +306,7 @@ def trend_lines(
     ``highlight`` organisations in colour, named at the end of their line.  The names are spread
     apart in Python (a line's height between any two, a thin leader from each line end) in room
     kept right of the last year; as many as the plot's height holds."""
-    s = get_size(size)
+    s = get_size(size).figure()
     marked = set(highlight)
     frames = [
         h.select("org_id", "name", "score").with_columns(year=pl.lit(y, pl.Int64)) for y, h in history.items()
@@ -373,3 +377,73 @@ def trend_lines(
     span_zh = f"{years[0]}–{years[-1]}年" if years else ""
     subtitle = "灰线为各组织，黑色虚线为全部组织中位数" + ("，彩色为重点关注组织" if chosen.height else "")
     return finish(alt.layer(*layers), s, note, (f"多年得分走势（{span_zh}）", subtitle))
+
+
+# --------------------------------------------------------------------------------------------
+# 任期内各年度得分.
+# --------------------------------------------------------------------------------------------
+@resizable
+def term_trend(
+    trend: pl.DataFrame,
+    term_score: float | None,
+    name: str,
+    peers: str = "同类组织中位数",
+    *,
+    size: str | Size = DEFAULT_SIZE,
+    note: str | None = None,
+) -> alt.LayerChart:
+    """An org's annual scores over its term: its line with the scores written by the points (below a
+    valley, above otherwise), the median of its peers each year (grey) and the term score as a dashed
+    level line; a year only partly
+    inside the term says how much of it counts.  The value axis runs a little past 100 so that a
+    label above a full score stays inside the plot.
+
+    ``trend`` is ``year, score, weight, peer_median`` (one row per scored year of the term,
+    :func:`analysis.views.term_trend`).
+    """
+    s = get_size(size).figure()
+    share = (pl.col("weight") * 100).round(1).cast(pl.String).str.replace(r"\.0$", "")
+    part = pl.when(pl.col("weight") < 0.9995).then(pl.format("（计入 {}%）", share)).otherwise(pl.lit(""))
+    years = trend.sort("year").with_columns(year_label=pl.format("{}年{}", "year", part))
+    term = f"任期得分（{term_score:.1f}）" if term_score is not None else None
+    # a score lower than its neighbours' (a valley) is written below its point, the others above
+    valley = pl.col("score") < pl.mean_horizontal(pl.col("score").shift(1), pl.col("score").shift(-1))
+    lines = pl.concat(
+        [
+            years.select("year_label", "score", series=pl.lit(name), below=valley.fill_null(False)),
+            years.select("year_label", score=pl.col("peer_median"), series=pl.lit(peers), below=pl.lit(False)),
+        ]
+    ).drop_nulls("score")
+    domain = [name, peers, *([term] if term else [])]
+    legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=3)
+    colour = alt.Color(
+        "series:N", title=None, legend=legend, scale=alt.Scale(domain=domain, range=[PRIMARY, NEUTRAL, PRIMARY])
+    )
+    dash = alt.StrokeDash(
+        "series:N", title=None, legend=legend, scale=alt.Scale(domain=domain, range=[[1, 0], [1, 0], [8, 4]])
+    )
+    lowest = min([*lines["score"].to_list(), *([term_score] if term_score is not None else [])], default=60.0)
+    low = max(0.0, math.floor((lowest - 5) / 5) * 5)
+    top = 100 + (100 - low) * 0.08
+    ticks = [v for v in range(int(low), 101, 5 if 100 - low > 20 else 2)]
+    y = alt.Y(
+        "score:Q", title=LABELS["score"], scale=alt.Scale(domain=[low, top], nice=False), axis=alt.Axis(values=ticks)
+    )
+    x = alt.X("year_label:O", title=LABELS["year"], sort=years["year_label"].to_list(), axis=alt.Axis(labelAngle=0))
+    base = alt.Chart(_data(lines)).encode(x=x, y=y, color=colour, strokeDash=dash)
+    gap = line_height(s.text) * 0.8
+    layers: list[alt.Chart] = [
+        base.mark_line(point=alt.OverlayMarkDef(size=s.text * 5), strokeWidth=3),
+        *(
+            base.transform_filter((alt.datum.series == name) & (alt.datum.below == below))
+            .mark_text(dy=gap if below else -gap, fontSize=s.text)
+            .encode(text=alt.Text("score:Q", format=".1f"), color=alt.value("#222"))
+            for below in (False, True)
+        ),
+    ]
+    if term:
+        level = pl.DataFrame({"score": [term_score], "series": [term]})
+        layers.append(alt.Chart(_data(level)).mark_rule(strokeWidth=2).encode(y=y, color=colour, strokeDash=dash))
+    span = "–".join(dict.fromkeys(f"{v}年" for v in (years["year"].min(), years["year"].max()) if v is not None))
+    heading = f"任期内各年度得分（{span}）" if span else "任期内各年度得分"
+    return finish(alt.layer(*layers), s, note, (heading, f"{name}；灰线为同类组织的年度得分中位数"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +152,16 @@ class Size:
     min_label: int  #: the smallest row label a chart with many rows may shrink to
 
     @property
+    def fixed_height(self) -> bool:
+        """A slide is a fixed 16:9 frame; on a page (``a4``) a chart of rows may be shorter."""
+        return self.name == "slide"
+
+    def figure(self) -> Size:
+        """The size of a chart that is not a list of rows (a histogram, a line chart, the 同级 dot
+        rows): a slide as it is; on a page 4:3 — a term's three years are not a page of lines."""
+        return self if self.fixed_height else replace(self, height=round(self.width * FIGURE_RATIO))
+
+    @property
     def theme(self) -> str:
         """The altair theme registered for this size."""
         return THEME_NAME if self.name == "slide" else f"{THEME_NAME}-{self.name}"
@@ -165,6 +175,7 @@ SIZES: dict[str, Size] = {
     "a4": Size("a4", 794, 1123, 1.5, 22, 15, 13, 14, 12, 11, 12, 10),
 }
 DEFAULT_SIZE = "slide"
+FIGURE_RATIO = 0.75  #: height / width of a chart without rows on a page (:meth:`Size.figure`)
 SLIDE_WIDTH = SIZES["slide"].width  #: px, whole chart (title and axes included)
 SLIDE_HEIGHT = SIZES["slide"].height
 PNG_SCALE = 2  #: the default of :func:`to_png`; saved charts use their size's ``png_scale``

@@ -6,14 +6,22 @@ and the index page (``index``)."""
 from collections.abc import Iterable
 
 from analysis.reports.assets import ASSETS_DIR, FONT_SCRIPT, TABLES_SCRIPT
-from analysis.reports.catalogue import NOTEBOOKS_DIR, PACKAGE_ROOT, REPORTS, Report, top_level_orgs
+from analysis.reports.catalogue import (
+    NOTEBOOKS_DIR,
+    PACKAGE_ROOT,
+    REPORTS,
+    TERM_REPORT,
+    Report,
+    term_report_orgs,
+    top_level_orgs,
+)
 from analysis.reports.html import TEMPLATE_NAME, TEMPLATES_DIR, external_refs, notebook_to_html, org_anchor
 from analysis.reports.images import compact_png
-from analysis.reports.index import INDEX_TITLE, write_index
+from analysis.reports.index import INDEX_TITLE, term_reminder_rows, write_index
 from analysis.reports.jobs import ReportFailure, ReportOutput, ReportRun
 from analysis.reports.jobs import _Job as _Job  # the tests build jobs and run them one by one
 from analysis.reports.pdf import notebook_to_pdf
-from analysis.reports.runner import KERNEL_LOG, KERNEL_NAME, run_reports
+from analysis.reports.runner import KERNEL_LOG, KERNEL_NAME, TERMS_FILE, run_reports
 from analysis.reports.runner import _run_job as _run_job
 from analysis.views import (  # the frames the notebooks show, importable from here as before
     DEFAULT_RULESET,
@@ -58,6 +66,8 @@ __all__: Iterable[str] = (
     "run_reports",
     "select_orgs",
     "subtree",
+    "term_reminder_rows",
+    "term_report_orgs",
     "top_level_orgs",
     "write_index",
     # not in the old module's __all__, but importable from it (the CLI takes NOTEBOOKS_DIR)
@@ -74,5 +84,7 @@ __all__: Iterable[str] = (
     "TEMPLATE_NAME",
     "TEMPLATES_DIR",
     "TABLES_SCRIPT",
+    "TERM_REPORT",
+    "TERMS_FILE",
     "UNKNOWN_ORG",
 )

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from analysis.store import Store
+from analysis.terms import TermAssessment
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  #: the folder that holds ``analysis/``
 NOTEBOOKS_DIR = PACKAGE_ROOT / "notebooks"
@@ -30,6 +31,11 @@ class Report:
     ``filterable``: the notebook takes ``under`` and ``org_type`` (``workbench report --under …
     --org-type …``).  ``profile``: a report run per top-level organisation (``each="org_id"``) whose
     pages the other reports' 组织编码 link to, at the organisation's own fold (``#org-<编码>``).
+
+    With ``terms`` set, the report reads the batch's term assessment (made once, in the parent process):
+    it gets the parameters ``as_of``, ``due_within`` and ``terms_path`` (and, run once, ``term_pages``:
+    org code → that org's 任期考核 page), and its ``values`` are called with the
+    :class:`~analysis.terms.TermAssessment` instead of the store.
     """
 
     title: str
@@ -37,9 +43,10 @@ class Report:
     description: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
     each: str | None = None
-    values: Callable[[Store], list[tuple[Any, str]]] | None = None
+    values: Callable[[Any], list[tuple[Any, str]]] | None = None
     filterable: bool = False
     profile: bool = False
+    terms: bool = False
 
     def notebook_path(self, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
         p = Path(self.notebook)
@@ -58,12 +65,22 @@ def top_level_orgs(store: Store) -> list[tuple[str, str]]:
     return list(zip(tops["org_id"].to_list(), tops["name"].fill_null(tops["org_id"]).to_list(), strict=True))
 
 
+def term_report_orgs(ta: TermAssessment) -> list[tuple[str, str]]:
+    """``(org_id, "名称_编码")`` of every org that owes its term report at the batch's as-of date,
+    overdue first (the 任期考核 runs; the label matches the term 自评分表's file names)."""
+    due = ta.report_due
+    return [(o, f"{n}_{o}") for o, n in zip(due["org_id"].to_list(), due["name"].to_list(), strict=True)]
+
+
+TERM_REPORT = "任期考核"  #: the title of the per-org term report (its pages are linked from 换届提醒)
+
 REPORTS: tuple[Report, ...] = (
     Report(
         "年度考核综合对比",
         "annual_overview.py",
-        "全部组织的得分分布、排名、考核项达标热力图、各类别达标情况和同比变化。",
+        "全部组织的得分分布、排名、考核项达标热力图、各类别达标情况和同比变化，以及换届提醒。",
         filterable=True,
+        terms=True,
     ),
     Report(
         "先进基层党组织评选",
@@ -83,6 +100,15 @@ REPORTS: tuple[Report, ...] = (
         each="org_id",
         values=top_level_orgs,
         profile=True,
+    ),
+    Report(
+        TERM_REPORT,
+        "term_review.py",
+        "应报送任期考核报告的组织（即将届满、已届满、超期未换届）每个一份：任期各年度得分、走势、"
+        "各年度未达标项及依据、一票否决和届内党务干部培训。",
+        each="org_id",
+        values=term_report_orgs,
+        terms=True,
     ),
     Report(
         "数据质量",

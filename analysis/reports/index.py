@@ -1,11 +1,11 @@
-"""The index page of a batch (``index.html``, 目录): the headline numbers on one screen, the reports with
-their PDF and chart folders, the 单位画像 grouped by the kind of unit, the files to hand in, and any
-failure with its reason."""
+"""The index page of a batch (``index.html``, 目录): the headline numbers on one screen, the 换届提醒 (the
+orgs that owe their term report, each linked to its 任期考核 page), the reports with their PDF and chart
+folders, the 单位画像 grouped by the kind of unit, the files to hand in, and any failure with its reason."""
 
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,9 @@ from analysis.reports.catalogue import Report
 from analysis.reports.html import TEMPLATES_DIR
 from analysis.reports.jobs import ReportFailure, ReportOutput, _Job
 from analysis.store import Store
-from analysis.views import DEFAULT_RULESET, Headline, cached_assess, headline
+from analysis.term_views import term_reminders
+from analysis.terms import TermAssessment
+from analysis.views import DEFAULT_RULESET, Headline, cached_assess, headline, select_orgs
 from analysis.vocab import ORG_TYPE_ZH
 
 INDEX_TITLE = "党建目标管理考核报告"
@@ -77,9 +79,11 @@ def _files(out_dir: Path) -> list[dict[str, str]]:
     ]
 
 
-def _headline(store: Store, year: int, ruleset: str, under: str | None, org_type: str | None) -> Headline | None:
+def _headline(
+    store: Store, year: int, ruleset: str, under: str | None, org_type: str | None, terms: TermAssessment | None
+) -> Headline | None:
     try:
-        return headline(store, year, ruleset=ruleset, under=under, org_type=org_type)
+        return headline(store, year, ruleset=ruleset, under=under, org_type=org_type, terms=terms)
     except Exception:  # noqa: BLE001 — the index is written in every case; the reports say what failed
         return None
 
@@ -95,9 +99,12 @@ def write_index(
     ruleset: str = DEFAULT_RULESET,
     under: str | None = None,
     org_type: str | None = None,
+    terms: TermAssessment | None = None,
 ) -> Path:
-    """Write ``index.html``: the headline numbers, every report of the run (grouped, the 单位画像 by the
-    kind of unit) with its page, PDF and charts or its failure, and the result files."""
+    """Write ``index.html``: the headline numbers, the 换届提醒 (given the batch's term assessment: the
+    orgs in scope that owe their term report, :func:`term_reminder_rows`), every report of the run
+    (grouped, the 单位画像 by the kind of unit; the per-org 任期考核 pages are the reminders' links) with
+    its page, PDF and charts or its failure, and the result files."""
     import jinja2
 
     done = {o.label: o for o in outputs}
@@ -116,9 +123,14 @@ def write_index(
             "runs": [e for _, e in by_report.get(r.title, [])],
             "units": _units(store, year, ruleset, by_report[r.title]) if r.title in profiles else [],
             "filterable": r.filterable,
+            "reminded": bool(r.terms and r.each),  # its pages are listed in 换届提醒
         }
         for r in reports
     ]
+    reminders = []
+    if terms is not None:
+        scope = select_orgs(terms.terms, under, org_type)
+        reminders = term_reminder_rows(scope, *_term_pages(out_dir, reports, jobs, outputs))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, keep_trailing_newline=True
     )
@@ -126,7 +138,9 @@ def write_index(
         title=f"{INDEX_TITLE}（{year}年度）",
         year=year,
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
-        headline=_headline(store, year, ruleset, under, org_type),
+        headline=_headline(store, year, ruleset, under, org_type, terms),
+        reminders=reminders,
+        as_of=(terms.as_of if terms is not None else f"{year}-12-31"),
         links=links,
         groups=groups,
         files=_files(out_dir),
@@ -137,3 +151,37 @@ def write_index(
     path = out_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _term_pages(
+    out_dir: Path, reports: Sequence[Report], jobs: Sequence[_Job], outputs: Sequence[ReportOutput]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Org code → the address (relative to ``out_dir``) of its page, and of its PDF, among the per-org
+    term reports that this batch made (a failed page is not linked; it is named among the failures)."""
+    per_org = {r.title: r.each for r in reports if r.terms and r.each}
+    made = {o.label: o for o in outputs}
+    pages, pdfs = {}, {}
+    for job in jobs:
+        if job.report in per_org and job.label in made:
+            org = job.parameters[per_org[job.report]]
+            pages[org] = _href(job.html, out_dir)
+            pdf = made[job.label].pdf
+            if pdf is not None and pdf.is_file():
+                pdfs[org] = _href(pdf, out_dir)
+    return pages, pdfs
+
+
+def term_reminder_rows(
+    terms: pl.DataFrame, pages: Mapping[str, str] | None = None, pdfs: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """换届提醒 as the index page lists it: the orgs of ``terms`` (rows of ``TermAssessment.terms``) that
+    owe their term report, overdue first, then by the days left (:func:`analysis.term_views.term_reminders`),
+    each a dict of ``org_id, name, org_type`` (in Chinese), ``term_status, term_due`` (ISO date),
+    ``when`` (剩余 N 天 / 已届满 N 天), ``href`` and ``pdf`` (its term report page in ``pages`` and its PDF
+    in ``pdfs``, None when there is none)."""
+    rows = term_reminders(terms, pages).with_columns(
+        pl.col("org_type").replace_strict(ORG_TYPE_ZH, default=pl.col("org_type")),
+        pl.col("term_due").dt.strftime("%Y-%m-%d"),
+        pdf=pl.col("org_id").replace_strict(dict(pdfs or {}), default=None, return_dtype=pl.String),
+    )
+    return rows.select("org_id", "name", "org_type", "term_status", "term_due", "when", "href", "pdf").to_dicts()

@@ -12,7 +12,8 @@ from typing import Any
 from analysis.reports.catalogue import Report
 from analysis.reports.html import org_anchor
 from analysis.store import Store
-from analysis.views import subtree
+from analysis.terms import TermAssessment
+from analysis.views import select_orgs, subtree
 
 PDF_DIR = "PDF"  #: the reports' PDFs, in this folder of the output
 NOTEBOOKS_DIR_NAME = "notebooks"  #: the executed notebooks (kept on request, and for a failed run)
@@ -68,6 +69,7 @@ class ReportRun:
     failures: list[ReportFailure]
     warnings: list[str]
     seconds: float
+    terms: TermAssessment | None = None  #: the batch's term assessment, when a report needed one
 
     @property
     def ok(self) -> bool:
@@ -106,9 +108,15 @@ def _plan(
     filters: Mapping[str, Any] | None = None,
     keep_notebooks: bool = True,
     pdf: bool = True,
+    terms: TermAssessment | None = None,
+    term_parameters: Mapping[str, Any] | None = None,
 ) -> list[_Job]:
     """One job per run; ``filters`` (``under``, ``org_type``) go to the reports that take them, and every
-    job carries the links from an org code to the 单位画像 run of its top-level organisation."""
+    job carries the links from an org code to the 单位画像 run of its top-level organisation.
+
+    Reports with ``terms`` get ``term_parameters`` and, run per org, take their values from ``terms``
+    (inside the filter's scope); those run once also get ``term_pages`` (org code → the file name of
+    that org's page among the per-org ``terms`` runs), so their 换届提醒 can link each page."""
     from analysis.filenames import safe_filename
 
     jobs: list[_Job] = []
@@ -116,8 +124,9 @@ def _plan(
     for report in reports:
         runs: list[tuple[str, dict[str, Any]]] = [(report.title, {})]
         if report.each:
-            values = report.values(store) if report.values else []
+            values = _values(report, store, terms, filters)
             runs = [(f"{report.title}_{label}", {report.each: value}) for value, label in values]
+        own_terms = dict(term_parameters or {}) if report.terms else {}
         for label, own in runs:
             stem = safe_filename(label)
             if stem in used:  # two top-level orgs with one name: the code tells them apart
@@ -131,6 +140,7 @@ def _plan(
                 "charts_dir": str(out_dir / "charts" / stem),
                 **report.parameters,
                 **({k: v for k, v in (filters or {}).items() if v} if report.filterable else {}),
+                **own_terms,
                 **parameters,
                 **own,
             }
@@ -150,7 +160,41 @@ def _plan(
                 )
             )
     links = profile_links(store, jobs, {r.title for r in reports if r.profile}, out_dir)
-    return [replace(job, links=links) for job in jobs]
+    return _link_term_pages([replace(job, links=links) for job in jobs], reports)
+
+
+def _values(
+    report: Report, store: Store, terms: TermAssessment | None, filters: Mapping[str, Any] | None
+) -> list[tuple[Any, str]]:
+    """The ``(value, label)`` runs of a per-value report: from the store, or — a ``terms`` report — from
+    the batch's term assessment, keeping the orgs inside the filter's scope."""
+    if not report.values:
+        return []
+    if not report.terms:
+        return report.values(store)
+    if terms is None:
+        return []
+    values = report.values(terms)
+    under, org_type = (filters or {}).get("under"), (filters or {}).get("org_type")
+    if under or org_type:
+        scope = set(select_orgs(terms.terms, under, org_type)["org_id"].to_list())
+        values = [v for v in values if v[0] in scope]
+    return values
+
+
+def _link_term_pages(jobs: list[_Job], reports: Sequence[Report]) -> list[_Job]:
+    by_title = {r.title: r for r in reports}
+    pages = {
+        job.parameters[r.each]: job.html.name
+        for job in jobs
+        if (r := by_title[job.report]).terms and r.each
+    }
+    return [
+        replace(job, parameters={**job.parameters, "term_pages": pages})
+        if by_title[job.report].terms and not by_title[job.report].each
+        else job
+        for job in jobs
+    ]
 
 
 def profile_links(store: Store, jobs: Sequence[_Job], profiles: set[str], out_dir: Path) -> dict[str, str]:

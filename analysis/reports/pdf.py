@@ -5,7 +5,8 @@ The notebook's prose (markdown cells and ``Markdown`` outputs), its tables (the 
 of :func:`analysis.charts.show_table`, with a fold's heading as the table's title) and its charts
 become one typst document: A4 portrait, the report's title in the page header, 第 N 页 / 共 M 页 in the
 footer, table headers repeated on every page and no row split across two.  A chart saved next to the
-report is drawn from its SVG (vector, small, its text searchable); any other picture from its PNG.
+report is drawn from its SVG (vector, small, its text searchable) — the A4-portrait variant of a slide
+chart (``charts.print_svg``), whose type is sized for the page; any other picture from its PNG.
 Text is set in the bundled Noto Sans CJK, whose glyphs the PDF embeds.
 """
 
@@ -24,6 +25,7 @@ from analysis.reports.images import PNG, digest
 
 #: the text area of an A4 page with the margins below, in mm: a picture taller than this is fit by height
 _BODY_MM = (186.0, 252.0)
+_SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
 _LONG_TEXT = 14  #: a column whose longest cell has more characters than this gets the free width
 
 
@@ -104,15 +106,49 @@ def _inline(tokens: list[Any]) -> str:
     return "".join(part if part.startswith(("#", "]")) or not part else f"#{part}" for part in out)
 
 
+def _plain(tok: Any) -> str:
+    """The text of an inline token (a link's text without its address)."""
+    return "".join(c.content for c in (tok.children or []) if c.type in ("text", "code_inline"))
+
+
+def _md_table(tokens: list[Any], start: int) -> str:
+    """The markdown table opening at ``tokens[start]`` as a typst table (as the notebook tables are)."""
+    t = _Table(title="", header=[])
+    row: list[str] | None = None
+    for tok in tokens[start:]:
+        if tok.type == "table_close":
+            break
+        if tok.type == "tr_open":
+            row = []
+        elif tok.type == "inline" and row is not None:
+            row.append(_plain(tok))
+        elif tok.type == "tr_close" and row is not None:
+            if t.header:
+                t.rows.append(row)
+            else:
+                t.header = row
+            row = None
+    t.numeric = [False] * len(t.header)
+    return _table_typst(t)
+
+
 def markdown_to_typst(text: str) -> str:
-    """Markdown (the subset reports write: headings, paragraphs, bold, lists, rules) as typst."""
+    """Markdown (the subset reports write: headings, paragraphs, bold, lists, rules, tables) as typst."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").parse(text)
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
     out: list[str] = []
     depth = 0
+    cells = 0  # inside a table: its cells' paragraphs are the table's
     for i, tok in enumerate(tokens):
-        if tok.type == "heading_open":
+        if tok.type == "table_open":
+            out.append(_md_table(tokens, i))
+            cells += 1
+        elif tok.type == "table_close":
+            cells -= 1
+        elif cells:
+            continue
+        elif tok.type == "heading_open":
             level = int(tok.tag[1:])
             out.append(f"#heading(level: {level})[{_inline(tokens[i + 1].children or [])}]")
         elif tok.type == "paragraph_open" and not (i and tokens[i - 1].type == "list_item_open"):
@@ -204,15 +240,22 @@ def _blocks(nb: Any, pictures: dict[str, bytes], charts: Mapping[str, Path]) -> 
 
 
 def _picture(png: bytes, pictures: dict[str, bytes], charts: Mapping[str, Path]) -> str:
+    """A picture of the notebook: a saved chart as the SVG of its A4-portrait variant (or its own SVG),
+    as tall as it is drawn up to the page's body; any other picture as its PNG."""
     import struct
+
+    from analysis.charts import print_svg
 
     width, height = struct.unpack(">II", png[16:24]) if png[:8] == b"\x89PNG\r\n\x1a\n" else (16, 9)
     chart = charts.get(digest(png))
-    svg = chart.with_suffix(".svg") if chart is not None else None
+    svg = print_svg(chart) if chart is not None else None
     name = f"picture-{len(pictures) + 1}"
     if svg is not None and svg.is_file():
         name += ".svg"
         pictures[name] = svg.read_bytes()
+        drawn = _SVG_SIZE.search(pictures[name][:2000].decode("utf-8", "replace"))
+        if drawn:
+            width, height = float(drawn[1]), float(drawn[2])
     else:
         name += ".png"
         pictures[name] = png

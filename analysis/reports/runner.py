@@ -8,12 +8,15 @@ code hidden, no require.js, no MathJax, nothing fetched from the network, ``<htm
 
 Layout of an output folder::
 
-    index.html                 目录: the headline numbers, every report, the failures and their reasons
-    <报告名>.html               one page per run (单位画像 once per top-level organisation)
+    index.html                 目录: the headline numbers, 换届提醒, every report, the failures and their
+                               reasons
+    <报告名>.html               one page per run (单位画像 once per top-level organisation, 任期考核 once
+                               per org that owes its term report)
     PDF/<报告名>.pdf            the same report typeset for print (A4)
     assets/font.js, tables.js  what the pages share: the CJK font, the sortable tables
     charts/<报告名>/*.png|svg|pdf  every chart, for slides and print
-    notebooks/<报告名>.ipynb    the executed notebooks, kept with ``keep_notebooks`` (and for a failure)
+    notebooks/<报告名>.ipynb    the executed notebooks, kept with ``keep_notebooks`` (and for a failure),
+                               with the batch's term assessment they read (任期考核结果.pickle)
 
 Runs go to worker processes (at most ``os.cpu_count()``); a kernel that fails to start is retried
 once; a failing cell does not stop the batch: :func:`run_reports` collects the failure (report, cell,
@@ -23,11 +26,13 @@ error) and carries on, and the caller decides the exit code.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +43,13 @@ from analysis.reports.html import external_refs
 from analysis.reports.index import write_index
 from analysis.reports.jobs import NOTEBOOKS_DIR_NAME, ReportFailure, ReportOutput, ReportRun, _Job, _plan
 from analysis.store import Store
+from analysis.term_views import save_terms
+from analysis.terms import DUE_WITHIN_MONTHS, TermAssessment, assess_terms
 from analysis.views import DEFAULT_RULESET, check_filter
 
 KERNEL_NAME = "python3"
 KERNEL_LOG = "kernels.log"  #: stderr of the worker processes and their kernels, in out/notebooks/
+TERMS_FILE = "任期考核结果.pickle"  #: the batch's term assessment, read by the notebooks that show terms
 
 
 _KERNEL_START_MARKERS = ("Kernel died before replying", "didn't respond in")
@@ -289,6 +297,9 @@ def run_reports(
     start_timeout: int = 120,
     cell_timeout: int | None = 1800,
     progress: bool = True,
+    terms: TermAssessment | None = None,
+    as_of: date | str | None = None,
+    due_within: int = DUE_WITHIN_MONTHS,
 ) -> ReportRun:
     """Run every report for ``year`` on the store at ``store_path`` and write them to ``out_dir``.
 
@@ -317,6 +328,12 @@ def run_reports(
         Seconds to wait for a kernel to start, and for one cell (``None``: no limit).
     progress
         Show a progress bar on stderr.
+    terms, as_of, due_within
+        The term assessment the 任期考核 pages and the 换届提醒 show, made once here in the parent process
+        and handed to the notebooks: ``terms`` when the caller already made it, else
+        :func:`analysis.terms.assess_terms` at ``as_of`` (default 31 Dec of ``year``).  Only when a chosen
+        report needs it (``Report.terms``); one 任期考核 page per org that owes its term report (inside
+        ``under``/``org_type``).
 
     Returns
     -------
@@ -343,6 +360,15 @@ def run_reports(
     store = Store.open(store_path)
     under, org_type = check_filter(store, under, org_type)
     out.mkdir(parents=True, exist_ok=True)
+    if not any(r.terms for r in reports):
+        terms = None
+    elif terms is None:
+        terms = assess_terms(store, as_of or date(year, 12, 31), due_within=due_within, ruleset=ruleset)
+    handover = tempfile.TemporaryDirectory(prefix="workbench-terms-")
+    term_parameters: dict[str, Any] = {}
+    if terms is not None:
+        saved = save_terms(terms, (out / NOTEBOOKS_DIR_NAME if keep_notebooks else Path(handover.name)) / TERMS_FILE)
+        term_parameters = {"as_of": terms.as_of.isoformat(), "due_within": terms.due_within, "terms_path": str(saved)}
     jobs = _plan(
         store,
         store_path,
@@ -357,23 +383,27 @@ def run_reports(
         filters={"under": under, "org_type": org_type},
         keep_notebooks=keep_notebooks,
         pdf=pdf,
+        terms=terms,
+        term_parameters=term_parameters,
     )
     results: dict[int, _Result] = {}
     log = out / NOTEBOOKS_DIR_NAME / KERNEL_LOG
     if jobs:
         log.parent.mkdir(parents=True, exist_ok=True)
         results = _run_parallel(jobs, workers, progress, log)
+    handover.cleanup()
     outputs = [r.output for _, r in sorted(results.items()) if r.output]
     failures = [r.failure for _, r in sorted(results.items()) if r.failure]
     warnings = [w for _, r in sorted(results.items()) for w in r.warnings]
     if not failures and not keep_notebooks:
         _drop_notebooks_dir(log)
     index = write_index(
-        out, year, reports, jobs, outputs, failures, store, ruleset=ruleset, under=under, org_type=org_type
+        out, year, reports, jobs, outputs, failures, store, ruleset=ruleset, under=under, org_type=org_type,
+        terms=terms,
     )
     write_tables_script(out)
     write_font_script(out, [index, *(o.html for o in outputs)])
-    return ReportRun(out, index, outputs, failures, warnings, time.perf_counter() - started)
+    return ReportRun(out, index, outputs, failures, warnings, time.perf_counter() - started, terms)
 
 
 def _drop_notebooks_dir(log: Path) -> None:
