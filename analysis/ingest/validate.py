@@ -13,6 +13,7 @@ header has, and for a repeated header whose copies disagree — no value a user 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -33,6 +34,7 @@ from analysis.vocab import (
     REASONS,
     TABLES,
     WORKER_ROLE_ALIASES,
+    Column,
     Table,
     header_lookup,
     normalize_header,
@@ -230,6 +232,7 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str, limits: Limits | No
 _BY_VALUE = frozenset(
     {"code", "int", "float", "date", "month", "bool", "year", "org_type", "activity_kind", "incident_kind", "worker_role"}
 )
+_NO_ERROR = frozenset({"code"})  #: kinds whose parser gives no error code (columns.parse_code)
 #: distinct values remembered per kind of conversion, across the sheets of a process; past it they are forgotten
 MEMO_VALUES = 200_000
 
@@ -243,7 +246,7 @@ class _Memo:
         self.index: dict[str | None, int] = {}
         self.frame: pl.DataFrame | None = None
 
-    def lookup(self, raw: pl.Series, convert: list[pl.Expr]) -> pl.DataFrame:
+    def lookup(self, raw: pl.Series, convert: Callable[[], list[pl.Expr]]) -> pl.DataFrame:
         """The converted rows of the distinct values of ``raw`` (a String column; ``convert`` reads it by
         its name); values not seen before are converted now, in one go."""
         values = raw.unique().to_list()
@@ -252,7 +255,7 @@ class _Memo:
             if self.frame is not None and self.frame.height + len(new) > MEMO_VALUES:
                 self.index, self.frame, new = {}, None, values
             fresh = pl.DataFrame({raw.name: new}, schema={raw.name: pl.String})
-            fresh = fresh.select(pl.col(raw.name).alias("__raw__"), *convert)
+            fresh = fresh.select(pl.col(raw.name).alias("__raw__"), *convert())
             start = 0 if self.frame is None else self.frame.height
             self.index.update((v, start + i) for i, v in enumerate(new))
             self.frame = fresh if self.frame is None else pl.concat([self.frame, fresh], rechunk=False)
@@ -295,30 +298,30 @@ def _checked(
         if src is None:
             continue
         dtype = data.schema[src]
-        v, err = parse_column(column, src, dtype, prof, date1904=sheet.date1904, max_number=limits.max_number)
-        blank = pl.when(_is_blank(src, dtype)).then(pl.lit("required_empty")) if column.required else None
+        err: pl.Expr | None
         if dtype == pl.String and column.kind in _BY_VALUE:
-            convert = [
-                v.alias("__v__"),
-                (err if err is not None else pl.lit(None, pl.String)).alias("__e__"),
-                _is_blank(src, dtype).alias("__b__"),
-            ]
-            key = _memo_key(column.kind, prof, sheet.date1904, limits.max_number)
-            memo = _MEMOS.setdefault(key, _Memo())
-            found = memo.lookup(data[src], convert)
-            lookup = found.lazy().select(
+
+            def convert(column: Column = column, src: str = src) -> list[pl.Expr]:
+                v, e = parse_column(
+                    column, src, pl.String, prof, date1904=sheet.date1904, max_number=limits.max_number
+                )
+                e = e if e is not None else pl.lit(None, pl.String)
+                return [v.alias("__v__"), e.alias("__e__"), _is_blank(src, pl.String).alias("__b__")]
+
+            memo = _MEMOS.setdefault(_memo_key(column.kind, prof, sheet.date1904, limits.max_number), _Memo())
+            lookup = memo.lookup(data[src], convert).lazy().select(
                 pl.col("__raw__").alias(src),
                 pl.col("__v__").alias(column.name),
                 pl.col("__e__").alias(f"__perr__{column.name}"),
                 pl.when(pl.col("__b__")).then(pl.lit("required_empty")).alias(f"__blank__{column.name}"),
             )
             lf = lf.join(lookup, on=src, how="left", nulls_equal=True, maintain_order="left")
-            if blank is not None:
-                blank = pl.col(f"__blank__{column.name}")
-            if err is not None:
-                err = pl.col(f"__perr__{column.name}")
+            blank = pl.col(f"__blank__{column.name}") if column.required else None
+            err = pl.col(f"__perr__{column.name}") if column.kind not in _NO_ERROR else None
         else:
+            v, err = parse_column(column, src, dtype, prof, date1904=sheet.date1904, max_number=limits.max_number)
             value_exprs.append(v.alias(column.name))
+            blank = pl.when(_is_blank(src, dtype)).then(pl.lit("required_empty")) if column.required else None
         parts = [pl.col(f"__fault__{src}")] if src in faulty else []
         parts += [p for p in (blank, err) if p is not None]
         if column.name in rec.repeated:
