@@ -235,6 +235,9 @@ _BY_VALUE = frozenset(
 _NO_ERROR = frozenset({"code"})  #: kinds whose parser gives no error code (columns.parse_code)
 #: distinct values remembered per kind of conversion, across the sheets of a process; past it they are forgotten
 MEMO_VALUES = 200_000
+#: a sheet of more rows (a machine export) is converted cell by cell in its plan: its distinct values would
+#: be too many to look up in Python
+MEMO_ROWS = 100_000
 
 
 class _Memo:
@@ -286,20 +289,22 @@ def _checked(
 
     A column's value and error code depend on its cell alone, so a String column of a kind in
     :data:`_BY_VALUE` is converted once per distinct value (a sheet repeats its org code, its kinds, 是/否
-    and dates) and joined back by that value; the reader's faults and the checks across columns stay
-    per row."""
+    and dates, and the next sheet mostly repeats them again: :class:`_Memo`) and joined back by that
+    value; the reader's faults and the checks across columns stay per row.  Sheets past
+    :data:`MEMO_ROWS` rows are converted cell by cell, in the same plan."""
     table = rec.table
     base = data.lazy()
     lf = base
     value_exprs: list[pl.Expr] = []
     err_exprs: list[pl.Expr] = []
+    by_value = data.height <= MEMO_ROWS
     for column in table.columns:
         src = rec.mapping.get(column.name)
         if src is None:
             continue
         dtype = data.schema[src]
         err: pl.Expr | None
-        if dtype == pl.String and column.kind in _BY_VALUE:
+        if by_value and dtype == pl.String and column.kind in _BY_VALUE:
 
             def convert(column: Column = column, src: str = src) -> list[pl.Expr]:
                 v, e = parse_column(
