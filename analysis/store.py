@@ -44,7 +44,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.store_guard import (
@@ -353,6 +355,56 @@ def table_parts(path: Path, name: str) -> list[Path]:
     return [legacy] if legacy.is_file() else []
 
 
+#: next to a part file ``part-00000.parquet``: ``part-00000.digest``, what the next ingest needs to know of
+#: the part without reading it (its rows' hashes, sorted; its org codes; its rows per input file)
+DIGEST_SUFFIX = ".digest"
+
+
+@dataclass
+class PartDigest:
+    """What an ingest keeps of a part file: the 64-bit hashes of its rows (sorted), the org codes it
+    holds, its rows per input file, and what the hashes were made with (``hashed``)."""
+
+    hashes: np.ndarray
+    org_ids: list[str | None]
+    counts: dict[str, int]
+    hashed: str
+
+
+def digest_path(part: Path) -> Path:
+    return part.with_suffix(DIGEST_SUFFIX)
+
+
+def write_digest(part: Path, digest: PartDigest) -> None:
+    """Write the digest of ``part`` next to it (a Parquet file of the hashes; the rest in its metadata)."""
+    meta = {
+        "org_ids": json.dumps(digest.org_ids, ensure_ascii=False),
+        "counts": json.dumps(digest.counts, ensure_ascii=False),
+        "hashed": digest.hashed,
+    }
+    table = pa.table({"hash": pa.array(np.sort(digest.hashes), pa.uint64())}).replace_schema_metadata(meta)
+    tmp = digest_path(part).with_suffix(".digest-tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, digest_path(part))
+
+
+def read_digest(part: Path, hashed: str) -> PartDigest | None:
+    """The digest of ``part``, or None when there is none, it was hashed otherwise (``hashed`` names the
+    seed and columns), or it does not count the part's rows (a part written without one)."""
+    path = digest_path(part)
+    if not path.is_file():
+        return None
+    try:
+        table = pq.read_table(path)
+        meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+        if meta.get("hashed") != hashed or table.num_rows != pq.read_metadata(part).num_rows:
+            return None
+        counts = json.loads(meta["counts"])
+        return PartDigest(table["hash"].to_numpy(), json.loads(meta["org_ids"]), counts, hashed)
+    except (OSError, KeyError, ValueError, pa.ArrowException):
+        return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Writing (used by ingest): everything goes to a temporary folder, then swapped in.
 # ---------------------------------------------------------------------------------------------
@@ -423,14 +475,18 @@ class StoreWriter:
     def link_part(self, name: str, source: Path) -> Path:
         """Carry a part of the previous store over unchanged: a hard link when the file system allows
         (no copy, and the previous store stays intact), else a copy.  Parts of the part layout keep their
-        name; the single file of an older store becomes a part."""
+        name; the single file of an older store becomes a part.  The part's digest comes along."""
         folder = self.tmp / name
         folder.mkdir(exist_ok=True)
         target = folder / source.name if source.parent.name == name else self._new_part(name)
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
+        pairs = [(source, target)]
+        if digest_path(source).is_file():
+            pairs.append((digest_path(source), digest_path(target)))
+        for src, dst in pairs:
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
         return target
 
     def finish(
