@@ -46,7 +46,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.store_guard import (
@@ -355,15 +354,17 @@ def table_parts(path: Path, name: str) -> list[Path]:
     return [legacy] if legacy.is_file() else []
 
 
-#: next to a part file ``part-00000.parquet``: ``part-00000.digest``, what the next ingest needs to know of
-#: the part without reading it (its rows' hashes, sorted; its org codes; its rows per input file)
+#: next to a part file ``part-00000.parquet``: ``part-00000.digest`` (JSON) and ``part-00000.hashes`` (a
+#: NumPy array), what the next ingest needs to know of the part without reading it
 DIGEST_SUFFIX = ".digest"
+HASHES_SUFFIX = ".hashes"
 
 
 @dataclass
 class PartDigest:
-    """What an ingest keeps of a part file: the 64-bit hashes of its rows (sorted), the org codes it
-    holds, its rows per input file, and what the hashes were made with (``hashed``)."""
+    """What an ingest keeps of a part file: the 64-bit hashes of its rows (sorted; 8 bytes a row, read
+    by memory map, so a lookup touches only the pages it needs), the org codes it holds, its rows per
+    input file, and what the hashes were made with (``hashed``)."""
 
     hashes: np.ndarray
     org_ids: list[str | None]
@@ -371,38 +372,42 @@ class PartDigest:
     hashed: str
 
 
-def digest_path(part: Path) -> Path:
-    return part.with_suffix(DIGEST_SUFFIX)
+def digest_paths(part: Path) -> tuple[Path, Path]:
+    return part.with_suffix(DIGEST_SUFFIX), part.with_suffix(HASHES_SUFFIX)
 
 
 def write_digest(part: Path, digest: PartDigest) -> None:
-    """Write the digest of ``part`` next to it (a Parquet file of the hashes; the rest in its metadata)."""
-    meta = {
-        "org_ids": json.dumps(digest.org_ids, ensure_ascii=False),
-        "counts": json.dumps(digest.counts, ensure_ascii=False),
-        "hashed": digest.hashed,
-    }
-    table = pa.table({"hash": pa.array(np.sort(digest.hashes), pa.uint64())}).replace_schema_metadata(meta)
-    tmp = digest_path(part).with_suffix(".digest-tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, digest_path(part))
+    """Write the digest of ``part`` next to it (each file written aside, then renamed into place)."""
+    meta_path, hashes_path = digest_paths(part)
+    meta = {"hashed": digest.hashed, "rows": len(digest.hashes), "org_ids": digest.org_ids, "counts": digest.counts}
+    tmp = hashes_path.with_suffix(".hashes-tmp")
+    with tmp.open("wb") as fh:
+        np.save(fh, np.sort(np.asarray(digest.hashes, dtype=np.uint64)))
+    os.replace(tmp, hashes_path)
+    tmp = meta_path.with_suffix(".digest-tmp")
+    tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, meta_path)
 
 
 def read_digest(part: Path, hashed: str) -> PartDigest | None:
     """The digest of ``part``, or None when there is none, it was hashed otherwise (``hashed`` names the
     seed and columns), or it does not count the part's rows (a part written without one)."""
-    path = digest_path(part)
-    if not path.is_file():
+    meta_path, hashes_path = digest_paths(part)
+    if not (meta_path.is_file() and hashes_path.is_file()):
         return None
     try:
-        table = pq.read_table(path)
-        meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
-        if meta.get("hashed") != hashed or table.num_rows != pq.read_metadata(part).num_rows:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        hashes = np.load(hashes_path, mmap_mode="r")
+        if meta["hashed"] != hashed or not meta["rows"] == len(hashes) == pq.read_metadata(part).num_rows:
             return None
-        counts = json.loads(meta["counts"])
-        return PartDigest(table["hash"].to_numpy(), json.loads(meta["org_ids"]), counts, hashed)
-    except (OSError, KeyError, ValueError, pa.ArrowException):
+        return PartDigest(hashes, meta["org_ids"], meta["counts"], hashed)
+    except (OSError, KeyError, TypeError, ValueError):
         return None
+
+
+def remove_digest(part: Path) -> None:
+    for path in digest_paths(part):
+        path.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,8 +485,7 @@ class StoreWriter:
         folder.mkdir(exist_ok=True)
         target = folder / source.name if source.parent.name == name else self._new_part(name)
         pairs = [(source, target)]
-        if digest_path(source).is_file():
-            pairs.append((digest_path(source), digest_path(target)))
+        pairs += [(a, b) for a, b in zip(digest_paths(source), digest_paths(target), strict=True) if a.is_file()]
         for src, dst in pairs:
             try:
                 os.link(src, dst)

@@ -16,9 +16,9 @@ from analysis.ingest.registry import _canonical, _fk_reject, _normalise_codes
 from analysis.store import (
     MEMBER_KEY,
     PartDigest,
-    digest_path,
     empty_table,
     read_digest,
+    remove_digest,
     table_schema,
     write_digest,
     write_part_file,
@@ -48,7 +48,9 @@ class _Source:
     hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
     org_ids: pl.Series = field(default_factory=lambda: pl.Series("org_id", [], pl.String))
     counts: pl.DataFrame = field(default_factory=pl.DataFrame)  #: _file, n
-    in_row_order: bool = True  #: ``hashes`` follow the rows (False: sorted, as a digest keeps them)
+    #: ``hashes`` follow the rows; False: the part is as the previous store left it, described by its digest
+    #: (hashes sorted), and its rows are distinct from those of every other such part
+    in_row_order: bool = True
 
     @classmethod
     def of(cls, table: str, df: pl.DataFrame, path: Path | None = None) -> _Source:
@@ -104,7 +106,7 @@ class _Source:
             self.frame = df
         elif df.height == 0:
             self.path.unlink()  # the table keeps at least one part: StoreWriter.finish sees to that
-            digest_path(self.path).unlink(missing_ok=True)
+            remove_digest(self.path)
         else:
             tmp = self.path.with_suffix(".rewrite")
             write_part_file(df, tmp, self.table)
@@ -127,21 +129,40 @@ def _check_links(sources: list[_Source], name: str, registry: pl.Series) -> list
     return rejects
 
 
+def _contains(sorted_hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` occur in ``sorted_hashes`` (binary search: touches few pages of a memory map)."""
+    if not len(sorted_hashes) or not len(values):
+        return np.zeros(len(values), bool)
+    at = np.searchsorted(sorted_hashes, values).clip(max=len(sorted_hashes) - 1)
+    return np.asarray(sorted_hashes[at] == values)
+
+
+def _repeated(sources: list[_Source]) -> np.ndarray:
+    """Hashes that occur more than once among the sources (sorted, unique).  The parts the previous store
+    left as they were (:attr:`_Source.in_row_order` False) hold distinct rows among themselves — that
+    store took their duplicates out — so only the other sources' hashes are looked up in them, and a hash
+    shared by two such parts alone (two distinct rows) is not a candidate; the result is the same."""
+    settled = [s.hashes for s in sources if not s.in_row_order]
+    fresh = np.concatenate([s.hashes for s in sources if s.in_row_order] or [np.empty(0, np.uint64)])
+    fresh.sort()
+    out = [fresh[1:][fresh[1:] == fresh[:-1]]]
+    out += [fresh[_contains(h, fresh)] for h in settled]
+    return np.unique(np.concatenate(out))
+
+
 def _take_duplicates(sources: list[_Source], name: str) -> pl.DataFrame:
     """Take exact duplicates out of the sources and return them; the first copy in (file, sheet, row)
     order stays.  A row can only be a duplicate when its 64-bit hash occurs more than once, so only
     those candidate rows are read and compared — on their values, the hash only preselects."""
     if not sources:
         return empty_table(name)
-    every = np.concatenate([s.hashes for s in sources])
-    every.sort()
-    repeated = np.unique(every[1:][every[1:] == every[:-1]])
-    del every
+    repeated = _repeated(sources)
     if repeated.size == 0:
         return empty_table(name)
     candidates = []
     for i, src in enumerate(sources):
-        if not np.isin(src.hashes, repeated).any():
+        hit = np.isin(src.hashes, repeated) if src.in_row_order else _contains(src.hashes, repeated)
+        if not hit.any():
             continue
         df = src.load()
         idx = np.flatnonzero(np.isin(src.row_hashes(df), repeated))
