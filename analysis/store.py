@@ -431,6 +431,7 @@ class StoreWriter:
         self._members: pl.DataFrame | None = None  # the member index, loaded when a study part is first keyed
         self._inherited = False  # the index was carried over from the previous store
         self._keyed: set[str] = set()  # study parts keyed by this writer
+        self._grown = False  # pairs were added to the inherited index
 
     def _new_part(self, name: str) -> Path:
         folder = self.tmp / name
@@ -474,6 +475,7 @@ class StoreWriter:
             start = members.height
             new = new.with_columns(pl.int_range(start, start + new.height, dtype=pl.UInt32).alias(MEMBER_KEY))
             self._members = members = pl.concat([members, new])
+            self._grown = True
             known = pl.concat([known, new])
         return df.join(known, on=pair, how="left", nulls_equal=True, maintain_order="left")
 
@@ -554,6 +556,10 @@ class StoreWriter:
                 tmp = part.with_suffix(".rekey")
                 write_part_file(df, tmp, "study")
                 os.replace(tmp, part)  # a new file: a hard-linked previous part is untouched
+        if self._inherited and not self._grown:  # the previous index as it was: linked, not written again
+            with contextlib.suppress(OSError):
+                os.link(self.path / MEMBERS_FILE, self.tmp / MEMBERS_FILE)
+                return
         write_part_file(self.members(), self.tmp / MEMBERS_FILE)
 
     def abort(self) -> None:
