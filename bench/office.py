@@ -5,6 +5,7 @@ Usage::
     python bench/office.py                    # the bundled sample and a generated tree of 3 cities
     python bench/office.py --cities 8         # a larger tree (8 × 195 files, ~1,500 workbooks and CSVs)
     python bench/office.py --cities 0         # the sample only
+    python bench/office.py --baseline /work/main   # also time another checkout's ingest, same rounds
 
 The *floor* is the least any reader must do: a fresh Python process that imports polars and reads every
 file with ``polars.read_excel`` (calamine, every sheet), ``polars.read_csv``, ``polars.read_json`` or
@@ -116,38 +117,39 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, cpu, lines[-1] if lines else ""
 
 
-def measure(tree: Path, repeat: int) -> dict:
-    """Floor and ingest of ``tree``, ``repeat`` times each, alternating."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    floors, ingests, counts, kept = [], [], {}, ""
+def measure(tree: Path, repeat: int, baseline: Path | None = None) -> dict:
+    """Floor and ingest of ``tree``, ``repeat`` times each, alternating (and the ingest of the
+    ``baseline`` checkout, when given, in the same rounds)."""
+    codes = {"ingest": ROOT, **({"baseline": baseline} if baseline else {})}
+    runs: dict[str, list[tuple[float, float]]] = {"floor": [], **{k: [] for k in codes}}
+    counts: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-office-") as tmp:
         for i in range(repeat):
+            env = {**os.environ, "PYTHONPATH": str(ROOT)}
             wall, cpu, last = _timed([sys.executable, __file__, "--floor", str(tree)], env)
-            floors.append((wall, cpu))
+            runs["floor"].append((wall, cpu))
             counts = json.loads(last)
-            store = Path(tmp) / f"store-{i}"
-            wall, cpu, kept = _timed([sys.executable, "-m", "analysis", "ingest", str(tree), "--store", str(store)], env)
-            ingests.append((wall, cpu))
-            shutil.rmtree(store, ignore_errors=True)
+            for key, code in codes.items():
+                store = Path(tmp) / f"{key}-{i}"
+                env = {**os.environ, "PYTHONPATH": str(code)}
+                wall, cpu, _ = _timed([sys.executable, "-m", "analysis", "ingest", str(tree), "--store", str(store)], env)
+                runs[key].append((wall, cpu))
+                shutil.rmtree(store, ignore_errors=True)
     med = statistics.median
-    return {
-        **counts,
-        "floor_s": med(w for w, _ in floors),
-        "ingest_s": med(w for w, _ in ingests),
-        "floor_cpu": med(c for _, c in floors),
-        "ingest_cpu": med(c for _, c in ingests),
-        "floor_all": [w for w, _ in floors],
-        "ingest_all": [w for w, _ in ingests],
-        "summary": kept,
-    }
+    out = {**counts}
+    for key, rs in runs.items():
+        out[f"{key}_s"] = med(w for w, _ in rs)
+        out[f"{key}_cpu"] = med(c for _, c in rs)
+        out[f"{key}_all"] = [w for w, _ in rs]
+    return out
 
 
-def _row(name: str, m: dict) -> str:
-    span = f"{min(m['ingest_all']):.2f}–{max(m['ingest_all']):.2f}"
+def _row(name: str, m: dict, key: str = "ingest") -> str:
+    span = f"{min(m[key + '_all']):.2f}–{max(m[key + '_all']):.2f}"
     return (
-        f"| {name} | {m['files']:,} | {m['rows']:,} | {m['floor_s']:.2f} | {m['ingest_s']:.2f} ({span}) "
-        f"| **{m['ingest_s'] / m['floor_s']:.2f}** | {m['floor_cpu']:.2f} | {m['ingest_cpu']:.2f} "
-        f"| {m['ingest_cpu'] / m['floor_cpu']:.2f} | {m['rows'] / m['ingest_s']:,.0f} |"
+        f"| {name} | {m['files']:,} | {m['rows']:,} | {m['floor_s']:.2f} | {m[key + '_s']:.2f} ({span}) "
+        f"| **{m[key + '_s'] / m['floor_s']:.2f}** | {m['floor_cpu']:.2f} | {m[key + '_cpu']:.2f} "
+        f"| {m[key + '_cpu'] / m['floor_cpu']:.2f} | {m['rows'] / m[key + '_s']:,.0f} |"
     )
 
 
@@ -156,6 +158,9 @@ def main() -> None:
     ap.add_argument("--cities", type=int, default=3, help="cities in the generated tree (0: the sample only)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", type=Path, default=HERE / "OFFICE-RESULTS.md")
+    ap.add_argument(
+        "--baseline", type=Path, help="another checkout (e.g. /work/main) whose ingest is timed in the same rounds"
+    )
     ap.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.floor:
@@ -173,13 +178,16 @@ def main() -> None:
     rows = []
     for name, tree in trees:
         print(f"[{name}] floor and ingest, {args.repeat} runs each, alternating ...", flush=True)
-        m = measure(tree, args.repeat)
+        m = measure(tree, args.repeat, args.baseline)
         rows.append(_row(name, m))
-        print(rows[-1], flush=True)
+        if args.baseline:
+            rows.append(_row(f"{name}, ingest of {args.baseline}", m, "baseline"))
+        print("\n".join(rows[-2 if args.baseline else -1 :]), flush=True)
     lines = [
         "# Office-file ingest against a bare read",
         "",
-        f"Run: `python bench/office.py --cities {args.cities} --repeat {args.repeat}` on {time.strftime('%Y-%m-%d %H:%M')}"
+        f"Run: `python bench/office.py --cities {args.cities} --repeat {args.repeat}"
+        f"{' --baseline ' + str(args.baseline) if args.baseline else ''}` on {time.strftime('%Y-%m-%d %H:%M')}"
         f" ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end: the machine is shared).",
         "",
         "Process wall time, imports included, median of the runs (ingest's fastest–slowest in brackets); floor "
