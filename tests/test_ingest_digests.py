@@ -11,7 +11,8 @@ import polars as pl
 
 from analysis.ingest import ingest
 from analysis.ingest.links import _hashed
-from analysis.store import Store, read_digest, table_parts
+from analysis.store import Store, table_parts
+from analysis.store_digest import read_digest
 
 REGISTRY = "组织编码,组织名称,组织类型,上级组织编码\n000100,机关党委,机关党委,\n000101,第一支部,支部,000100\n"
 ROWS = "组织编码,活动日期,活动类型\n000101,2024-01-05,党课\n000101,2024-01-06,党课\n000100,2024-02-01,党课\n"

@@ -13,16 +13,8 @@ import numpy as np
 import polars as pl
 
 from analysis.ingest.registry import _canonical, _fk_reject, _normalise_codes
-from analysis.store import (
-    MEMBER_KEY,
-    PartDigest,
-    empty_table,
-    read_digest,
-    remove_digest,
-    table_schema,
-    write_digest,
-    write_part_file,
-)
+from analysis.store import MEMBER_KEY, empty_table, table_schema, write_part_file
+from analysis.store_digest import PartDigest, read_digest, remove_digest, write_digest
 from analysis.vocab import PROV_FILE, PROVENANCE
 
 #: reasons a later registry can undo: a file with rows refused for them is read again at the next ingest
