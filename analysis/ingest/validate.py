@@ -13,6 +13,7 @@ header has, and for a repeated header whose copies disagree — no value a user 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -248,17 +249,21 @@ class _Memo:
     def __init__(self) -> None:
         self.index: dict[str | None, int] = {}
         self.frame: pl.DataFrame | None = None
+        self.lock = threading.Lock()  # ingests in two threads of one process share the memo
 
     def lookup(self, raw: pl.Series, convert: Callable[[], list[pl.Expr]]) -> pl.DataFrame:
         """The converted rows of the distinct values of ``raw`` (a String column; ``convert`` reads it by
         its name); values not seen before are converted now, in one go."""
-        values = raw.unique().to_list()
+        with self.lock:
+            return self._lookup(raw.unique().to_list(), raw.name, convert)
+
+    def _lookup(self, values: list[str | None], name: str, convert: Callable[[], list[pl.Expr]]) -> pl.DataFrame:
         new = [v for v in values if v not in self.index]
         if new:
             if self.frame is not None and self.frame.height + len(new) > MEMO_VALUES:
                 self.index, self.frame, new = {}, None, values
-            fresh = pl.DataFrame({raw.name: new}, schema={raw.name: pl.String})
-            fresh = fresh.select(pl.col(raw.name).alias("__raw__"), *convert())
+            fresh = pl.DataFrame({name: new}, schema={name: pl.String})
+            fresh = fresh.select(pl.col(name).alias("__raw__"), *convert())
             start = 0 if self.frame is None else self.frame.height
             self.index.update((v, start + i) for i, v in enumerate(new))
             self.frame = fresh if self.frame is None else pl.concat([self.frame, fresh], rechunk=False)
