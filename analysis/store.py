@@ -47,6 +47,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from analysis.store_digest import digest_paths
 from analysis.store_guard import (
     StoreError,
     os_error_message,
@@ -380,6 +381,7 @@ class StoreWriter:
         self._members: pl.DataFrame | None = None  # the member index, loaded when a study part is first keyed
         self._inherited = False  # the index was carried over from the previous store
         self._keyed: set[str] = set()  # study parts keyed by this writer
+        self._grown = False  # pairs were added to the inherited index
 
     def _new_part(self, name: str) -> Path:
         folder = self.tmp / name
@@ -423,20 +425,24 @@ class StoreWriter:
             start = members.height
             new = new.with_columns(pl.int_range(start, start + new.height, dtype=pl.UInt32).alias(MEMBER_KEY))
             self._members = members = pl.concat([members, new])
+            self._grown = True
             known = pl.concat([known, new])
         return df.join(known, on=pair, how="left", nulls_equal=True, maintain_order="left")
 
     def link_part(self, name: str, source: Path) -> Path:
         """Carry a part of the previous store over unchanged: a hard link when the file system allows
         (no copy, and the previous store stays intact), else a copy.  Parts of the part layout keep their
-        name; the single file of an older store becomes a part."""
+        name; the single file of an older store becomes a part.  The part's digest comes along."""
         folder = self.tmp / name
         folder.mkdir(exist_ok=True)
         target = folder / source.name if source.parent.name == name else self._new_part(name)
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
+        pairs = [(source, target)]
+        pairs += [(a, b) for a, b in zip(digest_paths(source), digest_paths(target), strict=True) if a.is_file()]
+        for src, dst in pairs:
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
         return target
 
     def finish(
@@ -500,6 +506,10 @@ class StoreWriter:
                 tmp = part.with_suffix(".rekey")
                 write_part_file(df, tmp, "study")
                 os.replace(tmp, part)  # a new file: a hard-linked previous part is untouched
+        if self._inherited and not self._grown:  # the previous index as it was: linked, not written again
+            with contextlib.suppress(OSError):
+                os.link(self.path / MEMBERS_FILE, self.tmp / MEMBERS_FILE)
+                return
         write_part_file(self.members(), self.tmp / MEMBERS_FILE)
 
     def abort(self) -> None:

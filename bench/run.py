@@ -254,6 +254,12 @@ def main() -> None:
             f"Growth from {n0:,} to {n1:,} orgs (×{n1 / n0:g}): assess ×{a1['seconds'] / a0['seconds']:.1f}, "
             f"floor ×{f1['seconds'] / f0['seconds']:.1f} — linear would be ×{n1 / n0:g}.",
         ]
+    lines += [
+        "",
+        "Office files (ingest of workbooks ÷ a bare polars read of them): `python bench/office.py`, written to "
+        "`bench/OFFICE-RESULTS.md`. Adding one file to a store: `python bench/increment.py`. Both are summarised "
+        "in `docs/SCALE.md`.",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.write_text(text, encoding="utf-8")

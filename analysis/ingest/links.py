@@ -14,6 +14,7 @@ import polars as pl
 
 from analysis.ingest.registry import _canonical, _fk_reject, _normalise_codes
 from analysis.store import MEMBER_KEY, empty_table, table_schema, write_part_file
+from analysis.store_digest import PartDigest, read_digest, remove_digest, write_digest
 from analysis.vocab import PROV_FILE, PROVENANCE
 
 #: reasons a later registry can undo: a file with rows refused for them is read again at the next ingest
@@ -21,11 +22,17 @@ RECHECK_REASONS = ("unknown_org", "unknown_parent")
 _HASH_SEED = 20090819
 
 
+def _hashed(table: str) -> str:
+    """What a row hash of ``table`` is made of (a digest made otherwise is not used)."""
+    return f"{_HASH_SEED}:" + ",".join(_canonical(table))
+
+
 @dataclass
 class _Source:
     """Kept rows of one canonical table at the link and duplicate stages: a part file in the store
     being written, or (rows that were duplicates before) a frame in memory.  Only a 64-bit hash per
-    row, the org codes and the rows per file stay in memory for a part."""
+    row, the org codes and the rows per file stay in memory for a part; they are kept next to the part
+    (:class:`analysis.store.PartDigest`), so the next ingest need not read the part to know them."""
 
     table: str
     path: Path | None = None
@@ -33,6 +40,9 @@ class _Source:
     hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
     org_ids: pl.Series = field(default_factory=lambda: pl.Series("org_id", [], pl.String))
     counts: pl.DataFrame = field(default_factory=pl.DataFrame)  #: _file, n
+    #: ``hashes`` follow the rows; False: the part is as the previous store left it, described by its digest
+    #: (hashes sorted), and its rows are distinct from those of every other such part
+    in_row_order: bool = True
 
     @classmethod
     def of(cls, table: str, df: pl.DataFrame, path: Path | None = None) -> _Source:
@@ -40,10 +50,37 @@ class _Source:
         src._describe(df)
         return src
 
+    @classmethod
+    def of_digest(cls, table: str, path: Path) -> _Source | None:
+        """The part at ``path`` described by its digest, unread; None when it has no usable digest."""
+        d = read_digest(path, _hashed(table))
+        if d is None:
+            return None
+        counts = pl.DataFrame(
+            {PROV_FILE: list(d.counts), "n": list(d.counts.values())}, schema={PROV_FILE: pl.String, "n": pl.UInt32}
+        )
+        return cls(table, path, None, d.hashes, pl.Series("org_id", d.org_ids, pl.String), counts, False)
+
     def _describe(self, df: pl.DataFrame) -> None:
-        self.hashes = df.select(pl.struct(_canonical(self.table)).hash(_HASH_SEED)).to_series().to_numpy()
+        self.hashes = self._row_hashes(df)
+        self.in_row_order = True
         self.org_ids = df["org_id"].unique()
         self.counts = df.group_by(PROV_FILE).agg(pl.len().alias("n"))
+        if self.path is not None:
+            self.save_digest()
+
+    def _row_hashes(self, df: pl.DataFrame) -> np.ndarray:
+        return df.select(pl.struct(_canonical(self.table)).hash(_HASH_SEED)).to_series().to_numpy()
+
+    def row_hashes(self, df: pl.DataFrame) -> np.ndarray:
+        """The hash of each row of ``df`` (this source's rows, as loaded), in row order."""
+        return self.hashes if self.in_row_order else self._row_hashes(df)
+
+    def save_digest(self) -> None:
+        assert self.path is not None
+        files = self.counts[PROV_FILE].to_list()
+        counts = dict(zip(files, self.counts["n"].to_list(), strict=True))
+        write_digest(self.path, PartDigest(self.hashes, self.org_ids.to_list(), counts, _hashed(self.table)))
 
     @property
     def rows(self) -> int:
@@ -61,6 +98,7 @@ class _Source:
             self.frame = df
         elif df.height == 0:
             self.path.unlink()  # the table keeps at least one part: StoreWriter.finish sees to that
+            remove_digest(self.path)
         else:
             tmp = self.path.with_suffix(".rewrite")
             write_part_file(df, tmp, self.table)
@@ -83,24 +121,46 @@ def _check_links(sources: list[_Source], name: str, registry: pl.Series) -> list
     return rejects
 
 
+def _contains(sorted_hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` occur in ``sorted_hashes`` (binary search: touches few pages of a memory map)."""
+    if not len(sorted_hashes) or not len(values):
+        return np.zeros(len(values), bool)
+    at = np.searchsorted(sorted_hashes, values).clip(max=len(sorted_hashes) - 1)
+    return np.asarray(sorted_hashes[at] == values)
+
+
+def _repeated(sources: list[_Source]) -> np.ndarray:
+    """Hashes that occur more than once among the sources (sorted, unique).  The parts the previous store
+    left as they were (:attr:`_Source.in_row_order` False) hold distinct rows among themselves — that
+    store took their duplicates out — so only the other sources' hashes are looked up in them, and a hash
+    shared by two such parts alone (two distinct rows) is not a candidate; the result is the same."""
+    settled = [s.hashes for s in sources if not s.in_row_order]
+    fresh = np.concatenate([s.hashes for s in sources if s.in_row_order] or [np.empty(0, np.uint64)])
+    fresh.sort()
+    out = [fresh[1:][fresh[1:] == fresh[:-1]]]
+    out += [fresh[_contains(h, fresh)] for h in settled]
+    return np.unique(np.concatenate(out))
+
+
 def _take_duplicates(sources: list[_Source], name: str) -> pl.DataFrame:
     """Take exact duplicates out of the sources and return them; the first copy in (file, sheet, row)
     order stays.  A row can only be a duplicate when its 64-bit hash occurs more than once, so only
     those candidate rows are read and compared — on their values, the hash only preselects."""
     if not sources:
         return empty_table(name)
-    every = np.concatenate([s.hashes for s in sources])
-    every.sort()
-    repeated = np.unique(every[1:][every[1:] == every[:-1]])
-    del every
+    repeated = _repeated(sources)
     if repeated.size == 0:
         return empty_table(name)
     candidates = []
     for i, src in enumerate(sources):
-        idx = np.flatnonzero(np.isin(src.hashes, repeated))
+        hit = np.isin(src.hashes, repeated) if src.in_row_order else _contains(src.hashes, repeated)
+        if not hit.any():
+            continue
+        df = src.load()
+        idx = np.flatnonzero(np.isin(src.row_hashes(df), repeated))
         if idx.size:
             wanted = pl.Series(idx.astype(np.int64)).implode()
-            rows = src.load().with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
+            rows = df.with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
             picked = rows.filter(pl.col("_idx").is_in(wanted)).select("_idx", *table_schema(name))
             candidates.append(picked.with_columns(pl.lit(i, pl.Int64).alias("_src")))
     cand = pl.concat(candidates).sort(list(PROVENANCE))

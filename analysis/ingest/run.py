@@ -253,10 +253,17 @@ def _ingest_into(
 
 
 def _carry_over(writer: StoreWriter, ex: _Existing, replaced: set[str], gone: pl.Expr) -> dict[str, list[_Source]]:
-    """The previous store's parts: carried over (hard links), or rewritten without replaced files."""
+    """The previous store's parts: carried over (hard links), or rewritten without replaced files.  A part
+    with a digest that names none of the replaced files is linked unread (what the link and duplicate
+    stages need of it is in the digest); others are read, and get a digest."""
     sources: dict[str, list[_Source]] = {}
     for name, parts in ex.parts.items():
         for part in parts:
+            known = _Source.of_digest(name, part)
+            if known is not None and not replaced.intersection(known.counts[PROV_FILE].to_list()):
+                known.path = writer.link_part(name, part)
+                sources.setdefault(name, []).append(known)
+                continue
             df = pl.read_parquet(part)
             if replaced and df.select(gone.any()).item():
                 df = df.filter(~gone)
@@ -383,6 +390,7 @@ def _link(
         for src in srcs:
             if src.frame is not None and src.frame.height:
                 src.path, src.frame = writer.write_part(name, src.frame), None
+                src.save_digest()
             if src.rows:
                 kept_counts.append(src.counts)
         rows_kept[name] = sum(s.rows for s in srcs)

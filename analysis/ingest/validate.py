@@ -13,9 +13,12 @@ header has, and for a repeated header whose copies disagree — no value a user 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
+import polars.selectors as cs
 
 from analysis.ingest.columns import clean, parse_code, parse_column, parse_vocab
 from analysis.ingest.profiles import Profile
@@ -32,6 +35,7 @@ from analysis.vocab import (
     REASONS,
     TABLES,
     WORKER_ROLE_ALIASES,
+    Column,
     Table,
     header_lookup,
     normalize_header,
@@ -213,19 +217,123 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str, limits: Limits | No
     derived = derive_orgs(data, rec, file, sheet.sheet) if rec.levels else None
     data, faulty = _with_faults(data, sheet)
 
+    converted = _checked(data, faulty, sheet, rec, prof, limits).collect()
+    err_cols = [c for c in converted.columns if c.startswith("__err__")]
+    present = [c.name for c in table.columns if c.name in rec.mapping]
+    valid = converted.filter(~pl.col("__bad__")).with_columns(
+        pl.lit(file, pl.String).alias(PROV_FILE), pl.lit(sheet.sheet, pl.String).alias(PROV_SHEET)
+    ).pipe(_to_schema, table.name)
+    rejects = _rejects(converted.filter(pl.col("__bad__")), rec, table, file, sheet.sheet, err_cols)
+    n_bad = converted.height - valid.height
+    return Parsed(table.name, valid, rejects, converted.height, n_bad, present, derived)
+
+
+#: kinds whose conversion costs more than a lookup: a String column of these is converted once per
+#: distinct value (free text is only cleaned, and nearly every value is distinct)
+_BY_VALUE = frozenset(
+    {"code", "int", "float", "date", "month", "bool", "year", "org_type", "activity_kind", "incident_kind", "worker_role"}
+)
+_NO_ERROR = frozenset({"code"})  #: kinds whose parser gives no error code (columns.parse_code)
+#: distinct values remembered per kind of conversion, across the sheets of a process; past it they are forgotten
+MEMO_VALUES = 200_000
+#: a sheet of more rows (a machine export) is converted cell by cell in its plan: its distinct values would
+#: be too many to look up in Python
+MEMO_ROWS = 100_000
+
+
+class _Memo:
+    """Distinct cell values already converted by one conversion (a column kind with its profile's words
+    and formats): ``frame`` holds ``__raw__``, ``__v__`` (the value), ``__e__`` (its error code) and
+    ``__b__`` (blank), ``index`` the row of each raw value (None for an empty cell)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str | None, int] = {}
+        self.frame: pl.DataFrame | None = None
+        self.lock = threading.Lock()  # ingests in two threads of one process share the memo
+
+    def lookup(self, raw: pl.Series, convert: Callable[[], list[pl.Expr]]) -> pl.DataFrame:
+        """The converted rows of the distinct values of ``raw`` (a String column; ``convert`` reads it by
+        its name); values not seen before are converted now, in one go."""
+        with self.lock:
+            return self._lookup(raw.unique().to_list(), raw.name, convert)
+
+    def _lookup(self, values: list[str | None], name: str, convert: Callable[[], list[pl.Expr]]) -> pl.DataFrame:
+        new = [v for v in values if v not in self.index]
+        if new:
+            if self.frame is not None and self.frame.height + len(new) > MEMO_VALUES:
+                self.index, self.frame, new = {}, None, values
+            fresh = pl.DataFrame({name: new}, schema={name: pl.String})
+            fresh = fresh.select(pl.col(name).alias("__raw__"), *convert())
+            start = 0 if self.frame is None else self.frame.height
+            self.index.update((v, start + i) for i, v in enumerate(new))
+            self.frame = fresh if self.frame is None else pl.concat([self.frame, fresh], rechunk=False)
+        assert self.frame is not None
+        return self.frame[[self.index[v] for v in values]]
+
+
+_MEMOS: dict[tuple[object, ...], _Memo] = {}
+
+
+def _memo_key(kind: str, prof: Profile | None, date1904: bool, max_number: float) -> tuple[object, ...]:
+    """What a conversion's result depends on besides the cell: its kind, and the profile's words and
+    formats, the workbook's date system and the number limit where the kind reads them."""
+    if kind in ("date", "month"):
+        return (kind, prof.date_formats if prof and kind == "date" else (), date1904)
+    if kind == "bool":
+        return (kind, prof.yes_words if prof else frozenset(), prof.no_words if prof else frozenset())
+    if kind in ("int", "float"):
+        return (kind, max_number)
+    return (kind,)
+
+
+def _checked(
+    data: pl.DataFrame, faulty: set[str], sheet: RawSheet, rec: Recognised, prof: Profile | None, limits: Limits
+) -> pl.LazyFrame:
+    """One lazy plan for the sheet's rows: every canonical column converted, an ``__err__<column>`` code
+    per checked column (``__err__`` for faults of the whole row), the contract's defaults and ``__bad__``.
+
+    A column's value and error code depend on its cell alone, so a String column of a kind in
+    :data:`_BY_VALUE` is converted once per distinct value (a sheet repeats its org code, its kinds, 是/否
+    and dates, and the next sheet mostly repeats them again: :class:`_Memo`) and joined back by that
+    value; the reader's faults and the checks across columns stay per row.  Sheets past
+    :data:`MEMO_ROWS` rows are converted cell by cell, in the same plan."""
+    table = rec.table
+    base = data.lazy()
+    lf = base
     value_exprs: list[pl.Expr] = []
     err_exprs: list[pl.Expr] = []
+    by_value = data.height <= MEMO_ROWS
     for column in table.columns:
         src = rec.mapping.get(column.name)
         if src is None:
             continue
-        v, err = parse_column(column, src, data.schema[src], prof, date1904=sheet.date1904, max_number=limits.max_number)
-        value_exprs.append(v.alias(column.name))
+        dtype = data.schema[src]
+        err: pl.Expr | None
+        if by_value and dtype == pl.String and column.kind in _BY_VALUE:
+
+            def convert(column: Column = column, src: str = src) -> list[pl.Expr]:
+                v, e = parse_column(
+                    column, src, pl.String, prof, date1904=sheet.date1904, max_number=limits.max_number
+                )
+                e = e if e is not None else pl.lit(None, pl.String)
+                return [v.alias("__v__"), e.alias("__e__"), _is_blank(src, pl.String).alias("__b__")]
+
+            memo = _MEMOS.setdefault(_memo_key(column.kind, prof, sheet.date1904, limits.max_number), _Memo())
+            lookup = memo.lookup(data[src], convert).lazy().select(
+                pl.col("__raw__").alias(src),
+                pl.col("__v__").alias(column.name),
+                pl.col("__e__").alias(f"__perr__{column.name}"),
+                pl.when(pl.col("__b__")).then(pl.lit("required_empty")).alias(f"__blank__{column.name}"),
+            )
+            lf = lf.join(lookup, on=src, how="left", nulls_equal=True, maintain_order="left")
+            blank = pl.col(f"__blank__{column.name}") if column.required else None
+            err = pl.col(f"__perr__{column.name}") if column.kind not in _NO_ERROR else None
+        else:
+            v, err = parse_column(column, src, dtype, prof, date1904=sheet.date1904, max_number=limits.max_number)
+            value_exprs.append(v.alias(column.name))
+            blank = pl.when(_is_blank(src, dtype)).then(pl.lit("required_empty")) if column.required else None
         parts = [pl.col(f"__fault__{src}")] if src in faulty else []
-        if column.required:
-            parts.append(pl.when(_is_blank(src, data.schema[src])).then(pl.lit("required_empty")))
-        if err is not None:
-            parts.append(err)
+        parts += [p for p in (blank, err) if p is not None]
         if column.name in rec.repeated:
             parts.append(_repeat_differs(src, rec.repeated[column.name]))
         if parts and "" in faulty:  # a line the reader refused whole: its cells are not checked one by one
@@ -235,35 +343,17 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str, limits: Limits | No
     row_errors = ([pl.col("__fault__")] if "" in faulty else []) + _too_many_fields(sheet, rec, data)
     if row_errors:
         err_exprs.append(pl.coalesce(row_errors).alias(_ROW))
+    lf = lf.with_columns(value_exprs).with_columns(err_exprs)
     if table.name == "study" and "days" in rec.mapping:
         days = pl.col("days")
-        err_exprs_extra = pl.when((days <= 0) | (days > 31)).then(pl.lit("days_out_of_range"))
-    else:
-        err_exprs_extra = None
-
-    converted = data.with_columns(value_exprs + err_exprs)
-    if err_exprs_extra is not None:
-        converted = converted.with_columns(
-            pl.coalesce(pl.col("__err__days"), err_exprs_extra).alias("__err__days")
+        lf = lf.with_columns(
+            pl.coalesce(pl.col("__err__days"), pl.when((days <= 0) | (days > 31)).then(pl.lit("days_out_of_range")))
         )
-    err_cols = [c for c in converted.columns if c.startswith("__err__")]
-
-    present = [c.name for c in table.columns if c.name in rec.mapping]
-    converted = _defaults(converted, table, rec)
-
+    lf = lf.drop(cs.starts_with("__perr__", "__blank__"))
+    err_cols = [c for c in lf.collect_schema().names() if c.startswith("__err__")]
+    lf = _defaults(lf, table, rec)
     bad = pl.any_horizontal([pl.col(c).is_not_null() for c in err_cols]) if err_cols else pl.lit(False)
-    converted = converted.with_columns(bad.alias("__bad__"))
-    file_lit = pl.lit(file, pl.String)
-    sheet_lit = pl.lit(sheet.sheet, pl.String)
-
-    valid = (
-        converted.filter(~pl.col("__bad__"))
-        .with_columns(file_lit.alias(PROV_FILE), sheet_lit.alias(PROV_SHEET))
-        .pipe(_to_schema, table.name)
-    )
-    rejects = _rejects(converted.filter(pl.col("__bad__")), rec, table, file, sheet.sheet, err_cols)
-    n_bad = converted.height - valid.height
-    return Parsed(table.name, valid, rejects, converted.height, n_bad, present, derived)
+    return lf.with_columns(bad.alias("__bad__"))
 
 
 def _data_rows(sheet: RawSheet, rec: Recognised) -> pl.DataFrame:
@@ -374,7 +464,7 @@ def _is_blank(src: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(src).is_null()
 
 
-def _defaults(df: pl.DataFrame, table: Table, rec: Recognised) -> pl.DataFrame:
+def _defaults(df: pl.LazyFrame, table: Table, rec: Recognised) -> pl.LazyFrame:
     """Fill what the contract says an absent column or an empty cell means."""
     out = []
     if table.name == "activities":
