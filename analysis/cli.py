@@ -228,7 +228,8 @@ def assess_cmd(
     quota: Annotated[str | None, typer.Option("--quota", help="先进名额：人数（10）或比例（15%）；默认取规则集设置")] = None,
     quota_by: Annotated[str | None, typer.Option("--quota-by", help="名额按 all（总体）或 org_type（分组织类型）分配")] = None,
     draws: Annotated[int | None, typer.Option("--draws", help="稳健性检验的随机抽样次数（默认1000）")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="稳健性检验的随机种子")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="稳健性检验和抽查名单随机抽取的随机种子")] = None,
+    spot_share: Annotated[float | None, typer.Option("--spot-share", help="抽查名单中随机抽取的比例（默认0.1，即其余报送自评组织的10%）", min=0.0, max=1.0)] = None,
     profile: ProfileOption = None,
     allow_empty: AllowEmptyOption = False,
 ) -> None:
@@ -240,13 +241,15 @@ def assess_cmd(
     st = Store.open(resolve_store(data, store, out, profile))
     require_activity(st, year, allow_empty)
     overrides = {"quota": None if quota is None else parse_quota(quota), "quota_by": quota_by, "draws": draws, "seed": seed}
-    run_assessment(st, year, out, ruleset=ruleset, rubric=rubric, as_of=as_of, overrides=overrides)
+    run_assessment(st, year, out, ruleset=ruleset, rubric=rubric, as_of=as_of, overrides=overrides, spot_share=spot_share)
 
 
 def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", rubric: Path | None = None,
-                   as_of: str | None = None, overrides: dict | None = None):
-    """Assess, select and find weak orgs; write the office's files into ``out``; print a summary."""
+                   as_of: str | None = None, overrides: dict | None = None, spot_share: float | None = None):
+    """Assess, select and find weak orgs (and check self-scores); write the office's files into ``out``;
+    print a summary."""
     from analysis.assess import assess
+    from analysis.cli_cycle import run_selfcheck
     from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
     from analysis.outputs import write_outputs, write_results
 
@@ -263,6 +266,7 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
         pace_rows = pace(st, a)
     written = [*paths.values(), *write_results(a, out, advanced, weak, pace_rows)]
     workers_line = run_workers(st, a, out, weak, advanced, settings, written)
+    workers_line += "\n" + run_selfcheck(st, a, out, written, settings.get("seed"), spot_share)
     print_scores_summary(a, f"{year}年度考核结果（规则集：{a.ruleset.name}，截止 {a.as_of}）")
     if pace_rows is not None:
         console.print(f"截止日期 {a.as_of} 在年中：{AS_OF_MID_YEAR}；截至该日的进度预警见 pace.csv。")

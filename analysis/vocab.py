@@ -176,8 +176,21 @@ PARTY_WORKERS = Table(
     ),
 )
 
+#: the scores an org claims for itself (自评); item = rule id or the item's Chinese name, checked at assess
+SELF_SCORES = Table(
+    "self_scores",
+    "自评得分",
+    (
+        Column("org_id", "组织编码", "code", True),
+        Column("year", "年度", "year", True, aliases=("考核年度",)),
+        Column("item", "评分项", "text", True),
+        Column("score", "自评得分", "float", True, aliases=("自查得分", "自评分", "self_score")),
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (ORGS, ACTIVITIES, STUDY, ELECTIONS, DUES, INCIDENTS, INSPECTIONS, PARTY_WORKERS)
+    t.name: t
+    for t in (ORGS, ACTIVITIES, STUDY, ELECTIONS, DUES, INCIDENTS, INSPECTIONS, PARTY_WORKERS, SELF_SCORES)
 }
 
 # --------------------------------------------------------------------------------------------
@@ -464,6 +477,54 @@ TERM_WIDE = "任期"
 TERM_SHEET_DIR = "任期自评分表"
 TERM_REPORT_DIR = "任期考核报告"
 TERM_REPORT_SECTIONS = ("一、任期工作总体情况", "二、存在的问题", "三、整改措施和下一届工作打算")
+
+# --------------------------------------------------------------------------------------------
+# The assessment cycle with the orgs (RULES.md, "Self-assessment check and spot checks"; DATA.md,
+# "Templates sent to the orgs"): self-check flags, spot-check reasons, templates, to-do notices and
+# submission completeness.
+# --------------------------------------------------------------------------------------------
+#: the flag of selfcheck.csv: claimed above, below or within the tolerance of the computed points
+SELFCHECK_OVER, SELFCHECK_UNDER, SELFCHECK_EVEN = "多报", "少报", "一致"
+#: why an org is on the spot-check list (spotcheck.csv ``reason``); ``{seed}`` is the draw's seed
+SPOT_REASON_ZH = {
+    "inflated": "自评虚高",
+    "grade": "等次变化",
+    "random": "随机抽取（随机种子 {seed}）",
+}
+#: why a self-score row is not checked (selfcheck_refused.csv): the ruleset decides, so assess does
+SELF_SCORE_REFUSED_ZH = {
+    "unknown_item": "评分项“{item}”不在规则集“{ruleset}”中（应填写规则编号或自评分表中的项目名称）",
+    "over_points": "自评得分 {score} 超过该项分值 {points}",
+    "not_scored": "该项对本组织{status}，不计分",
+}
+#: the columns of the self-check tables people read (notebook, 自评核查)
+SELFCHECK_COLUMNS_ZH = {
+    "org_id": "组织编码",
+    "name": "组织名称",
+    "item": "规则编号",
+    "item_zh": "考核项目",
+    "claimed": "自评得分",
+    "computed": "核定得分",
+    "gap": "差额",
+    "flag": "核查结论",
+    "evidence": "核定依据",
+    "claimed_score": "自评总分",
+    "computed_score": "核定总分",
+    "claimed_grade": "自评等次",
+    "grade": "核定等次",
+    "overclaim": "多报合计",
+    "reason": "抽查原因",
+    "file": "文件",
+    "sheet": "工作表",
+    "row": "行号",
+    "score": "自评得分",
+    "message": "原因",
+}
+#: the workbench's own 自评分表 (analysis/outputs/excel.py): the title of an org's table, read back by
+#: ingest when the org returns the workbook with its 自查得分 filled in
+SELF_SHEET_TITLE = "{name}（{org_id}）{year} 年度党建目标管理责任制自评分表"
+SELF_SHEET_TOTAL = "合计"
+SELF_SHEET_SUMMARY = "汇总"
 
 # --------------------------------------------------------------------------------------------
 # Report pages: what an ingest counted, and the words of the sortable tables' controls.

@@ -1,0 +1,37 @@
+"""The assessment cycle's steps of the ``workbench`` commands (issue 18): the self-check of ``assess``
+when the data holds self-scores, the to-do notices of a mid-year ``assess`` and the ``template`` command's
+work.  Kept beside cli.py (as cli_print is) so the command module stays thin: each function calls the
+stages and returns the Chinese line(s) the command prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from analysis.vocab import SELF_SCORES
+
+
+def run_selfcheck(st: Any, a: Any, out: Path, written: list[Path], seed: int | None = None,
+                  spot_share: float | None = None) -> str:
+    """自评核查 when the store holds self-scores for the year: write selfcheck.csv, spotcheck.csv (and
+    selfcheck_refused.csv), append them to ``written`` and return the line to print; else say there are none."""
+    from analysis.decisions.selfcheck import assess_self_scores
+    from analysis.outputs.selfcheck import write_selfcheck
+    from analysis.vocab import SELFCHECK_OVER
+
+    given = {k: v for k, v in {"seed": seed, "spot_share": spot_share}.items() if v is not None}
+    result = assess_self_scores(st, a, given)
+    if result is None:
+        return f"数据中没有 {a.year} 年的{SELF_SCORES.zh}，未做自评核查（未写出 selfcheck.csv、spotcheck.csv）。"
+    written.extend(write_selfcheck(result, out))
+    check, claims, spot = result["selfcheck"], result["claims"], result["spotcheck"]
+    seed_used = int(result["settings"]["seed"][0])
+    over = claims.filter(claims["overclaim"] > 0).height
+    line = (
+        f"自评核查：{claims.height} 个组织报送了自评得分，共 {check.height} 项，其中{SELFCHECK_OVER} "
+        f"{(check['flag'] == SELFCHECK_OVER).sum()} 项（涉及 {over} 个组织）；抽查名单 {spot.height} 个组织"
+        f"（随机抽取的随机种子 {seed_used}）。"
+    )
+    if result["refused"].height:
+        line += f"\n[yellow]注意：[/yellow]{result['refused'].height} 条自评得分无法核查（评分项不明、超过分值或不适用），见 selfcheck_refused.csv。"
+    return line

@@ -1,0 +1,283 @@
+"""The assessment cycle with the orgs (issue 18): self-scores in (every format, and the workbench's own
+自评分表 returned), the self-check and the spot-check list, templates, to-do notices and submission
+completeness — each test on small data it builds itself."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import polars as pl
+import pytest
+
+from analysis.assess import assess
+from analysis.decisions.selfcheck import (
+    SELFCHECK_COLUMNS,
+    SPOTCHECK_COLUMNS,
+    assess_self_scores,
+    spot_check,
+)
+from analysis.ingest import ingest
+from analysis.outputs.excel import write_self_assessment
+from analysis.store import Store
+from tests.test_rules_helpers import make_store, orgs_frame, perfect_store, perfect_year
+
+ORG_IDS = ["C", "G", "B", "T"]
+
+
+def cycle_store(claims: list[dict[str, Any]], style_score: float = 4.0) -> Store:
+    """Every org of the default registry with a perfect year, except 督查评分 manual.style = ``style_score``
+    (of 6), and the self-scores ``claims`` (org_id, item, score; year 2024)."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for o in ORG_IDS:
+        for name, rows in perfect_year(o).items():
+            tables.setdefault(name, []).extend(rows)
+    for r in tables["inspections"]:
+        if r["item"] == "manual.style":
+            r["score"] = style_score
+    orgs = orgs_frame(**{o: {"member_count": 1, "mid_cadres": 3} for o in ORG_IDS})
+    activities = tables.pop("activities")
+    self_scores = pl.DataFrame(
+        [{"year": 2024, **c} for c in claims], schema={"org_id": pl.String, "item": pl.String, "score": pl.Float64, "year": pl.Int64}
+    )
+    return make_store(orgs=orgs, activities=activities, self_scores=self_scores, **tables)
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-check: flags at the tolerance, items by id or name, claims that cannot be checked.
+# ---------------------------------------------------------------------------------------------
+def test_selfcheck_flags_each_side_of_the_tolerance_boundary() -> None:
+    claims = [
+        {"org_id": "C", "item": "manual.style", "score": 4.5},  # gap +0.5: within
+        {"org_id": "G", "item": "manual.style", "score": 4.51},  # +0.51: over
+        {"org_id": "B", "item": "manual.style", "score": 3.5},  # -0.5: within
+        {"org_id": "T", "item": "manual.style", "score": 3.49},  # -0.51: under
+    ]
+    st = cycle_store(claims)
+    result = assess_self_scores(st, assess(st, 2024))
+    assert result is not None
+    check = result["selfcheck"]
+    assert check.columns == list(SELFCHECK_COLUMNS)
+    assert check.select("org_id", "item", "claimed", "computed", "gap", "flag").rows() == [
+        ("B", "manual.style", 3.5, 4.0, -0.5, "一致"),
+        ("C", "manual.style", 4.5, 4.0, 0.5, "一致"),
+        ("G", "manual.style", 4.51, 4.0, 0.51, "多报"),
+        ("T", "manual.style", 3.49, 4.0, -0.51, "少报"),
+    ]
+    assert check["title"].unique().to_list() == ["作风建设、案件通报（督查评分）"]
+    assert check["evidence"][0].startswith("达标。督查评分 4；来源：<memory>")
+
+
+def test_selfcheck_tolerance_is_a_setting() -> None:
+    st = cycle_store([{"org_id": "C", "item": "manual.style", "score": 4.5}])
+    result = assess_self_scores(st, assess(st, 2024), {"tolerance": 0.25})
+    assert result is not None
+    assert result["selfcheck"]["flag"].to_list() == ["多报"]
+
+
+def test_claimed_items_are_read_as_rule_id_chinese_name_or_sheet_item_text() -> None:
+    st = cycle_store(
+        [
+            {"org_id": "C", "item": "org.annual_plan", "score": 4.0},
+            {"org_id": "G", "item": "年度计划和总结", "score": 4.0},
+            {"org_id": "T", "item": "一(3) 年度计划和总结", "score": 4.0},
+        ]
+    )
+    result = assess_self_scores(st, assess(st, 2024))
+    assert result is not None
+    assert result["selfcheck"].select("org_id", "item", "flag").rows() == [
+        ("C", "org.annual_plan", "一致"),
+        ("G", "org.annual_plan", "一致"),
+        ("T", "org.annual_plan", "一致"),
+    ]
+    assert result["refused"].height == 0
+
+
+def test_claims_with_unknown_item_too_many_points_or_an_item_not_applicable_are_refused_with_reasons() -> None:
+    st = cycle_store(
+        [
+            {"org_id": "C", "item": "不存在的项目", "score": 1.0},
+            {"org_id": "G", "item": "manual.style", "score": 6.5},  # the item has 6 points
+            {"org_id": "B", "item": "edu.cadre_training", "score": 2.0},  # committees and general branches only
+            {"org_id": "T", "item": "manual.style", "score": 6.0},
+        ]
+    )
+    result = assess_self_scores(st, assess(st, 2024))
+    assert result is not None
+    assert result["refused"].select("org_id", "item", "score", "reason").rows() == [
+        ("C", "不存在的项目", 1.0, "评分项“不存在的项目”不在规则集“changzhou-2009”中（应填写规则编号或自评分表中的项目名称）"),
+        ("G", "manual.style", 6.5, "自评得分 6.5 超过该项分值 6"),
+        ("B", "edu.cadre_training", 2.0, "该项对本组织不适用，不计分"),
+    ]
+    assert result["selfcheck"].select("org_id", "item", "flag").rows() == [("T", "manual.style", "多报")]
+
+
+def test_no_self_check_without_self_scores_of_the_year() -> None:
+    st = perfect_store(["T"])
+    assert assess_self_scores(st, assess(st, 2024)) is None
+    st = cycle_store([{"org_id": "T", "item": "manual.style", "score": 6.0}])
+    assert assess_self_scores(st, assess(st, 2023)) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# The spot-check list.
+# ---------------------------------------------------------------------------------------------
+def org_claims_frame(n_rest: int) -> pl.DataFrame:
+    """Per-org claims as :func:`org_claims` gives them: X1 claims exactly 5 points too many, X2 4.9,
+    X3 changes its grade with 0.2, and ``n_rest`` orgs R00… claim what they have."""
+    rows = [
+        ("X1", 90.0, 85.0, "良好", "良好"),
+        ("X2", 89.9, 85.0, "良好", "良好"),
+        ("X3", 90.1, 89.9, "良好", "优秀"),
+    ] + [(f"R{i:02d}", 80.0, 80.0, "合格", "合格") for i in range(n_rest)]
+    return pl.DataFrame(
+        [
+            {"org_id": o, "name": f"{o}支部", "claimed_score": c, "computed_score": k, "gap": round(c - k, 1),
+             "grade": g, "claimed_grade": cg, "overclaim": 0.0, "items": 1}
+            for o, c, k, g, cg in rows
+        ]
+    )
+
+
+def test_spot_check_lists_inflated_and_grade_changing_orgs_then_a_seeded_tenth_of_the_rest() -> None:
+    claims = org_claims_frame(18)  # X2 and 18 others remain: 10% of 19 is 1.9, rounded up to 2
+    spot = spot_check(claims, overclaim_points=5.0, spot_share=0.10, seed=7)
+    assert spot.columns == list(SPOTCHECK_COLUMNS)
+    assert spot.head(2).select("org_id", "gap", "reason").rows() == [("X1", 5.0, "自评虚高"), ("X3", 0.2, "等次变化")]
+    drawn = spot.slice(2)
+    assert drawn.height == 2
+    assert drawn["reason"].to_list() == ["随机抽取（随机种子 7）"] * 2
+    assert set(drawn["org_id"]) <= {"X2", *(f"R{i:02d}" for i in range(18))}
+    assert drawn["org_id"].to_list() == sorted(drawn["org_id"])
+
+
+def test_spot_check_draw_is_the_same_for_a_seed_whatever_the_row_order() -> None:
+    claims = org_claims_frame(30)
+    first = spot_check(claims, seed=11)
+    again = spot_check(claims.reverse(), seed=11)
+    assert first.equals(again)
+    draws = {tuple(spot_check(claims, seed=s).slice(2)["org_id"]) for s in range(5)}
+    assert len(draws) > 1  # the seed decides the draw
+
+
+def test_spot_check_share_zero_lists_only_the_orgs_the_rules_name() -> None:
+    spot = spot_check(org_claims_frame(10), spot_share=0.0)
+    assert spot["org_id"].to_list() == ["X1", "X3"]
+
+
+def test_org_claims_rescale_the_claimed_score_like_the_computed_one() -> None:
+    # manual.style earns 4 of 6: C 90 of 92 applicable points (97.8), T 95 of 97 (97.9); T claims the 2
+    # points back (97 of 97 = 100), C claims what it has
+    st = cycle_store([{"org_id": "T", "item": "manual.style", "score": 6.0}, {"org_id": "C", "item": "manual.style", "score": 4.0}])
+    result = assess_self_scores(st, assess(st, 2024))
+    assert result is not None
+    assert result["claims"].select("org_id", "claimed_score", "computed_score", "gap", "overclaim", "grade", "claimed_grade").rows() == [
+        ("C", 97.8, 97.8, 0.0, 0.0, "优秀", "优秀"),
+        ("T", 100.0, 97.9, 2.1, 2.0, "优秀", "优秀"),
+    ]
+
+
+def test_a_claim_that_turns_a_failed_item_into_full_points_changes_the_grade_and_lists_the_org() -> None:
+    # manual.style 0 of 6 fails (needs 60%): T has 91 of 97 (93.8) with a failed item, so 良好; its claim
+    # of full points would make it 优秀
+    st = cycle_store([{"org_id": "T", "item": "manual.style", "score": 6.0}], style_score=0.0)
+    result = assess_self_scores(st, assess(st, 2024), {"spot_share": 0.0})
+    assert result is not None
+    assert result["claims"].select("org_id", "claimed_score", "computed_score", "grade", "claimed_grade").rows() == [
+        ("T", 100.0, 93.8, "良好", "优秀")
+    ]
+    assert result["spotcheck"].rows() == [("T", "直属党支部", 100.0, 93.8, 6.2, "自评虚高；等次变化")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-scores in: a table in any format, and the workbench's own 自评分表 returned.
+# ---------------------------------------------------------------------------------------------
+REGISTRY_CSV = "组织编码,组织名称,组织类型,上级组织编码\nC,机关党委,党委,\nG,第一党总支,党总支,C\nB,第一党支部,党支部,G\nT,直属党支部,党支部,\n"
+STYLE_ITEM = "三(1)(4) 作风建设、案件通报（督查评分）"
+
+
+def returned_workbook(tmp_path: Path, per_org_sheets_max: int) -> Path:
+    """The 自评分表 of :func:`cycle_store` as T returns it: 自查得分 of 作风建设 changed to 6, the 按时换届
+    cell emptied (claims nothing); every other item keeps the computed points the workbench filled in."""
+    st = cycle_store([])
+    path = write_self_assessment(assess(st, 2024), tmp_path / "自评分表.xlsx", per_org_sheets_max=per_org_sheets_max)
+    wb = openpyxl.load_workbook(path)
+    in_t = False
+    for ws in wb.worksheets[1:]:
+        for row in ws.iter_rows():
+            text = str(row[0].value or "")
+            if text.endswith("年度党建目标管理责任制自评分表"):  # an org's title line
+                in_t = text.startswith("直属党支部（T）")
+            if in_t and text == STYLE_ITEM:
+                row[4].value = 6
+            if in_t and text.endswith("按时换届"):
+                row[4].value = None
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("per_org_sheets_max", [100, 0], ids=["sheet-per-org", "sheet-per-unit"])
+def test_returned_self_assessment_workbook_is_read_as_the_self_scores_table(tmp_path: Path, per_org_sheets_max: int) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "组织.csv").write_text(REGISTRY_CSV, encoding="utf-8")
+    returned_workbook(folder, per_org_sheets_max)
+    result = ingest([folder], tmp_path / "store")
+    st = Store.open(tmp_path / "store")
+    rows = st.table("self_scores").collect()
+    assert st.rejects().height == 0
+    assert st.table("orgs").collect()["org_id"].sort().to_list() == ["B", "C", "G", "T"]  # not the 汇总 sheet
+    per_org = dict(rows.group_by("org_id").len().sort("org_id").rows())
+    # 20 items apply to the top-level orgs, 16 below them (不适用 claims nothing); T emptied 按时换届
+    assert per_org == {"B": 16, "C": 20, "G": 16, "T": 19}
+    t = rows.filter(pl.col("org_id") == "T")
+    assert set(t["year"]) == {2024}
+    # text is kept NFKC-normalised, as every text cell is: the full-width brackets become ( )
+    assert t.filter(pl.col("item") == unicodedata.normalize("NFKC", STYLE_ITEM))["score"].to_list() == [6.0]
+    assert t.filter(pl.col("item").str.ends_with("按时换届")).height == 0
+    assert result.totals["rows_refused"] == 0
+    # and the self-check, with the evidence beside them, reads them: only T's 作风建设 is claimed above
+    # what it earned (4 of 6)
+    with_evidence = cycle_store(rows.select("org_id", "item", "score").to_dicts())
+    check = assess_self_scores(with_evidence, assess(with_evidence, 2024))
+    assert check is not None
+    assert check["selfcheck"].filter(pl.col("flag") != "一致").select("org_id", "item", "gap", "flag").rows() == [
+        ("T", "manual.style", 2.0, "多报")
+    ]
+
+
+def test_self_scores_csv_with_a_negative_score_or_an_unknown_org_is_refused_at_ingest(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "组织.csv").write_text(REGISTRY_CSV, encoding="utf-8")
+    (folder / "自评.csv").write_text(
+        "组织编码,年度,评分项,自评得分\nT,2024,manual.style,5\nT,2024,edu.dues,-1\nX,2024,edu.dues,3\n", encoding="utf-8"
+    )
+    ingest([folder], tmp_path / "store")
+    st = Store.open(tmp_path / "store")
+    assert st.table("self_scores").collect().select("org_id", "item", "score").rows() == [("T", "manual.style", 5.0)]
+    rejects = st.rejects().filter(pl.col("table") == "self_scores")
+    assert rejects.select("_row", "column", "reason_code").sort("_row").rows() == [(3, "score", "negative"), (4, "org_id", "unknown_org")]
+
+
+def test_assess_writes_selfcheck_and_spotcheck_csv_only_when_the_data_has_self_scores(tmp_path: Path) -> None:
+    from analysis.cli import run_assessment
+
+    st = cycle_store([{"org_id": "T", "item": "manual.style", "score": 6.0}, {"org_id": "C", "item": "不存在", "score": 1.0}])
+    run_assessment(st, 2024, tmp_path / "with", overrides={"seed": 3}, spot_share=1.0)
+    check = pl.read_csv(tmp_path / "with" / "selfcheck.csv", infer_schema_length=0)
+    assert check.columns == ["org_id", "item", "claimed", "computed", "gap", "flag", "title", "evidence"]
+    assert check.select("org_id", "item", "claimed", "computed", "gap", "flag").rows() == [
+        ("T", "manual.style", "6.0", "4.0", "2.0", "多报")
+    ]
+    spot = pl.read_csv(tmp_path / "with" / "spotcheck.csv", infer_schema_length=0)
+    assert spot.columns == ["org_id", "name", "claimed_score", "computed_score", "gap", "reason"]
+    assert spot.rows() == [("T", "直属党支部", "100.0", "97.9", "2.1", "随机抽取（随机种子 3）")]
+    refused = pl.read_csv(tmp_path / "with" / "selfcheck_refused.csv", infer_schema_length=0)
+    assert refused.select("org_id", "item").rows() == [("C", "不存在")]
+
+    run_assessment(perfect_store(["T"]), 2024, tmp_path / "without")
+    assert not (tmp_path / "without" / "selfcheck.csv").exists()
+    assert not (tmp_path / "without" / "spotcheck.csv").exists()
