@@ -216,7 +216,7 @@ def parse_quota(text: str) -> int | str:
         raise UserError(f"名额写法有误：{text}（例：--quota 10 或 --quota 15%）") from exc
 
 
-@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（给出年中截止日期时另有 pace.csv；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx），以及这些表的中文版 考核结果.xlsx。")
+@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（给出年中截止日期时另有 pace.csv；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx；数据含自评得分时另有 selfcheck.csv 和抽查名单 spotcheck.csv），以及这些表的中文版 考核结果.xlsx。")
 def assess_cmd(
     year: Annotated[int, typer.Option("--year", help="考核年度")],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
@@ -229,7 +229,7 @@ def assess_cmd(
     quota_by: Annotated[str | None, typer.Option("--quota-by", help="名额按 all（总体）或 org_type（分组织类型）分配")] = None,
     draws: Annotated[int | None, typer.Option("--draws", help="稳健性检验的随机抽样次数（默认1000）")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="稳健性检验和抽查名单随机抽取的随机种子")] = None,
-    spot_share: Annotated[float | None, typer.Option("--spot-share", help="抽查名单中随机抽取的比例（默认0.1，即其余报送自评组织的10%）", min=0.0, max=1.0)] = None,
+    spot_share: Annotated[float | None, typer.Option("--spot-share", help="抽查名单随机抽取的比例（0–1，默认0.1）")] = None,
     profile: ProfileOption = None,
     allow_empty: AllowEmptyOption = False,
 ) -> None:
@@ -237,6 +237,8 @@ def assess_cmd(
 
     if quota_by is not None and quota_by not in ("all", "org_type"):
         raise UserError("--quota-by 只能是 all 或 org_type")
+    if spot_share is not None and not 0 <= spot_share <= 1:
+        raise UserError(f"--spot-share 应在 0 到 1 之间（例：0.1 即 10%），收到 {spot_share:g}")
     out_folder(out)
     st = Store.open(resolve_store(data, store, out, profile))
     require_activity(st, year, allow_empty)
@@ -394,6 +396,22 @@ def term_cmd(
     ta = assess_terms(st, a, due_within=due_within, ruleset=ruleset, rubric=rubric)
     files = write_term_files(ta, st, out)
     print_terms_summary(ta, files)
+
+
+@app.command("template", help="为每个直属党组织生成台账填写模板（组织名称_组织编码.xlsx）：活动记录、党员学习、党费、换届、党务工作者各一张表，含填写说明和下拉选项；填好后可直接导入。")
+def template_cmd(
+    year: Annotated[int, typer.Option("--year", help="模板所属年度")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
+    data: DataOption = None,
+    store: StoreOption = None,
+    ruleset: RulesetOption = "changzhou-2009",
+) -> None:
+    from analysis.cli_cycle import run_templates
+    from analysis.store import Store
+
+    out_folder(out)
+    _, line = run_templates(Store.open(resolve_store(data, store, out)), year, out, ruleset)
+    console.print(line)
 
 
 # ---------------------------------------------------------------------------------------------

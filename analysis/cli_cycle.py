@@ -35,3 +35,19 @@ def run_selfcheck(st: Any, a: Any, out: Path, written: list[Path], seed: int | N
     if result["refused"].height:
         line += f"\n[yellow]注意：[/yellow]{result['refused'].height} 条自评得分无法核查（评分项不明、超过分值或不适用），见 selfcheck_refused.csv。"
     return line
+
+
+def run_templates(st: Any, year: int, out: Path, ruleset: str) -> tuple[list[Path], str]:
+    """Write one 台账模板 per top-level org of the store's registry into ``out``; the paths and the line to
+    print.  A store without a registry is the user's mistake (UserError)."""
+    from analysis.cli_errors import UserError
+    from analysis.outputs.templates import template_tables, write_templates
+    from analysis.rules import load_ruleset
+    from analysis.vocab import ORGS
+
+    orgs = st.table(ORGS.name).collect() if st.has(ORGS.name) else None
+    if orgs is None or orgs.height == 0:
+        raise UserError(f"数据中没有{ORGS.zh}名册，无法生成台账模板：请先导入组织名册")
+    paths = write_templates(orgs, year, out, load_ruleset(ruleset))
+    sheets = "、".join(t.zh for t in template_tables())
+    return paths, f"已为 {len(paths)} 个直属党组织生成 {year} 年度台账模板（工作表：填写说明、{sheets}），保存在 {out}。"

@@ -525,6 +525,87 @@ SELFCHECK_COLUMNS_ZH = {
 SELF_SHEET_TITLE = "{name}（{org_id}）{year} 年度党建目标管理责任制自评分表"
 SELF_SHEET_TOTAL = "合计"
 SELF_SHEET_SUMMARY = "汇总"
+#: 台账模板 (analysis/outputs/templates.py): the title on the first cell of its 填写说明 sheet, which is also
+#: how ingest knows a returned template (its 填写说明 and 选项 sheets are then not read)
+TEMPLATE_TITLE = "{name}（{org_id}）{year} 年度党建工作台账填写模板"
+TEMPLATE_GUIDE_SHEET = "填写说明"
+TEMPLATE_LIST_SHEET = "选项"
+#: the tables a template holds, in sheet order
+TEMPLATE_TABLES = ("activities", "study", "dues", "elections", "party_workers")
+#: the list sheet's columns (no header of a contract table, so the sheet is never read as one)
+TEMPLATE_LISTS = ("本单位组织编码", "组织名称对照", "活动类型选项", "是否选项", "职务选项", "专兼职选项")
+WORKER_MODES = ("专职", "兼职")
+TEMPLATE_INTRO = (
+    "请在各工作表中逐行填写本单位各党组织的台账：一行一条记录，表头（第 1 行）请勿修改、删除或调换顺序，"
+    "不要合并单元格。带下拉箭头的单元格请从列表中选择。全年可多次报送，同一行重复报送只计一次。"
+    "本工作表和“选项”工作表不会被读入，示例只在本页。"
+)
+TEMPLATE_PURPOSE_ZH = {
+    "activities": "本单位各党组织开展的会议和活动，每次一行：委员会议、集中学习、三会一课、民主生活会、谈心谈话、"
+    "党费公示、党纪教育、廉洁责任状、信息报送、结对共建、听取工青妇汇报、年度计划和总结等。",
+    "study": "党员参加学习培训的记录，每人每次一行，填写学习天数（半天填 0.5）。",
+    "dues": "各党组织每月的党费：应交金额、实交金额和上交日期，每个组织每月一行。",
+    "elections": "党组织换届选举，每次换届一行；提前或推迟换届的，注明是否经工委批准。",
+    "party_workers": "本单位的党务工作者（书记、副书记、各委员、党务干事），每人每个职务一行；评选优秀党务工作者时使用。",
+}
+#: what to write in a column, by column (table.column) first, then by the column's kind
+TEMPLATE_COLUMN_NOTES = {
+    "org_id": "从下拉列表选择本单位的组织编码（编码与名称的对照见本页“本单位党组织”）；按文本填写，开头的 0 保留",
+    "member_id": "党员编号，按文本填写，开头的 0 保留；同一党员在各表中编号一致",
+    "activities.recorded": "是否有会议记录：从下拉列表选择“是”或“否”；留空视为“否”",
+    "activities.political_theory": "集中学习是否为政治理论学习：“是”或“否”；留空视为“否”",
+    "activities.signed_count": "廉洁责任状的签订人数（整数）；其他活动不填",
+    "activities.attendees": "参加人数（整数），可不填",
+    "study.days": "学习天数：大于 0、不超过 31 的数字，半天填 0.5",
+    "dues.due": "本月应交党费金额（元）",
+    "dues.paid": "本月实交党费金额（元）",
+    "dues.remitted_on": "党费上交上级的日期，未上交的不填",
+    "elections.approved": "提前或推迟换届是否经工委批准：“是”或“否”；按期换届的不填",
+    "party_workers.since": "任现职的日期，可不填",
+    "party_workers.mode": "从下拉列表选择“专职”或“兼职”，可不填",
+    "date": "日期，如 2024-03-05（也可写 2024/3/5、2024.3.5、2024年3月5日）",
+    "month": "月份，如 2024-03（也可写 2024年3月）",
+    "activity_kind": "从下拉列表选择活动类型（可用的其他写法见本页末尾）",
+    "worker_role": "从下拉列表选择职务：{roles}",
+    "bool": "“是”或“否”",
+    "int": "整数，不小于 0",
+    "float": "数字，不小于 0",
+    "text": "文字，可不填",
+}
+#: one example row of each table, shown in 填写说明 only (``{org_id}`` is one of the unit's codes)
+TEMPLATE_EXAMPLES = {
+    "activities": ("{org_id}", "{year}-03-05", "支委会", "研究三月份党建工作", "7", "是", "", ""),
+    "study": ("000123", "{org_id}", "{year}-04-10", "0.5", "党的二十大精神专题学习"),
+    "dues": ("{org_id}", "{year}-03", "1260.5", "1260.5", "{year}-03-28"),
+    "elections": ("{org_id}", "{year}-11-21", ""),
+    "party_workers": ("000123", "张三", "{org_id}", "书记", "{year_before}-11-21", "兼职"),
+}
+TEMPLATE_WORDS = {
+    "required": "必填",
+    "optional": "选填",
+    "column": "列",
+    "need": "是否必填",
+    "how": "填写要求",
+    "example": "示例（一行）：",
+    "rules": "用于考核项目：",
+    "rules_none": "用于评选和核对，不直接计分",
+    "section": "{n}、{table}（工作表“{table}”）",
+    "orgs": "本单位党组织（组织编码下拉列表的对照）",
+    "org_code": "编码",
+    "org_name": "名称",
+    "org_type": "类型",
+    "kinds": "活动类型及可用的其他写法",
+    "kind": "活动类型",
+    "aliases": "其他写法",
+    "pick_code": "请从列表中选择本单位的组织编码",
+    "bad_code": "该编码不是本单位的组织编码，请从下拉列表中选择",
+    "pick": "请从列表中选择",
+    "bad_pick": "请从下拉列表中选择",
+    "date_title": "日期",
+    "date_outside": "日期不在 {year} 年内，请确认",
+    "number": "请填写不小于 0 的数字",
+    "days": "学习天数应大于 0 且不超过 31",
+}
 
 # --------------------------------------------------------------------------------------------
 # Report pages: what an ingest counted, and the words of the sortable tables' controls.
@@ -690,6 +771,10 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "too_many_fields": ("该行的字段多于表头（可能有未加引号的逗号）", "more fields than the header has (an unquoted comma?)"),
     "duplicate_column": ("表头重复（同一列出现多次）且各列取值不一致", "the header repeats this column and the copies differ"),
+    "other_unit": (
+        "不是本台账模板所属单位的组织编码（模板只收本单位各党组织的记录）",
+        "org code of another unit than the template's",
+    ),
     # file level
     "empty_file": ("空文件", "empty file"),
     "header_only": ("只有表头，没有数据行", "header only, no data rows"),

@@ -5,6 +5,7 @@ completeness — each test on small data it builds itself."""
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +282,99 @@ def test_assess_writes_selfcheck_and_spotcheck_csv_only_when_the_data_has_self_s
     run_assessment(perfect_store(["T"]), 2024, tmp_path / "without")
     assert not (tmp_path / "without" / "selfcheck.csv").exists()
     assert not (tmp_path / "without" / "spotcheck.csv").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# 台账模板: written, filled in with openpyxl, ingested.
+# ---------------------------------------------------------------------------------------------
+def registry() -> pl.DataFrame:
+    return orgs_frame()
+
+
+def write_unit_templates(tmp_path: Path) -> dict[str, Path]:
+    from analysis.outputs.templates import write_templates
+    from analysis.rules import load_ruleset
+
+    paths = write_templates(registry(), 2024, tmp_path / "templates", load_ruleset("changzhou-2009"))
+    return {p.name: p for p in paths}
+
+
+def test_one_template_per_top_level_org_with_a_sheet_per_table_and_nothing_below_the_headers(tmp_path: Path) -> None:
+    paths = write_unit_templates(tmp_path)
+    assert sorted(paths) == ["机关党委_C.xlsx", "直属党支部_T.xlsx"]
+    wb = openpyxl.load_workbook(paths["机关党委_C.xlsx"])
+    assert wb.sheetnames == ["填写说明", "活动记录", "党员学习", "党费", "换届", "党务工作者", "选项"]
+    assert wb["选项"].sheet_state == "hidden"
+    assert [c.value for c in wb["活动记录"][1]] == ["组织编码", "活动日期", "活动类型", "主题", "参加人数", "有记录", "政治理论", "签订人数"]
+    assert [c.value for c in wb["党费"][1]] == ["组织编码", "月份", "应交金额", "实交金额", "上交日期"]
+    for name in ("活动记录", "党员学习", "党费", "换届", "党务工作者"):
+        ws = wb[name]
+        assert ws.max_row == 1, name
+        assert ws.freeze_panes == "A2", name
+    guide = wb["填写说明"]
+    assert guide["A1"].value == "机关党委（C）2024 年度党建工作台账填写模板"
+    texts = [str(c.value) for row in guide.iter_rows() for c in row if c.value is not None]
+    assert "用于考核项目：二(1) 党员学习天数" in texts  # the study table's rule
+    assert any(t.startswith("示例（一行）：组织编码 B｜活动日期 2024-03-05｜活动类型 支委会") for t in texts)
+    # the unit's own orgs, with their names, beside the codes the drop-down offers
+    assert [wb["选项"].cell(r, 1).value for r in range(2, 5)] == ["B", "C", "G"]
+    assert [wb["选项"].cell(r, 2).value for r in range(2, 5)] == ["第一党支部", "机关党委", "第一党总支"]
+
+
+def test_template_drop_downs_sit_on_the_right_columns_with_the_units_codes(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(write_unit_templates(tmp_path)["机关党委_C.xlsx"])
+    lists = {
+        name: {str(dv.sqref): dv.formula1 for dv in wb[name].data_validations.dataValidation if dv.type == "list"}
+        for name in ("活动记录", "换届", "党务工作者")
+    }
+    assert lists["活动记录"] == {
+        "A2:A2001": "'选项'!$A$2:$A$4",  # 组织编码: B, C, G
+        "C2:C2001": "'选项'!$C$2:$C$22",  # 活动类型: the 21 kinds
+        "F2:F2001": "'选项'!$D$2:$D$3",  # 有记录: 是/否
+        "G2:G2001": "'选项'!$D$2:$D$3",  # 政治理论
+    }
+    assert lists["换届"] == {"A2:A2001": "'选项'!$A$2:$A$4", "C2:C2001": "'选项'!$D$2:$D$3"}
+    assert lists["党务工作者"] == {"C2:C2001": "'选项'!$A$2:$A$4", "D2:D2001": "'选项'!$E$2:$E$9", "F2:F2001": "'选项'!$F$2:$F$3"}
+    options = wb["选项"]
+    assert [options.cell(r, 3).value for r in (2, 22)] == ["委员会议", "其他"]
+    assert [options.cell(r, 4).value for r in (2, 3)] == ["是", "否"]
+    t = openpyxl.load_workbook(write_unit_templates(tmp_path)["直属党支部_T.xlsx"])
+    assert [dv.formula1 for dv in t["活动记录"].data_validations.dataValidation if str(dv.sqref) == "A2:A2001"] == ["'选项'!$A$2:$A$2"]
+    # codes are text cells, dates date cells, by column format
+    acts = wb["活动记录"]
+    assert (acts.column_dimensions["A"].number_format, acts.column_dimensions["B"].number_format) == ("@", "yyyy-mm-dd")
+    assert wb["党费"].column_dimensions["B"].number_format == "yyyy-mm"
+
+
+def test_a_filled_in_template_ingests_with_no_profile_and_refuses_only_another_units_code(tmp_path: Path) -> None:
+    path = write_unit_templates(tmp_path)["机关党委_C.xlsx"]
+    wb = openpyxl.load_workbook(path)
+    acts = wb["活动记录"]
+    acts.append(["C", datetime(2024, 3, 5), "支委会", "研究三月份党建工作", 7, "是", None, None])
+    acts.append(["B", "2024年4月1日", "党课", None, 20, "是", None, None])
+    acts.append(["T", datetime(2024, 4, 2), "党课", None, 5, "是", None, None])  # 直属党支部 is another unit
+    acts.append(["G", datetime(2024, 5, 6), "集中学习", "理论学习", 9, "是", "是", None])
+    wb["党员学习"].append(["000123", "B", datetime(2024, 4, 10), 0.5, "专题学习"])
+    wb["党费"].append(["C", datetime(2024, 3, 1), 100, 100, datetime(2024, 3, 28)])
+    for ws in (wb["党员学习"], wb["党费"]):
+        ws.cell(2, 1).number_format = "@"
+    wb.save(path)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "组织.csv").write_text(REGISTRY_CSV, encoding="utf-8")
+    path.rename(folder / path.name)
+    result = ingest([folder], tmp_path / "store")
+    st = Store.open(tmp_path / "store")
+    assert st.table("activities").collect().select("org_id", "date", "kind", "political_theory").sort("date").rows() == [
+        ("C", date(2024, 3, 5), "committee_meeting", False),  # an empty 政治理论 is 否
+        ("B", date(2024, 4, 1), "party_lecture", False),
+        ("G", date(2024, 5, 6), "group_study", True),
+    ]
+    assert st.table("study").collect().select("member_id", "org_id", "days").rows() == [("000123", "B", 0.5)]
+    assert st.table("dues").collect().select("org_id", "month", "paid").rows() == [("C", date(2024, 3, 1), 100.0)]
+    rejects = st.rejects()
+    assert rejects.select("table", "_sheet", "_row", "column", "value", "reason_code").rows() == [
+        ("activities", "活动记录", 4, "org_id", "T", "other_unit")
+    ]
+    assert rejects["reason_zh"][0] == "【组织编码】不是本台账模板所属单位的组织编码（模板只收本单位各党组织的记录）"
+    assert result.totals["files_refused"] == 0
