@@ -216,7 +216,7 @@ def parse_quota(text: str) -> int | str:
         raise UserError(f"名额写法有误：{text}（例：--quota 10 或 --quota 15%）") from exc
 
 
-@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（给出年中截止日期时另有 pace.csv；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx；数据含自评得分时另有 selfcheck.csv 和抽查名单 spotcheck.csv），以及这些表的中文版 考核结果.xlsx。")
+@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（给出年中截止日期时另有 pace.csv 和 待办事项.xlsx；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx；数据含自评得分时另有 selfcheck.csv 和抽查名单 spotcheck.csv），以及这些表的中文版 考核结果.xlsx。")
 def assess_cmd(
     year: Annotated[int, typer.Option("--year", help="考核年度")],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
@@ -251,7 +251,7 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
     """Assess, select and find weak orgs (and check self-scores); write the office's files into ``out``;
     print a summary."""
     from analysis.assess import assess
-    from analysis.cli_cycle import run_selfcheck
+    from analysis.cli_cycle import run_selfcheck, run_todo
     from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
     from analysis.outputs import write_outputs, write_results
 
@@ -269,6 +269,8 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
     written = [*paths.values(), *write_results(a, out, advanced, weak, pace_rows)]
     workers_line = run_workers(st, a, out, weak, advanced, settings, written)
     workers_line += "\n" + run_selfcheck(st, a, out, written, settings.get("seed"), spot_share)
+    if pace_rows is not None:
+        workers_line += "\n" + run_todo(st, a, out, pace_rows, written)
     print_scores_summary(a, f"{year}年度考核结果（规则集：{a.ruleset.name}，截止 {a.as_of}）")
     if pace_rows is not None:
         console.print(f"截止日期 {a.as_of} 在年中：{AS_OF_MID_YEAR}；截至该日的进度预警见 pace.csv。")

@@ -51,3 +51,27 @@ def run_templates(st: Any, year: int, out: Path, ruleset: str) -> tuple[list[Pat
     paths = write_templates(orgs, year, out, load_ruleset(ruleset))
     sheets = "、".join(t.zh for t in template_tables())
     return paths, f"已为 {len(paths)} 个直属党组织生成 {year} 年度台账模板（工作表：填写说明、{sheets}），保存在 {out}。"
+
+
+def run_todo(st: Any, a: Any, out: Path, pace_rows: Any, written: list[Path]) -> str:
+    """待办事项.xlsx of a mid-year assessment: what each org still owes (from ``pace_rows``) and, when the
+    store holds last year, 整改跟踪 of last year's weak orgs; the path is appended to ``written``."""
+    import polars as pl
+
+    from analysis.assess import assess
+    from analysis.decisions import history_for, weak_orgs
+    from analysis.decisions.todo import FOLLOWUP_COLUMNS, followup, todo_rows
+    from analysis.outputs.todo import write_todo
+    from analysis.store import years_with_data
+    from analysis.vocab import TODO_WORKBOOK
+
+    todo = todo_rows(pace_rows, a.scores)
+    follow = pl.DataFrame(schema=dict.fromkeys(FOLLOWUP_COLUMNS, pl.String))
+    if a.year - 1 in years_with_data(st):
+        prev = assess(st, a.year - 1, ruleset=a.ruleset)
+        follow = followup(weak_orgs(prev, history_for(st, prev)), prev, a, pace_rows)
+    path = write_todo(todo, follow, a.scores, a.year, str(a.as_of), out / TODO_WORKBOOK)
+    written.append(path)
+    orgs = todo["org_id"].n_unique()
+    tracked = f"；{follow['org_id'].n_unique()} 个去年的后进组织列入整改跟踪" if follow.height else ""
+    return f"待办事项：{orgs} 个组织尚有 {todo.height} 项本年度要求未完成{tracked}，见 {TODO_WORKBOOK}（每个直属党组织一张表）。"

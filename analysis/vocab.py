@@ -525,6 +525,56 @@ SELFCHECK_COLUMNS_ZH = {
 SELF_SHEET_TITLE = "{name}（{org_id}）{year} 年度党建目标管理责任制自评分表"
 SELF_SHEET_TOTAL = "合计"
 SELF_SHEET_SUMMARY = "汇总"
+#: 待办事项.xlsx (analysis/decisions/todo.py, analysis/outputs/todo.py): the to-do notice of a unit
+TODO_WORKBOOK = "待办事项.xlsx"
+TODO_TITLE = "{name}（{org_id}）{year} 年度党建工作待办事项（截至 {as_of}）"
+TODO_INTRO = (
+    "下表列出截至 {as_of} 本单位各党组织本年度尚未完成的考核要求，请按“截止日期”先后抓紧落实。"
+    "预警：红＝全年已无法达标（仍须补做，以免再失分），黄＝落后于进度，绿＝进度正常但尚未完成。"
+)
+TODO_NOTHING = "截至 {as_of}，本单位各党组织本年度的考核要求均已完成或进度正常，暂无待办事项。"
+TODO_COLUMNS_ZH = {
+    "org_id": "组织编码",
+    "name": "组织名称",
+    "title": "考核项目",
+    "colour_zh": "预警",
+    "todo": "待办事项",
+    "deadline": "截止日期",
+    "done": "已完成",
+    "required": "全年要求",
+    "note": "说明",
+}
+#: one to-do sentence: what is still open and by when
+TODO_OPEN = "尚未完成：{units}"
+TODO_REMAINING = "还差 {remaining}（全年要求 {required}，已完成 {done}）"
+TODO_LOST = "全年已无法达标，仍须补做"
+#: 整改跟踪: last year's weak orgs, each reason and whether it still holds
+FOLLOWUP_TITLE = "整改跟踪：{year} 年列入后进名单的组织（去年的原因目前是否仍存在）"
+FOLLOWUP_COLUMNS_ZH = {
+    "org_id": "组织编码",
+    "name": "组织名称",
+    "reason": "去年原因",
+    "status": "目前情况",
+    "detail": "说明",
+}
+FOLLOWUP_STATUS_ZH = {
+    "holds": "仍存在",
+    "behind": "落后于进度",
+    "on_pace": "进度正常",
+    "cleared": "已改善",
+    "year_end": "年终考核时判断",
+}
+FOLLOWUP_DETAIL_ZH = {
+    "vetoed_now": "本年度已有否决事项：{reasons}",
+    "vetoed_clear": "本年度至今没有否决事项",
+    "lost": "已无法全年达标：{items}",
+    "behind": "落后于进度：{items}",
+    "on_pace": "去年未达标的项目（{items}）目前进度正常",
+    "meetings_on_pace": "{items}目前进度正常",
+    "vacant": "组织名册中书记仍未填写",
+    "filled": "书记：{measured}",
+    "year_end": "须与同级组织比较或看全年得分，年终考核时判断",
+}
 #: 台账模板 (analysis/outputs/templates.py): the title on the first cell of its 填写说明 sheet, which is also
 #: how ingest knows a returned template (its 填写说明 and 选项 sheets are then not read)
 TEMPLATE_TITLE = "{name}（{org_id}）{year} 年度党建工作台账填写模板"

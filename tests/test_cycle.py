@@ -378,3 +378,68 @@ def test_a_filled_in_template_ingests_with_no_profile_and_refuses_only_another_u
     ]
     assert rejects["reason_zh"][0] == "【组织编码】不是本台账模板所属单位的组织编码（模板只收本单位各党组织的记录）"
     assert result.totals["files_refused"] == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# 待办事项: an org behind pace at 30 June, and last year's weak org followed up.
+# ---------------------------------------------------------------------------------------------
+def behind_store() -> Store:
+    """T's perfect year up to 30 June 2024, except that it held its committee meeting of January only
+    and two of its 信息报送 (Jan, Feb); in 2023 it had 督查评分 and nothing else (graded 不合格)."""
+    cut = date(2024, 6, 30)
+    t = perfect_year("T")
+    acts = [
+        r for r in t["activities"]
+        if r["date"] <= cut
+        and not (r["kind"] == "committee_meeting" and r["date"].month > 1)
+        and not (r["kind"] == "info_submission" and r["date"].month > 2)
+    ]  # fmt: skip
+    tables = {k: [r for r in v if (r.get("date") or r.get("month")) <= cut] for k, v in t.items() if k in ("study", "dues")}
+    tables["inspections"] = t["inspections"] + [{**r, "year": 2023} for r in t["inspections"]]
+    tables["elections"] = t["elections"]
+    orgs = orgs_frame([{"org_id": "T", "name": "直属党支部", "org_type": "branch", "parent_id": None}], T={"member_count": 1, "mid_cadres": 3})
+    return make_store(orgs=orgs, activities=acts, **tables)
+
+
+def todo_sheet(tmp_path: Path) -> list[tuple[Any, ...]]:
+    from analysis.cli_cycle import run_todo
+    from analysis.decisions import pace
+
+    st = behind_store()
+    a = assess(st, 2024, as_of="2024-06-30")
+    written: list[Path] = []
+    line = run_todo(st, a, tmp_path, pace(st, a), written)
+    assert written == [tmp_path / "待办事项.xlsx"]
+    assert line == "待办事项：1 个组织尚有 11 项本年度要求未完成；1 个去年的后进组织列入整改跟踪，见 待办事项.xlsx（每个直属党组织一张表）。"
+    wb = openpyxl.load_workbook(written[0])
+    assert wb.sheetnames == ["T 直属党支部"]
+    return [tuple(c.value for c in row) for row in wb["T 直属党支部"].iter_rows()]
+
+
+def test_todo_sheet_says_what_an_org_behind_pace_still_owes_and_by_when(tmp_path: Path) -> None:
+    rows = todo_sheet(tmp_path)
+    assert rows[0][0] == "直属党支部（T）2024 年度党建工作待办事项（截至 2024-06-30）"
+    assert rows[3] == ("组织编码", "组织名称", "考核项目", "预警", "待办事项", "截止日期", "已完成", "全年要求", "说明")
+    body = {r[2]: r[3:8] for r in rows[4:15]}
+    assert body["委员会议"] == ("红", "全年已无法达标，仍须补做；尚未完成：7-8月、9-10月、11-12月", "2024年8月31日", 1, 5)
+    assert body["民主生活会"] == ("黄", "还差 1（全年要求 1，已完成 0）", "2024年12月31日", 0, 1)
+    assert body["信息报送"] == ("绿", "还差 1（全年要求 3，已完成 2）", "2024年12月31日", 2, 3)
+    assert body["党费收缴"] == ("绿", "尚未完成：7月、8月、9月、10月、11月、12月", "2024年8月31日", 6, 12)
+    assert body["年度计划和总结"] == ("绿", "尚未完成：年度总结", "2025年1月31日", 1, 2)
+    assert [r[3] for r in rows[4:15]] == ["红", "黄", "黄"] + ["绿"] * 8  # worst first
+    assert len(body) == 11 and rows[15] == (None,) * 9
+
+
+def test_todo_sheet_follows_up_last_years_weak_org_reason_by_reason(tmp_path: Path) -> None:
+    rows = todo_sheet(tmp_path)
+    start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("整改跟踪"))
+    assert rows[start][0] == "整改跟踪：2023 年列入后进名单的组织（去年的原因目前是否仍存在）"
+    assert rows[start + 1][:5] == ("组织编码", "组织名称", "去年原因", "目前情况", "说明")
+    follow = [r[:5] for r in rows[start + 2:]]
+    assert [r[2:4] for r in follow] == [
+        ("考核不合格", "仍存在"),
+        ("多项规则未达标", "仍存在"),
+        ("会议次数不足", "仍存在"),
+    ]
+    assert follow[2][4] == "已无法全年达标：委员会议"
+    assert follow[0][4].startswith("已无法全年达标：委员会议；落后于进度：民主生活会")
