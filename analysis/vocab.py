@@ -575,6 +575,21 @@ FOLLOWUP_DETAIL_ZH = {
     "filled": "书记：{measured}",
     "year_end": "须与同级组织比较或看全年得分，年终考核时判断",
 }
+#: 报送完整性 (analysis/views.py ``submission_completeness``): the monthly tables looked at, and the state
+#: of an org's month — every table has rows, some have, none has ("did not send it" vs "did not do it")
+COMPLETENESS_TABLES = ("activities", "study", "dues")
+COMPLETENESS_STATE_ZH = {"full": "全部报送", "partial": "部分报送", "none": "未报送"}
+COMPLETENESS_COLUMNS_ZH = {
+    "org_id": "组织编码",
+    "name": "组织名称",
+    "completeness": "报送完整率",
+    "months_full": "全部报送月数",
+    "months_partial": "部分报送月数",
+    "months_none": "未报送月数",
+    "missing": "缺报（月份：缺少的表）",
+    "flag": "标记",
+}
+COMPLETENESS_FLAG = "未完整报送"
 #: 台账模板 (analysis/outputs/templates.py): the title on the first cell of its 填写说明 sheet, which is also
 #: how ingest knows a returned template (its 填写说明 and 选项 sheets are then not read)
 TEMPLATE_TITLE = "{name}（{org_id}）{year} 年度党建工作台账填写模板"

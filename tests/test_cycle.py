@@ -443,3 +443,51 @@ def test_todo_sheet_follows_up_last_years_weak_org_reason_by_reason(tmp_path: Pa
     ]
     assert follow[2][4] == "已无法全年达标：委员会议"
     assert follow[0][4].startswith("已无法全年达标：委员会议；落后于进度：民主生活会")
+
+
+# ---------------------------------------------------------------------------------------------
+# 报送完整性.
+# ---------------------------------------------------------------------------------------------
+def test_completeness_tells_an_org_that_sent_nothing_in_march_from_one_that_sent_everything() -> None:
+    from analysis.views import completeness_table, submission_completeness
+
+    rows = {k: v for k, v in perfect_year("T").items()}
+    g = perfect_year("G")
+    no_march = {k: [r for r in v if (r.get("date") or r.get("month") or date(2024, 1, 1)).month != 3] for k, v in g.items()}
+    # T: every table every month.  G: nothing at all in March; in May no dues
+    no_march["dues"] = [r for r in no_march["dues"] if r["month"].month != 5]
+    tables = {k: rows[k] + no_march[k] for k in ("study", "dues")}
+    orgs = orgs_frame(**{o: {"member_count": 1} for o in ORG_IDS})
+    st = make_store(orgs=orgs, activities=rows["activities"] + no_march["activities"], **tables)
+    per_org, months = submission_completeness(st, 2024)
+    g_march = months.filter((pl.col("org_id") == "G") & (pl.col("month") == 3))
+    assert g_march.select("activities", "study", "dues", "sent", "state").rows() == [(False, False, False, 0, "未报送")]
+    assert months.filter((pl.col("org_id") == "G") & (pl.col("month") == 5))["state"].to_list() == ["部分报送"]
+    assert months.filter(pl.col("org_id") == "T")["state"].unique().to_list() == ["全部报送"]
+    by_org = {r["org_id"]: r for r in per_org.iter_rows(named=True)}
+    assert (by_org["G"]["completeness"], by_org["G"]["months_full"], by_org["G"]["months_partial"], by_org["G"]["months_none"]) == (
+        round(32 / 36, 4), 10, 1, 1,
+    )
+    assert by_org["G"]["missing"] == "3月：全部；5月：党费"
+    assert by_org["G"]["flag"] == "未完整报送" and by_org["T"]["flag"] == ""
+    assert (by_org["C"]["completeness"], by_org["C"]["months_none"]) == (0.0, 12)  # C sent nothing at all
+    assert per_org["org_id"].to_list()[:2] == ["B", "C"]  # least complete first (0%, by code)
+    shown = completeness_table(per_org)
+    assert shown.columns[:3] == ["组织编码", "组织名称", "报送完整率"]
+    assert shown.filter(pl.col("组织编码") == "G")["报送完整率"].to_list() == ["88.9%"]
+    assert "T" not in shown["组织编码"].to_list()
+
+
+def test_completeness_heatmap_draws_the_incomplete_orgs_by_month_without_overlaps() -> None:
+    from analysis import charts
+    from analysis.views import submission_completeness
+
+    g = perfect_year("G")
+    no_march = {k: [r for r in v if (r.get("date") or r.get("month") or date(2024, 1, 1)).month != 3] for k, v in g.items()}
+    st = make_store(orgs=orgs_frame(), activities=no_march["activities"], study=no_march["study"], dues=no_march["dues"])
+    per_org, months = submission_completeness(st, 2024)
+    chart = charts.completeness_heatmap(per_org, months, note="数据来源：测试")
+    rows = chart.to_dict()["data"]["values"]
+    assert {r["_label"] for r in rows} == {"机关党委", "第一党总支", "第一党支部", "直属党支部"}
+    assert {r["state"] for r in rows if r["_label"] == "第一党总支" and r["month_zh"] == "3月"} == {"未报送"}
+    assert charts.layout(chart).problems() == []

@@ -19,6 +19,7 @@ from analysis.charts.builders import (
     yoy_change,
 )
 from analysis.charts.check import Layout, TextBox, layout
+from analysis.charts.completeness import completeness_heatmap
 from analysis.charts.export import (
     chart_size,
     inline_svg,
@@ -69,6 +70,7 @@ __all__: Sequence[str] = (
     "TextBox",
     "category_bars",
     "chart_size",
+    "completeness_heatmap",
     "count_bars",
     "get_size",
     "inline_svg",
