@@ -27,6 +27,8 @@ from analysis.vocab import (
     INGEST_TOTALS_ZH,
     ORG_TYPE_ALIASES,
     ORG_TYPE_ZH,
+    SELFCHECK_COLUMNS_ZH,
+    SELFCHECK_OVER,
     TABLES,
     header_lookup,
     normalize_header,
@@ -527,3 +529,30 @@ def completeness_table(per_org: pl.DataFrame, only_incomplete: bool = True) -> p
     return rows.with_columns(
         completeness=pl.format("{}%", (pl.col("completeness") * 100).round(1))
     ).rename(COMPLETENESS_COLUMNS_ZH)
+
+
+# --------------------------------------------------------------------------------------------
+# 自评核查: the self-check's frames as people read them.
+# --------------------------------------------------------------------------------------------
+def self_check_tables(result: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The 自评核查 report's tables from :func:`analysis.decisions.selfcheck.assess_self_scores`, with
+    Chinese headers: ``over`` the overclaimed items with their evidence (largest gap first), ``spot``
+    the spot-check list, ``refused`` the claims that could not be checked, ``orgs`` every org's totals."""
+    zh = SELFCHECK_COLUMNS_ZH
+    names = result["claims"].select("org_id", "name")
+    over = (
+        result["selfcheck"]
+        .filter(pl.col("flag") == SELFCHECK_OVER)
+        .join(names, on="org_id", how="left")
+        .sort(["gap", "org_id"], descending=[True, False])
+        .select("org_id", "name", pl.col("title").alias("item_zh"), "claimed", "computed", "gap", "evidence")
+    )
+    refused = result["refused"].select(
+        "org_id", pl.col("item").alias("item_zh"), "score", pl.col("_file").alias("file"),
+        pl.col("_sheet").alias("sheet"), pl.col("_row").alias("row"), pl.col("reason").alias("message"),
+    )  # fmt: skip
+    orgs = result["claims"].select(
+        "org_id", "name", "claimed_score", "computed_score", "gap", "claimed_grade", "grade", "overclaim"
+    ).sort(["gap", "org_id"], descending=[True, False])
+    return {k: df.rename(zh, strict=False) for k, df in
+            {"over": over, "spot": result["spotcheck"], "refused": refused, "orgs": orgs}.items()}

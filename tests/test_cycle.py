@@ -491,3 +491,43 @@ def test_completeness_heatmap_draws_the_incomplete_orgs_by_month_without_overlap
     assert {r["_label"] for r in rows} == {"机关党委", "第一党总支", "第一党支部", "直属党支部"}
     assert {r["state"] for r in rows if r["_label"] == "第一党总支" and r["month_zh"] == "3月"} == {"未报送"}
     assert charts.layout(chart).problems() == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The 自评核查 report: a real papermill run, only when the data holds self-scores.
+# ---------------------------------------------------------------------------------------------
+def self_check_store(tmp_path: Path, with_self_scores: bool) -> Path:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "组织.csv").write_text(REGISTRY_CSV, encoding="utf-8")
+    (folder / "督查评分.csv").write_text("组织编码,年度,评分项,得分\nT,2024,manual.style,4\nC,2024,manual.style,6\n", encoding="utf-8")
+    if with_self_scores:
+        (folder / "自评.csv").write_text(
+            "组织编码,年度,评分项,自评得分\nT,2024,manual.style,6\nC,2024,作风建设、案件通报（督查评分）,6\nC,2024,edu.dues,4\n",
+            encoding="utf-8",
+        )
+    ingest([folder], tmp_path / "store")
+    return tmp_path / "store"
+
+
+def test_self_check_report_shows_the_overclaimed_items_and_the_spot_check_list(tmp_path: Path) -> None:
+    from analysis.reports import REPORTS, run_reports
+
+    chosen = [r for r in REPORTS if r.title == "自评核查"]
+    run = run_reports(self_check_store(tmp_path, True), 2024, tmp_path / "out", reports=chosen, progress=False, workers=1)
+    assert run.ok, [f.describe() for f in run.failures]
+    page = (tmp_path / "out" / "自评核查.html").read_text(encoding="utf-8")
+    assert "共 <strong>2</strong> 个组织报送了自评得分，共 2 项：多报 <strong>1</strong> 项、少报 0 项、一致 1 项。" in page
+    assert "随机种子 20090819" in page
+    assert "直属党支部" in page and "作风建设、案件通报（督查评分）" in page
+    assert "该项对本组织无数据，不计分" in page  # C's 党费收缴: no dues table in the data
+    assert (tmp_path / "out" / "charts" / "自评核查" / "自评总分与核定总分.png").exists()
+
+
+def test_self_check_report_is_not_run_without_self_scores(tmp_path: Path) -> None:
+    from analysis.reports import REPORTS, run_reports
+
+    chosen = [r for r in REPORTS if r.title == "自评核查"]
+    run = run_reports(self_check_store(tmp_path, False), 2024, tmp_path / "out", reports=chosen, progress=False, workers=1)
+    assert run.ok and run.outputs == []
+    assert not (tmp_path / "out" / "自评核查.html").exists()

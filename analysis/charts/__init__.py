@@ -35,6 +35,7 @@ from analysis.charts.export import (
 )
 from analysis.charts.labels import LABELS, rule_titles, source_note, zh_frame
 from analysis.charts.layout import text_width, wrap
+from analysis.charts.selfcheck import claims_scatter
 from analysis.charts.style import (
     DEFAULT_SIZE,
     FONT_FAMILY,
@@ -70,6 +71,7 @@ __all__: Sequence[str] = (
     "TextBox",
     "category_bars",
     "chart_size",
+    "claims_scatter",
     "completeness_heatmap",
     "count_bars",
     "get_size",

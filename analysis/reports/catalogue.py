@@ -40,6 +40,8 @@ class Report:
     values: Callable[[Store], list[tuple[Any, str]]] | None = None
     filterable: bool = False
     profile: bool = False
+    #: run only when ``when(store, year)`` holds (a report on a table the data may not have)
+    when: Callable[[Store, int], bool] | None = None
 
     def notebook_path(self, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
         p = Path(self.notebook)
@@ -56,6 +58,13 @@ def top_level_orgs(store: Store) -> list[tuple[str, str]]:
         | ~pl.col("parent_id").is_in(known.implode())
     ).sort("org_id")
     return list(zip(tops["org_id"].to_list(), tops["name"].fill_null(tops["org_id"]).to_list(), strict=True))
+
+
+def has_self_scores(store: Store, year: int) -> bool:
+    """Whether the store holds self-scores (自评得分) of ``year``: the 自评核查 report runs only then."""
+    if not store.has("self_scores"):
+        return False
+    return store.table("self_scores").filter(pl.col("year") == year).select(pl.len()).collect().item() > 0
 
 
 REPORTS: tuple[Report, ...] = (
@@ -87,6 +96,12 @@ REPORTS: tuple[Report, ...] = (
     Report(
         "数据质量",
         "data_quality.py",
-        "已导入的文件，保留、拒收和重复的行数，以及拒收原因（按原因、文件和组织）。",
+        "已导入的文件，保留、拒收和重复的行数，拒收原因（按原因、文件和组织），以及各组织逐月的报送完整性。",
+    ),
+    Report(
+        "自评核查",
+        "self_check.py",
+        "各组织自评得分与按台账核定的得分对比、多报的项目及其依据、抽查名单（数据含自评得分时生成）。",
+        when=has_self_scores,
     ),
 )
