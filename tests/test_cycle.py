@@ -531,3 +531,36 @@ def test_self_check_report_is_not_run_without_self_scores(tmp_path: Path) -> Non
     run = run_reports(self_check_store(tmp_path, False), 2024, tmp_path / "out", reports=chosen, progress=False, workers=1)
     assert run.ok and run.outputs == []
     assert not (tmp_path / "out" / "自评核查.html").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The command line.
+# ---------------------------------------------------------------------------------------------
+def test_template_command_writes_a_workbook_per_unit_and_says_so(tmp_path: Path) -> None:
+    from tests.test_cli import workbench
+
+    store = self_check_store(tmp_path, False)
+    done = workbench("template", "--store", str(store), "--year", "2024", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "已为 2 个直属党组织生成 2024 年度台账模板（工作表：填写说明、活动记录、党员学习、党费、换届、党务工作者）" in done.stdout
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.xlsx")) == ["机关党委_C.xlsx", "直属党支部_T.xlsx"]
+
+
+def test_template_command_without_a_registry_and_a_bad_spot_share_are_user_errors(tmp_path: Path) -> None:
+    from tests.test_cli import workbench
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "自评.json").write_text(
+        '[{"org_id": "T", "year": 2024, "item": "manual.style", "self_score": 6}]', encoding="utf-8"
+    )
+    ingest([folder], tmp_path / "store")
+    done = workbench("template", "--store", str(tmp_path / "store"), "--year", "2024", "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "数据中没有组织名册，无法生成台账模板：请先导入组织名册" in done.stderr
+    # English headers (self_score) are read as 自评得分 too; T is not in any registry
+    rejects = Store.open(tmp_path / "store").rejects()
+    assert rejects.select("table", "reason_code").rows() == [("self_scores", "unknown_org")]
+    done = workbench("assess", "--store", str(tmp_path / "store"), "--year", "2024", "--out", str(tmp_path / "a"), "--spot-share", "1.5")
+    assert done.returncode == 2
+    assert "--spot-share 应在 0 到 1 之间（例：0.1 即 10%），收到 1.5" in done.stderr
