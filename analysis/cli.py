@@ -267,16 +267,16 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
 
         pace_rows = pace(st, a)
     written = [*paths.values(), *write_results(a, out, advanced, weak, pace_rows)]
-    workers_line = run_workers(st, a, out, weak, advanced, settings, written)
-    workers_line += "\n" + run_selfcheck(st, a, out, written, settings.get("seed"), spot_share)
+    lines = [run_workers(st, a, out, weak, advanced, settings, written),
+             run_selfcheck(st, a, out, written, settings.get("seed"), spot_share)]
     if pace_rows is not None:
-        workers_line += "\n" + run_todo(st, a, out, pace_rows, written)
+        lines.append(run_todo(st, a, out, pace_rows, written))
     print_scores_summary(a, f"{year}年度考核结果（规则集：{a.ruleset.name}，截止 {a.as_of}）")
     if pace_rows is not None:
         console.print(f"截止日期 {a.as_of} 在年中：{AS_OF_MID_YEAR}；截至该日的进度预警见 pace.csv。")
     n_sel = int(advanced["selected"].sum()) if advanced.height else 0
     console.print(f"先进基层党组织推荐 {n_sel} 个；需关注的后进组织 {weak.height} 个。")
-    console.print(workers_line)
+    console.print("\n".join(lines))
     if a.warnings.height:
         console.print(f"数据提示 {a.warnings.height} 条（例如任期年限与组织类型不符），详见 rules.csv 与自评分表。")
     console.print("已写出：" + "、".join(str(p) for p in written))
