@@ -146,3 +146,42 @@ def print_terms_summary(ta, files, limit: int = 40) -> None:
         written.append(f"{files.sheets[0].parent}（{len(files.sheets)} 份 Excel）")
         written.append(f"{files.reports[0].parent}（{len(files.reports)} 份 Word 初稿）")
     console.print("已写出：" + "、".join(written))
+
+
+
+def weak_tiers_line(weak, n_orgs: int, turned) -> str:
+    """The weak list's tiers (the 整顿 share beside national practice, the cut line of a cap) and, when
+    last year is known, what became of last year's 整顿 orgs."""
+    from analysis.decisions.weak_tiers import tier_summary, turnaround_summary
+
+    line = tier_summary(weak, n_orgs)
+    return line + ("\n" + turnaround_summary(turned) if turned is not None else "")
+
+
+def print_comparison_summary(cmp, top: int = 8) -> None:
+    """The weak list's counts per ruleset and reason, and the rules whose results differ for most orgs,
+    each with why (compare_weak.csv, compare_by_rule.csv)."""
+    import polars as pl
+
+    w = cmp.weak_counts
+    console.print(
+        "后进名单："
+        + "，".join(f"{n} {w.row(0, named=True)[n]} 个" for n in cmp.names)
+        + "；按原因（一个组织可有多个原因）："
+        + "；".join(f"{r['reason']} " + "→".join(str(r[n]) for n in cmp.names) for r in w.slice(1).iter_rows(named=True))
+    )
+    by_rule = cmp.by_rule
+    if by_rule.height == 0:
+        return
+    for name in cmp.names[1:]:
+        rows = (
+            by_rule.filter((pl.col("ruleset") == name) & (pl.col("orgs_differ") > 0))
+            .sort("orgs_differ", descending=True, maintain_order=True)
+            .head(top)
+        )
+        console.print(f"与 {cmp.names[0]} 相比，{name} 结果不同的组织最多的规则：")
+        for r in rows.iter_rows(named=True):
+            console.print(
+                f"  「{escape(r['title'])}」{r['orgs_differ']} 个组织不同（得分降低 {r['orgs_lower']}、提高 "
+                f"{r['orgs_higher']}）：{escape(r['why'])}"
+            )

@@ -31,6 +31,8 @@ import polars as pl
 
 from analysis import vocab
 from analysis.assess import Assessment, assess
+from analysis.compare_summary import rule_summary, weak_counts
+from analysis.compare_terms import term_notes
 from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
 from analysis.outputs import write_csv
 from analysis.rules import Ruleset
@@ -59,7 +61,8 @@ class Comparison:
     rule_id, title, assessed_in`` (the rulesets that assess it, joined by 、); per ruleset
     ``<name>_title, <name>_status, <name>_measured, <name>_required, <name>_points, <name>_earned`` (null
     where the ruleset lacks the rule; ``title`` is the first ruleset's that has it); per non-baseline ruleset ``<name>_diff`` (earned points minus the
-    baseline's, when both assess it); ``differs``; ``_order`` (rubric order, baseline rules first).
+    baseline's, when both assess it); ``differs``; ``_order`` (rubric order, baseline rules first); ``note``
+    (按时换届 only: the term lengths that make the rulesets judge the same election differently).
     """
 
     year: int
@@ -70,6 +73,11 @@ class Comparison:
     weak: dict[str, pl.DataFrame]
     orgs: pl.DataFrame
     rules: pl.DataFrame
+    #: per ruleset compared with the baseline and rule: how many orgs each passes and fails, how many
+    #: differ and in which direction, and why (:func:`rule_summary`)
+    by_rule: pl.DataFrame
+    #: the weak list per ruleset: how many orgs, and how many for each reason (:func:`weak_counts`)
+    weak_counts: pl.DataFrame
 
     @property
     def baseline(self) -> str:
@@ -137,10 +145,14 @@ def compare_rulesets(
         assessments[name], weak[name] = a, w
         selections[name] = select_advanced(a, weak=exclude, **settings)
     names = tuple(assessments)
-    rules = _rules_detail(assessments)
+    notes = term_notes(store, assessments)
+    rules = _rules_detail(assessments).join(notes, on=[ORG, "rule_id"], how="left")
     orgs = _orgs(assessments, selections, weak, rules)
     first = assessments[names[0]]
-    return Comparison(first.year, first.as_of, names, assessments, selections, weak, orgs, rules)
+    by_rule = rule_summary(names, assessments, rules)
+    return Comparison(
+        first.year, first.as_of, names, assessments, selections, weak, orgs, rules, by_rule, weak_counts(weak)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +267,12 @@ def _causes(names: tuple[str, ...], rules: pl.DataFrame) -> pl.DataFrame:
             "{} 不考核「{}」（{} 中{}，得 {}/{} 分）",
             pl.lit(name), col(base, "title"), pl.lit(base), st(base), num(col(base, "earned")), num(col(base, "points")),
         )  # fmt: skip
+        noted = pl.format(
+            "{}「{}」{}（{}→{}，{}→{} 分，{} 分）",
+            pl.lit(name), col(name, "title"), pl.col("note"), st(base), st(name), num(col(base, "earned")),
+            num(col(name, "earned")), _signed(pl.col("delta")),
+        )  # fmt: skip
+        shared = pl.when(pl.col("note").is_not_null()).then(noted).otherwise(shared)
         parts.append(
             rules.filter(pl.col("differs") & (both | only_new | only_base))
             .with_columns(delta=delta)
@@ -402,11 +420,20 @@ def compare_rules_table(cmp: Comparison) -> pl.DataFrame:
 
 
 def write_comparison(cmp: Comparison, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write ``compare.csv`` (one row per org) and ``compare_rules.csv`` (org × rule) into ``out_dir``,
-    UTF-8 with BOM and formula-safe (:func:`~analysis.assess.write_csv`).  Returns the paths by name."""
+    """Write ``compare.csv`` (one row per org), ``compare_rules.csv`` (org × rule),
+    ``compare_by_rule.csv`` (per rule: how many orgs change and why) and ``compare_weak.csv`` (the weak
+    list's counts per ruleset) into ``out_dir``, UTF-8 with BOM and formula-safe
+    (:func:`~analysis.assess.write_csv`).  Returns the paths by name."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"compare": out / "compare.csv", "compare_rules": out / "compare_rules.csv"}
+    paths = {
+        "compare": out / "compare.csv",
+        "compare_rules": out / "compare_rules.csv",
+        "compare_by_rule": out / "compare_by_rule.csv",
+        "compare_weak": out / "compare_weak.csv",
+    }
     write_csv(compare_table(cmp), paths["compare"])
     write_csv(compare_rules_table(cmp), paths["compare_rules"])
+    write_csv(cmp.by_rule, paths["compare_by_rule"])
+    write_csv(cmp.weak_counts, paths["compare_weak"])
     return paths

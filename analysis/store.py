@@ -211,11 +211,17 @@ class Store:
             return self._frames.get(name, empty_table(name)).lazy()
         parts = table_parts(self.root, name)
         schema = table_schema(name)
-        lf = pl.scan_parquet(parts, schema=schema, extra_columns="ignore") if parts else empty_table(name).lazy()
+        # a store written before a canonical column was added reads it as nulls (missing_columns)
+        lf = (
+            pl.scan_parquet(parts, schema=schema, extra_columns="ignore", missing_columns="insert")
+            if parts
+            else empty_table(name).lazy()
+        )
         derived = self.root / "orgs_derived.parquet"
         if name == "orgs" and derived.is_file():
             # orgs derived from hierarchy columns complete the registry; the registry wins on a code
-            extra = pl.scan_parquet(derived).join(lf.select("org_id"), on="org_id", how="anti")
+            extra = pl.scan_parquet(derived, schema=schema, extra_columns="ignore", missing_columns="insert")
+            extra = extra.join(lf.select("org_id"), on="org_id", how="anti")
             lf = pl.concat([lf, extra], how="vertical_relaxed")
         return lf
 

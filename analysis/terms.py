@@ -221,9 +221,15 @@ def _term_spans(ctx: Context, rs: Ruleset, a: date, due_within: int) -> pl.DataF
     )
     closure = scoring.ancestors(ctx.orgs)
     return (
-        ctx.orgs.select(ORG, "name", "org_type", "parent_id", pl.col("term_years_used").alias("term_years"))
+        ctx.orgs.select(ORG, "name", "org_type", "parent_id")
         .join(scoring.top_ids(ctx.orgs, closure), on=ORG, how="left", maintain_order="left")
-        .join(ctx.terms.select(ORG, "last_election", "term_due"), on=ORG, how="left", maintain_order="left")
+        .join(
+            # the length of the current term: the old one for a term begun before the lengths changed
+            ctx.terms.select(ORG, pl.col("term_length").alias("term_years"), "last_election", "term_due"),
+            on=ORG,
+            how="left",
+            maintain_order="left",
+        )
         .with_columns(term_status=status)
         .with_columns(
             term_start=start,

@@ -88,6 +88,15 @@ ORGS = Table(
         Column("mid_cadres", "中层以上党员干部人数", "int"),
         Column("term_years", "任期年限", "int"),
         Column("budget_included", "党建经费列入预算", "bool"),
+        # optional (national-2019): whether the branch has 党小组 (支部条例 第十三条), and whether the
+        # secretary is a (principal) party-member leader of the unit (机关条例 第八条)
+        Column("has_party_groups", "党小组", "bool", aliases=("设有党小组", "是否设党小组", "有无党小组", "has_groups")),
+        Column(
+            "secretary_is_leader",
+            "书记为本单位负责人",
+            "bool",
+            aliases=("书记是否为本单位负责人", "书记由本单位党员负责人担任", "书记为单位负责人", "secretary_leader"),
+        ),
     ),
 )
 
@@ -232,6 +241,10 @@ ACTIVITY_KIND_ZH = {
     "joint_building": "结对共建",
     "themed_party_day": "主题党日",
     "member_review": "民主评议党员",
+    # national-2019 (机关条例 第二十六条(六)、第三十九条、第三十五条)
+    "cadre_congress": "机关党员干部大会",
+    "secretary_report": "书记述职",
+    "party_building_report": "党建工作通报",
     "other": "其他",
 }
 _ACTIVITY_EXTRA_ALIASES = {
@@ -252,6 +265,16 @@ _ACTIVITY_EXTRA_ALIASES = {
     "党员示范岗": "joint_building",
     "在职党员进社区": "joint_building",
     "主题党日活动": "themed_party_day",
+    "党员干部大会": "cadre_congress",
+    "机关党员干部会议": "cadre_congress",
+    "书记抓党建述职": "secretary_report",
+    "抓党建工作述职": "secretary_report",
+    "党组织书记述职": "secretary_report",
+    "述职评议": "secretary_report",
+    "通报党建工作": "party_building_report",
+    "党建工作情况通报": "party_building_report",
+    "通报抓机关党建工作情况": "party_building_report",
+    "机关党建工作通报": "party_building_report",
 }
 ACTIVITY_KIND_ALIASES: dict[str, str] = {
     **{zh: k for k, zh in ACTIVITY_KIND_ZH.items()},
@@ -349,6 +372,10 @@ WEAK_REASON_ZH: dict[str, str] = {
     "far_below_peers": "明显低于同级组织",
     "declining": "连续两年得分下降",
 }
+#: the tiers of the weak list (issue 22): 整顿 for the hard criteria, 关注 for the others
+WEAK_TIER_ZH: dict[str, str] = {"rectify": "整顿", "watch": "关注"}
+#: what became of an org that was 整顿 last year (后进转化)
+TURNAROUND_ZH: dict[str, str] = {"turned": "转化", "improved": "好转", "not_turned": "未转化"}
 #: why a party-affairs worker is not eligible (RULES.md, "Excellent party-affairs workers"); placeholders
 #: are filled by analysis/decisions/workers.py
 WORKER_REASON_ZH: dict[str, str] = {
@@ -738,6 +765,11 @@ RESULT_HEADERS: dict[str, str] = {
     "rank_p95": "排名（95%分位）",
     "label": "稳健性",
     "reasons": "原因",
+    "tier": "层级",
+    "tier_note": "层级说明",
+    "last_tier": "上年层级",
+    "turnaround": "转化情况",
+    "still_holding": "仍存在的原因",
     "done": "已完成",
     "remaining": "尚差",
     "rate_needed": "今后每月需完成",

@@ -18,6 +18,13 @@ from IPython.display import Markdown, display
 
 from analysis import charts
 from analysis.decisions import select_advanced, weak_orgs
+from analysis.decisions.sensitivity import (
+    category_sensitivity,
+    item_checks,
+    item_moves,
+    leave_one_out,
+    sensitivity_paragraph,
+)
 from analysis.decisions.workers import reason_counts, secretary_checks, select_workers
 from analysis.lab import default_store
 from analysis.outputs.workers import secretary_sheet, workers_sheet
@@ -35,6 +42,7 @@ quota_by = "all"  # "all" 全部组织统一排名；"org_type" 按组织类型�
 draws = 1000  # 稳健性检验的模拟次数
 seed = 0  # 随机种子（相同种子结果可重复）
 noise = 0.2  # 稳健性检验中各项分值的随机浮动幅度（0.2 即 ±20%）
+sensitivity_draws = 512  # 分类分值敏感性分析的抽样数（2 的幂；0 为不做）
 worker_quota = None  # 优秀党务工作者名额：人数（如 5）或比例（如 "10%"）；None 取考核细则的设置
 worker_quota_by = None  # 优秀党务工作者名额 "all" 统一排名 / "org_type" 按组织类型；None 取考核细则的设置
 
@@ -91,6 +99,67 @@ charts.show(
     charts_dir,
     "入选概率与排名区间",
 )
+
+# %% [markdown]
+# ## 哪些考核项目决定名单
+#
+# 逐项剔除检验：每次去掉一个考核项目（该项按“不适用”处理，其余各项按原分值重新折算成百分制），候选范围和名额不变，
+# 重新排名，看有几个组织因此离开或进入名单。下图列出影响名单最多的项目；不在图中的项目去掉后名单不变。
+
+# %%
+loo = leave_one_out(current, selection)
+moves = item_moves(loo, current)
+if moves.height:
+    charts.show(
+        charts.count_bars(
+            moves,
+            "title",
+            "orgs",
+            title="去掉一项后名单的变化",
+            subtitle="离开名单的组织数（进入的同样多）",
+            n=15,
+            note=chart_note,
+        ),
+        charts_dir,
+        "逐项剔除对名单的影响",
+    )
+else:
+    display(Markdown("去掉任何一个考核项目，名单都不变。"))
+by_category = loo.filter((pl.col("item") == "") & (pl.col("n_left") > 0))
+for cat, n in by_category.select("category", "n_left").iter_rows():
+    display(Markdown(f"- 去掉“{cat}”一整类：{n} 个组织离开名单，{n} 个进入。"))
+
+# %% [markdown]
+# ## 名单主要取决于哪一类分值
+#
+# 把五类分值（组织建设、党员教育管理等）各自随机上下浮动，看候选组织的名次平均变动多少，再用方差分解（Sobol 指数）
+# 说明这些变动各由哪一类分值引起。“单独作用”指只由这一类引起的部分，“总作用”还包括它和其他类别共同引起的部分。
+
+# %%
+sobol = category_sensitivity(current, selection, draws=sensitivity_draws, noise=noise, seed=seed)
+display(Markdown(sensitivity_paragraph(sobol, noise)))
+charts.show_table(
+    sobol.select(
+        pl.col("category").alias("类别"),
+        pl.col("S1").round(2).alias("单独作用"),
+        pl.col("ST").round(2).alias("总作用"),
+        pl.format("{}–{}", pl.col("ST_low").round(2), pl.col("ST_high").round(2)).alias("总作用95%区间"),
+    ),
+    max_rows=None,
+)
+
+# %% [markdown]
+# ## 考核项目自查
+#
+# 两项在各组织的得分率高度一致（相关系数大于 0.9）时，可能是同一件事计了两次分；所有候选组织都达标的项目不能区分候选组织。
+
+# %%
+checks = item_checks(current, selection)
+if checks.height:
+    for sentence in checks["sentence"]:
+        display(Markdown(f"- {sentence}"))
+else:
+    display(Markdown("没有发现高度相关或不能区分候选组织的考核项目。"))
 
 # %% [markdown]
 # ## 候选组织的考核依据

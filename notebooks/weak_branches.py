@@ -17,7 +17,9 @@ import polars as pl
 from IPython.display import Markdown, display
 
 from analysis import charts
-from analysis.decisions import WEAK_REASON_ZH, peer_comparison, weak_orgs
+from analysis.decisions import WEAK_REASON_ZH, peer_comparison
+from analysis.decisions.history import weak_with_turnaround
+from analysis.decisions.weak_tiers import RECTIFY, tier_summary, turnaround_summary
 from analysis.lab import default_store
 from analysis.store import Store
 from analysis.views import cached_assess, select_orgs, years_with_data
@@ -30,6 +32,7 @@ charts_dir = "out/charts/后进支部排查"  # 图表 PNG/SVG/PDF 的保存位�
 under = None  # 只看某个组织及其下属组织：填组织编码（文本）；None 为全部
 org_type = None  # 只看一类组织："committee"、"general_branch"、"branch"；None 为全部
 trend_years = 5  # 走势图最多显示的年数
+rectify_share = None  # 整顿名单上限：占全部组织的比例（如 0.1）；None 不设上限
 
 # %%
 charts.use_offline()
@@ -38,7 +41,12 @@ current = cached_assess(store, year, ruleset=ruleset)
 years = [y for y in years_with_data(store) if year - trend_years < y <= year]
 history = {y: cached_assess(store, y, ruleset=ruleset) for y in years if y != year}
 earlier = [history[y] for y in (year - 2, year - 1) if y in history]
-weak_all = weak_orgs(current, earlier if len(earlier) == 2 else None)
+weak_all, turned = weak_with_turnaround(
+    current,
+    earlier if len(earlier) == 2 else None,
+    {"rectify_share": rectify_share},
+    [history[year - 1]] if year - 1 in history else None,
+)
 weak = weak_all.join(select_orgs(current.scores, under, org_type).select("org_id"), on="org_id", how="semi")
 names = current.scores.select("org_id", parent_name="name")
 weak_table = weak.join(names, left_on="parent_id", right_on="org_id", how="left")
@@ -50,11 +58,14 @@ display(Markdown(f"# {year}年度后进支部排查"))
 # %% [markdown]
 # 以下组织符合考核细则中“后进”的任一条件：一票否决；考核不合格；多项规则未达标；书记空缺；会议次数不足要求的一半；
 # 得分明显低于同一上级下的其他组织；得分连续两年下降。每个组织列出全部原因和相应数字，供约谈和整改时使用。
+#
+# 名单分两层：有一票否决、考核不合格、书记空缺、会议次数不超过要求一半这类“硬性”原因的列为**整顿**，需限期整改；
+# 其余（多项未达标、明显低于同级、连续下降）列为**关注**，由上级党组织跟踪提醒。一个组织只列一次，列在较高的一层，原因全部列出。
 
 # %%
 if len(earlier) < 2:
     display(Markdown(f"数据中缺少 {year - 2}、{year - 1} 年度的记录，本次未检查“得分连续两年下降”。"))
-display(Markdown(f"共排查出 **{weak.height}** 个需要重点关注的组织。"))
+display(Markdown(f"共排查出 **{weak.height}** 个需要重点关注的组织。" + tier_summary(weak_all, current.scores.height)))
 
 # %% [markdown]
 # ## 名单与原因
@@ -63,7 +74,11 @@ display(Markdown(f"共排查出 **{weak.height}** 个需要重点关注的组织
 
 # %%
 charts.show_table(
-    weak_table.select("org_id", "name", "org_type", "parent_name", "score", "reasons"), max_rows=None
+    weak_table.sort(pl.col("tier") != RECTIFY, maintain_order=True).select(
+        "org_id", "name", "org_type", "parent_name", "score", pl.col("tier").alias("层级"), "reasons",
+        pl.col("tier_note").alias("层级说明"),
+    ),
+    max_rows=None,
 )
 
 # %%
@@ -86,6 +101,27 @@ if weak.height:
         ),
         charts_dir,
         "后进原因分布",
+    )
+
+# %% [markdown]
+# ## 后进转化
+#
+# 上一年度列为整顿的组织今年的情况：**转化**——今年不在整顿和关注名单中；**好转**——今年降为关注；**未转化**——今年仍需整顿。
+# “仍存在的原因”列出今年仍然存在的、与上年同类的问题。
+
+# %%
+display(Markdown(turnaround_summary(turned)))
+if turned is not None and turned.height:
+    shown = turned.join(select_orgs(current.scores, under, org_type).select("org_id"), on="org_id", how="semi")
+    charts.show_table(
+        shown.select(
+            "org_id",
+            "name",
+            pl.col("turnaround").alias("转化情况"),
+            pl.col("last_reasons").alias("上年原因"),
+            pl.col("still_holding").alias("仍存在的原因"),
+        ),
+        max_rows=None,
     )
 
 # %% [markdown]

@@ -62,13 +62,41 @@ def test_assess_writes_the_contract_files_for_every_org(assessed: Path) -> None:
     vetoed = {r["org_id"] for r in scores if r["vetoed"] == "true"}
     assert not vetoed & {r["org_id"] for r in advanced}
     weak = read_csv(assessed / "weak.csv")
-    assert list(weak[0]) == ["org_id", "name", "org_type", "parent_id", "score", "reasons"]
+    assert list(weak[0]) == [
+        "org_id", "name", "org_type", "parent_id", "score", "reasons", "tier", "tier_note", "last_tier", "turnaround", "still_holding",
+    ]
     assert vetoed <= {r["org_id"] for r in weak}
+    assert {r["tier"] for r in weak if r["org_id"] in vetoed} == {"整顿"}
+    assert {r["turnaround"] for r in weak} <= {"", "好转", "未转化"}
+    items = read_csv(assessed / "robustness_items.csv")
+    assert list(items[0]) == ["item", "category", "n_left", "n_entered", "left", "entered"]
+    assert len(items) == 21 + 5 and [r["item"] for r in items[21:]] == [""] * 5
+    categories = read_csv(assessed / "robustness_categories.csv")
+    assert list(categories[0]) == ["category", "S1", "ST", "S1_low", "S1_high", "ST_low", "ST_high"]
+    assert [r["category"] for r in categories] == ["组织建设", "党员教育管理", "作风和廉政建设", "上级部署工作", "党建带三建"]
     wb = load_workbook(assessed / "自评分表.xlsx", read_only=True)
     assert wb.sheetnames[0] == "汇总"
     assert len(wb.sheetnames) == 1 + 60  # 300 orgs: a sheet per top-level unit
     results = load_workbook(assessed / "考核结果.xlsx", read_only=True)
     assert results.sheetnames == ["考核得分", "逐项结果", "先进推荐", "后进排查"]
+
+
+def test_rectify_share_caps_the_rectify_tier_and_says_so(assessed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "capped"
+    done = workbench("assess", "--store", str(assessed / "store"), "--year", "2024", "--out", str(out), "--draws", "0",
+                     "--sensitivity-draws", "0", "--rectify-share", "0.1")
+    assert done.returncode == 0, done.stderr
+    weak = read_csv(out / "weak.csv")
+    assert sum(r["tier"] == "整顿" for r in weak) == 30  # 10% of 300 orgs
+    assert "其中整顿 30 个（占全部 300 个组织的 10.0%" in done.stdout
+    assert any(r["tier_note"].startswith("整顿名额上限为全部300个组织的10%") for r in weak)
+
+
+@pytest.mark.parametrize("share", ["0", "1.5", "-0.1"])
+def test_a_rectify_share_outside_zero_to_one_is_a_chinese_error(share: str, tmp_path: Path) -> None:
+    done = workbench("assess", "--store", str(tmp_path), "--year", "2024", "--out", str(tmp_path / "o"), "--rectify-share", share)
+    assert done.returncode == 2
+    assert "--rectify-share 应为 0 到 1 之间的比例" in done.stdout + done.stderr
 
 
 def test_explain_shows_evidence_rows_in_chinese(assessed: Path) -> None:

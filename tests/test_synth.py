@@ -283,7 +283,7 @@ def test_rows_valid_are_rows_written_minus_faults(sample: SynthReport) -> None:
 
 
 def test_personas_mix_all_kinds(sample: SynthReport) -> None:
-    assert Counter(sample.personas.values()) == {"average": 168, "exemplary": 86, "weak": 28, "declining": 18}
+    assert Counter(sample.personas.values()) == {"average": 204, "exemplary": 86, "weak": 4, "declining": 6}
     declining = next(o for o, p in sample.personas.items() if p == "declining")
     assert [sample.level(declining, y) for y in sample.years] == ["exemplary", "average", "weak"]
     assert persona_level("weak", 2022) == "weak"

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from analysis.decisions.settings import _NOT_SCORED, AssessmentLike, _rule_titles, _settings
+from analysis.decisions.weak_tiers import DEFAULT_RECTIFY_REASONS, add_tiers
 from analysis.vocab import ACTIVITY_KIND_ZH, GRADES, ORG_TYPE_ZH, WEAK_REASON_ZH
 
 # --------------------------------------------------------------------------------------------
@@ -44,6 +45,8 @@ DEFAULT_WEAK: dict[str, Any] = {
     "peer_gap": 15.0,  # far below = at least this many points below the peer median ...
     "peer_z": -2.0,  # ... and a robust z at or below this
     "decline_years": 2,  # score fell in each of the last 2 years
+    "rectify_reasons": DEFAULT_RECTIFY_REASONS,  # any of these puts an org in 整顿, the others in 关注
+    "rectify_share": None,  # None: no cap; 0.1: at most 10 % of all orgs in 整顿
 }
 
 _MAD_TO_SD = 1.4826  # MAD x 1.4826 estimates the standard deviation of a normal sample
@@ -237,7 +240,10 @@ def weak_orgs(
     pl.DataFrame
         ``org_id, name, org_type, parent_id, score, reasons, reason_codes`` — one row per weak org,
         worst score first.  ``reasons`` joins the Chinese reasons with "；", each with its numbers;
-        ``reason_codes`` lists the keys of :data:`WEAK_REASON_ZH` in the same order.
+        ``reason_codes`` lists the keys of :data:`WEAK_REASON_ZH` in the same order, ``reason_list``
+        the reasons one by one.  Then the tiers (:func:`~analysis.decisions.weak_tiers.add_tiers`):
+        ``n_hard`` (reasons among ``rectify_reasons``), ``tier`` (整顿 / 关注) and ``tier_note`` (why an
+        org with a hard reason is 关注 under the ``rectify_share`` cap, or a tie on the cut line).
 
     Raises
     ------
@@ -272,7 +278,13 @@ def weak_orgs(
     ]
     if history:
         parts.append(_declining(scores, int(assessment.year), history, int(cfg["decline_years"])))
-    return _one_row_per_org(scores, parts)
+    share = cfg["rectify_share"]
+    return add_tiers(
+        _one_row_per_org(scores, parts),
+        [str(r) for r in cfg["rectify_reasons"]],
+        None if share is None else float(share),
+        scores.height,
+    )
 
 
 def _vetoed(scores: pl.DataFrame) -> pl.LazyFrame:
@@ -399,7 +411,11 @@ def _one_row_per_org(scores: pl.DataFrame, parts: list[pl.LazyFrame]) -> pl.Data
         pl.concat(parts, how="vertical")
         .sort(pl.col("code").replace_strict(order, return_dtype=pl.Int64), "sub")
         .group_by("org_id", maintain_order=True)
-        .agg(pl.col("text").str.join(REASON_SEP).alias("reasons"), pl.col("code").alias("reason_codes"))
+        .agg(
+            pl.col("text").str.join(REASON_SEP).alias("reasons"),
+            pl.col("code").alias("reason_codes"),
+            pl.col("text").alias("reason_list"),
+        )
     )
     return (
         scores.lazy()
@@ -410,8 +426,12 @@ def _one_row_per_org(scores: pl.DataFrame, parts: list[pl.LazyFrame]) -> pl.Data
     )
 
 
+#: weak.csv's columns after ``reasons`` (issue 22), written when the frame has them
+WEAK_TIER_COLUMNS = ("tier", "tier_note", "last_tier", "turnaround", "still_holding")
+
+
 def weak_table(weak: pl.DataFrame) -> pl.DataFrame:
-    """The weak.csv layout."""
+    """The weak.csv layout: the original six columns, then the tier and turnaround columns."""
     return weak.select(
         "org_id",
         "name",
@@ -419,4 +439,5 @@ def weak_table(weak: pl.DataFrame) -> pl.DataFrame:
         "parent_id",
         pl.col("score").round(1),
         "reasons",
+        *(c for c in WEAK_TIER_COLUMNS if c in weak.columns),
     )

@@ -12,9 +12,10 @@ from functools import cached_property
 
 import polars as pl
 
+from analysis import vocab
 from analysis.rules.common import ORG, ORG_INDEX, _evidence
-from analysis.rules.loader import Rule, Ruleset
-from analysis.rules.registry import lookup
+from analysis.rules.loader import Rule, Ruleset, RulesetError
+from analysis.rules.registry import Measured, lookup
 from analysis.store import Store
 
 
@@ -51,20 +52,13 @@ class Context:
         )
         types = raw.select(pl.col(ORG).alias("parent_id"), pl.col("org_type").alias("parent_type"))
         terms = self.ruleset.terms
-        base_years = pl.col("org_type").replace_strict(terms.years, default=None, return_dtype=pl.Int64)
-        longer = (
-            (pl.col("org_type") == "general_branch")
-            & (pl.col("parent_type") == "committee")
-            & (pl.col("term_years") == terms.general_branch_under_committee_years)
-        )
+        years = {"term_years_used": _term_years(terms.years, terms.general_branch_under_committee_years)}
+        if terms.before is not None:  # the lengths of terms begun before the lengths changed
+            b = terms.before
+            years["term_years_before"] = _term_years(b.years, b.general_branch_under_committee_years)
         return (
             raw.join(types, on="parent_id", how="left")
-            .with_columns(
-                is_top=pl.col("parent_id").is_null(),
-                term_years_used=pl.when(longer)
-                .then(pl.lit(terms.general_branch_under_committee_years, pl.Int64))
-                .otherwise(base_years),
-            )
+            .with_columns(is_top=pl.col("parent_id").is_null(), **years)
             .sort(ORG)
             .with_row_index(ORG_INDEX)
             .select(ORG, ORG_INDEX, pl.exclude(ORG, ORG_INDEX))
@@ -99,42 +93,130 @@ class Context:
         """The registry row of each org, for rules that read a registry value."""
         return _evidence(self.orgs.lazy(), "orgs")
 
+    @property
+    def term_columns(self) -> list[str]:
+        """The registry's term-length columns: ``term_years_used``, and ``term_years_before`` when the
+        ruleset's lengths changed on a date (``[terms.before]``)."""
+        return ["term_years_used"] + (["term_years_before"] if self.ruleset.terms.before else [])
+
     @cached_property
     def elections(self) -> pl.DataFrame:
-        """Elections held on or before the as-of date, one row per (org, date), with the due date of
-        the term each closes (previous election + the org's term, calendar months, clamped)."""
+        """Elections held on or before the as-of date, one row per (org, date), with the length
+        (``term_length``) and due date of the term each closes (previous election + that length, calendar
+        months, clamped)."""
         same_org = pl.col(ORG) == pl.col(ORG).shift(1)
         e = (
             self.store.table("elections")
             .filter(pl.col("date") <= self.as_of)
             .group_by(ORG, "date")
             .agg(pl.col("approved").fill_null(False).any(), n=pl.len())  # n: source rows of the election
-            .join(self.orgs.lazy().select(ORG, "term_years_used"), on=ORG, how="inner")
+            .join(self.orgs.lazy().select(ORG, *self.term_columns), on=ORG, how="inner")
             .sort(ORG, "date")
             .with_columns(prev=pl.when(same_org).then(pl.col("date").shift(1)))
         )
-        return e.with_columns(due=self.term_end(pl.col("prev"))).collect()
+        return e.with_columns(
+            term_length=self.term_years(pl.col("prev")), due=self.term_end(pl.col("prev"))
+        ).collect()
+
+    def term_years(self, start: pl.Expr) -> pl.Expr:
+        """The length in years of the org's term begun on ``start``: ``term_years_before`` when the
+        ruleset's lengths changed after ``start`` (``[terms.before]``), else ``term_years_used``."""
+        before = self.ruleset.terms.before
+        if before is None:
+            return pl.col("term_years_used")
+        old = start < pl.lit(before.effective, pl.Date)
+        return pl.when(old).then(pl.col("term_years_before")).otherwise(pl.col("term_years_used"))
 
     def term_end(self, start: pl.Expr) -> pl.Expr:
-        """``start`` + the org's ``term_years_used`` in calendar months (clamped to the month's end).
+        """``start`` + the length of the org's term begun then (:meth:`term_years`) in calendar months
+        (clamped to the month's end).
 
         One ``offset_by`` per term length in the registry (a handful), rather than an offset written out
         and parsed for every row."""
-        years = sorted(y for y in self.orgs["term_years_used"].unique().to_list() if y is not None)
+        years = sorted(
+            {y for c in self.term_columns for y in self.orgs[c].unique().to_list() if y is not None}
+        )
+        length = self.term_years(start)
         out = pl.lit(None, pl.Date)
         for y in years:
-            out = pl.when(pl.col("term_years_used") == y).then(start.dt.offset_by(f"{y * 12}mo")).otherwise(out)
+            out = pl.when(length == y).then(start.dt.offset_by(f"{y * 12}mo")).otherwise(out)
         return out
 
     @cached_property
     def terms(self) -> pl.DataFrame:
-        """Per org: the last election on record (≤ as-of) and the due date of the current term."""
+        """Per org: the last election on record (≤ as-of), the length (``term_length``) and the due date
+        of the current term."""
         last = self.elections.group_by(ORG).agg(last_election=pl.col("date").max())
         return (
-            self.orgs.select(ORG, "term_years_used")
+            self.orgs.select(ORG, *self.term_columns)
             .join(last, on=ORG, how="left")
-            .with_columns(term_due=self.term_end(pl.col("last_election")))
+            .with_columns(
+                term_length=self.term_years(pl.col("last_election")),
+                term_due=self.term_end(pl.col("last_election")),
+            )
         )
+
+    def only_where(self, m: Measured, column: str, no: str) -> Measured:
+        """``m`` kept for the orgs whose yes/no registry ``column`` says 是 (a rule that applies only where
+        the registry says so: 党小组会 where the branch has 党小组); ``not_applicable`` with the text ``no``
+        where it says 否; ``no_data`` where the cell is empty or no registry source carried the column.
+
+        Neither kind of org earns or loses points (scoring leaves both out of the applicable points).
+
+        Raises
+        ------
+        RulesetError
+            ``column`` is not a yes/no column of the registry (a ruleset's ``only_where`` names it).
+        """
+        flags = [c.name for c in vocab.ORGS.columns if c.kind == "bool"]
+        if column not in flags:
+            raise RulesetError(
+                f"规则集 {self.ruleset.name} 中 only_where 的「{column}」不是组织名册的是/否列（可用：{'、'.join(flags)}）"
+            )
+        zh = vocab.ORGS.column(column).zh
+        if column in self.store.columns_present("orgs"):
+            flag = self.orgs.lazy().select(ORG, pl.col(column).alias("_flag"))
+            empty = f"组织名册中「{zh}」未填"
+        else:
+            flag = self.orgs.lazy().select(ORG, pl.lit(None, pl.Boolean).alias("_flag"))
+            empty = f"数据集中没有「{vocab.ORGS.zh}」表的「{zh}」列"
+        yes, unknown = pl.col("_flag").fill_null(False), pl.col("_flag").is_null()
+
+        def kept(c: str, otherwise: pl.Expr) -> pl.Expr:
+            return pl.when(yes).then(pl.col(c)).otherwise(otherwise).alias(c)
+
+        frame = (
+            m.frame.join(flag, on=ORG, how="left")
+            .with_columns(
+                kept("status", pl.when(unknown).then(pl.lit("no_data")).otherwise(pl.lit("not_applicable"))),
+                kept("measured", pl.when(unknown).then(pl.lit(empty)).otherwise(pl.lit(no))),
+                kept("required", pl.lit("")),
+                kept("measured_value", pl.lit(None, pl.Float64)),
+                kept("required_value", pl.lit(None, pl.Float64)),
+                kept("ratio", pl.lit(0.0)),
+                kept("evidence_rows", pl.lit(0, pl.Int64)),
+            )
+            .drop("_flag")
+        )
+        held = flag.filter(pl.col("_flag").fill_null(False)).select(ORG)
+        return Measured(frame, m.evidence.join(held, on=ORG, how="semi"), m.warnings)
+
+    def no_data(self, m: Measured, text: str) -> Measured:
+        """``m`` with every org ``no_data`` (measured ``text``, no evidence): the dataset cannot tell."""
+        frame = m.frame.with_columns(
+            status=pl.lit("no_data"),
+            measured=pl.lit(text),
+            required=pl.lit(""),
+            measured_value=pl.lit(None, pl.Float64),
+            required_value=pl.lit(None, pl.Float64),
+            ratio=pl.lit(0.0),
+            evidence_rows=pl.lit(0, pl.Int64),
+        )
+        return Measured(frame, m.evidence.head(0), m.warnings)
+
+    def never_recorded(self, rows: pl.LazyFrame) -> bool:
+        """No row of ``rows`` (a filter of a store table) exists, on any date, for any org."""
+        return rows.head(1).collect().height == 0
 
     def text_by_type(self, rule: Rule, render: Callable[[dict[str, float]], str]) -> pl.Expr:
         """A text that depends on nothing but the org type's thresholds (a rule's "required" text):
@@ -153,3 +235,15 @@ class Context:
         if not mapping:
             return pl.lit(None, pl.Float64)
         return pl.col("org_type").replace_strict(mapping, default=None, return_dtype=pl.Float64)
+
+
+def _term_years(years: dict[str, int], under_committee: int) -> pl.Expr:
+    """The term length of each registry org: its type's, or ``under_committee`` for a general branch
+    under a committee whose registry says so (seed 一(2): 党委下属总支 4 年)."""
+    base = pl.col("org_type").replace_strict(years, default=None, return_dtype=pl.Int64)
+    longer = (
+        (pl.col("org_type") == "general_branch")
+        & (pl.col("parent_type") == "committee")
+        & (pl.col("term_years") == under_committee)
+    )
+    return pl.when(longer).then(pl.lit(under_committee, pl.Int64)).otherwise(base)

@@ -170,12 +170,23 @@ class Rule(_Model):
         return out
 
 
+class TermsBefore(_Model):
+    """The term lengths of terms begun before ``effective`` (national-2019: 任期意见一, a term begun
+    under the old rules runs its old length; only the next term has the new one)."""
+
+    effective: date
+    years: dict[OrgType, int]
+    general_branch_under_committee_years: int = Field(gt=0)
+
+
 class Terms(_Model):
     """Term lengths [seed 一(2)]: used by the term rules and by a term-period veto."""
 
     years: dict[OrgType, int]
     #: a general branch under a committee may serve this many years when its registry says so
     general_branch_under_committee_years: int = Field(gt=0)
+    #: the lengths of terms begun before a date the lengths changed on (none: one set of lengths)
+    before: TermsBefore | None = None
 
 
 class Grades(_Model):
@@ -201,6 +212,10 @@ class Weak(_Model):
     peer_min_siblings: int = Field(ge=1)
     peer_gap: float = Field(gt=0)
     decline_years: int = Field(ge=1)
+    #: the hard reasons that make an org 整顿 (the others 关注) [default]; codes of vocab.WEAK_REASON_ZH
+    rectify_reasons: tuple[str, ...] = ("vetoed", "failing_grade", "secretary_vacant", "few_meetings")
+    #: at most this share of all orgs in 整顿 (the rest of them 关注); absent = no cap
+    rectify_share: float | None = Field(default=None, gt=0, le=1)
 
 
 class Selection(_Model):
@@ -500,11 +515,13 @@ def _check(rs: Ruleset, label: str) -> Ruleset:
             raise RulesetError(
                 f"{label} 中 categories.{cat} 为 {_num(pts)}，但该类各规则分值合计 {_num(round(got, 6))}"
             )
-    for t in ORG_TYPES:
-        if t not in rs.terms.years:
-            raise RulesetError(f"{label} 中 terms.years.{t} 缺失")
-        if rs.terms.years[t] <= 0:
-            raise RulesetError(f"{label} 中 terms.years.{t} 必须大于 0")
+    tables = {"terms": rs.terms} | ({"terms.before": rs.terms.before} if rs.terms.before else {})
+    for where, terms in tables.items():
+        for t in ORG_TYPES:
+            if t not in terms.years:
+                raise RulesetError(f"{label} 中 {where}.years.{t} 缺失")
+            if terms.years[t] <= 0:
+                raise RulesetError(f"{label} 中 {where}.years.{t} 必须大于 0")
     g = rs.grades
     if not g.excellent >= g.good >= g.qualified:
         raise RulesetError(f"{label} 中 grades 应满足 excellent ≥ good ≥ qualified")
@@ -513,6 +530,9 @@ def _check(rs: Ruleset, label: str) -> Ruleset:
             raise RulesetError(
                 f"{label} 中 veto.kinds 含未知的否决事项「{k}」（可用：{'、'.join(vocab.INCIDENT_KIND_ZH)}）"
             )
+    unknown = [c for c in rs.weak.rectify_reasons if c not in vocab.WEAK_REASON_ZH]
+    if unknown:
+        raise RulesetError(f"{label} 中 weak.rectify_reasons 含未知的原因「{'、'.join(unknown)}」（可用：{'、'.join(vocab.WEAK_REASON_ZH)}）")
     for rid in (*rs.weak.half_count_rules, rs.weak.secretary_rule):
         if rid not in rules:
             raise RulesetError(f"{label} 中 weak 引用的规则 {rid} 不在 rules 中")

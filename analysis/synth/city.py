@@ -29,6 +29,10 @@ _N_TOP = 60
 _TOP_TYPES = {"committee": 46, "general_branch": 10, "branch": 4}
 _SUB_GENERAL_BRANCHES = 24  # general branches under a top-level committee
 _N_ORGS = 300
+#: the registry columns the synthetic city fills: the optional columns national-2019 reads (党小组,
+#: 书记为本单位负责人) are left out, so those rules show 无数据 on the demo as on an older export
+OPTIONAL_ORG_COLUMNS = frozenset({"has_party_groups", "secretary_is_leader"})
+ORG_COLUMNS = tuple(c for c in ORGS.names if c not in OPTIONAL_ORG_COLUMNS)
 _DECLINE: dict[int, Level] = {2022: "exemplary", 2023: "average", 2024: "weak"}
 _AS_OF_END = date(SAMPLE_YEARS[-1], 12, 31)
 
@@ -79,6 +83,10 @@ class _Org:
     term_years: int
     budget_included: bool | None
     persona: str = "average"
+    #: the share of the inspection points the org usually earns in a year of average work
+    habit: float = 0.8
+    #: what the org tends to let slip in a year of average work (``analysis.synth.tables.SLIPS``)
+    habits: frozenset[str] = frozenset()
 
     @property
     def is_top(self) -> bool:
@@ -92,7 +100,7 @@ class _Org:
         return TERM_YEARS[self.org_type]
 
     def record(self) -> Record:
-        return {c: getattr(self, c) for c in ORGS.names}
+        return {c: getattr(self, c) for c in ORG_COLUMNS}
 
 
 def _person(rng: random.Random) -> str:
@@ -175,6 +183,37 @@ def _assign_personas(rng: random.Random, orgs: list[_Org]) -> None:
             o.persona = "weak" if r < 0.06 else "exemplary" if r < 0.24 else "average"
         if o.is_top and o.persona == "weak" and rng.random() < 0.5:
             o.budget_included = False
+
+
+#: (top-level org, other org) -> the chance that a weak or declining org of the first draw stays so
+_KEEPS = {"weak": (0.6, 0.15), "declining": (1.0, 0.1)}
+#: the usual share of the inspection points of an org in an average year
+_HABIT = (0.72, 0.88)
+#: how many habits an org has (drawn from this tuple): a few none, most one or two, now and then three
+_N_HABITS = (0, 1, 1, 1, 2, 2, 2, 2, 3)
+
+
+def _settle_personas(seed: int, orgs: list[_Org], slips: tuple[str, ...]) -> None:
+    """Bring most of the first draw's weak and declining orgs up to average work, and give every org its
+    usual inspection share and its habits (what it lets slip in a year of average work): a city's organ
+    system, where most orgs are compliant, a few percent fail and the weak list holds about one org in ten.
+
+    The first draw (:func:`_assign_personas`) made one org in six weak by 2024; its special cases are
+    picked from it.  This step draws from a stream of its own, after the cases, so that the registry's
+    orgs, the elections and the incidents — and with them the cases and the term statuses — stay as the
+    first draw made them.  Every declining top-level org keeps its persona; a weak top-level org that
+    improves has its party budget back in the unit's budget.
+    """
+    rng = random.Random(f"personas-{seed}")
+    for o in orgs:
+        keep_top, keep_other = _KEEPS.get(o.persona, (1.0, 1.0))
+        if rng.random() >= (keep_top if o.is_top else keep_other):
+            o.persona = "average"
+            if o.is_top:
+                o.budget_included = True
+    for o in orgs:
+        o.habit = rng.uniform(*_HABIT)
+        o.habits = frozenset(rng.sample(slips, rng.choice(_N_HABITS)))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Literal
 from analysis.synth.city import (
     _AS_OF_END,
     CITY,
+    ORG_COLUMNS,
     SAMPLE_YEARS,
     Record,
     _assign_personas,
@@ -18,10 +19,12 @@ from analysis.synth.city import (
     _Cases,
     _Org,
     _pick_cases,
+    _settle_personas,
     persona_level,
 )
 from analysis.synth.tables import (
     _TOPICS,
+    SLIPS,
     _activity_rows,
     _dues_rows,
     _election_rows,
@@ -122,10 +125,9 @@ def _one(
     sheet: str = "",
     title: tuple[str, ...] = (),
 ) -> _File:
-    """A file of one sheet holding every column of ``table``."""
-    return _File(
-        path, fmt, [_Sheet(table, list(TABLES[table].names), records, style or _Style(), sheet, title)]
-    )
+    """A file of one sheet holding every column of ``table`` the city fills."""
+    columns = list(ORG_COLUMNS) if table == "orgs" else list(TABLES[table].names)
+    return _File(path, fmt, [_Sheet(table, columns, records, style or _Style(), sheet, title)])
 
 
 @dataclass
@@ -140,6 +142,7 @@ def _build_sample(seed: int) -> tuple[_Sample, random.Random]:
     orgs = _build_orgs(rng)
     _assign_personas(rng, orgs)
     cases = _pick_cases(rng, orgs)
+    _settle_personas(seed, orgs, SLIPS)
     tops = [o for o in orgs if o.is_top]
     unit_orgs = {t.org_id[:3]: [o for o in orgs if o.org_id[:3] == t.org_id[:3]] for t in tops}
     files: list[_File] = []

@@ -19,6 +19,10 @@ Assumptions and caveats
 - Exemplary orgs meet every rule of the ``changzhou-2009`` ruleset in every year they are exemplary (a
   declining org is exemplary in 2022, average in 2023, weak in 2024); weak ones hold at most two committee
   meetings and, as branches, fewer than half the 三会一课.  A veto makes an exemplary ancestor 不合格 anyway.
+- The city looks like a real organ system: most orgs compliant, a few percent 不合格, about one org in ten on
+  the weak list.  Most of the first draw's weak and declining orgs are brought up to average work after the
+  special cases are picked (:func:`analysis.synth.city._settle_personas`), and an average org slips on its
+  own habits (none to three of them), a little less each year, so its score keeps its level from year to year.
 """
 
 from __future__ import annotations

@@ -128,6 +128,8 @@ def _scale_registry(rng: np.random.Generator, n: int) -> tuple[_ScaleOrgs, pl.Da
             "mid_cadres": _masked(mid, is_top, pl.Int64()),
             "term_years": np.array([TERM_YEARS[t] for t in _TYPES])[type_idx],
             "budget_included": _masked(rng.random(n) < 0.95, is_top, pl.Boolean()),
+            "has_party_groups": pl.Series([None] * n, dtype=pl.Boolean),  # optional columns: not exported
+            "secretary_is_leader": pl.Series([None] * n, dtype=pl.Boolean),
         }
     )
     return _ScaleOrgs(ids, type_idx, is_top, members, np.where(is_top, mid, 0)), frame

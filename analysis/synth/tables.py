@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from analysis.synth.city import _AS_OF_END, _ORG_TYPE, Level, Record, _Org
+from analysis.synth.city import _AS_OF_END, _ORG_TYPE, SAMPLE_YEARS, Level, Record, _Org
 from analysis.vocab import ACTIVITY_KIND_ZH
 
 #: rubric items scored from the inspection table, with their points (RULES.md rubric)
@@ -40,14 +40,37 @@ _NO_ATTENDEES = frozenset(
 )
 #: probability that a row of (level, kind) was held without minutes
 _UNRECORDED: dict[tuple[str, str], float] = {
-    ("average", "committee_meeting"): 0.05,
-    ("average", "democratic_life_meeting"): 0.1,
     ("weak", "committee_meeting"): 0.4,
     ("weak", "democratic_life_meeting"): 0.5,
     ("weak", "member_congress"): 0.2,
     ("weak", "group_meeting"): 0.2,
     ("weak", "party_lecture"): 0.2,
 }
+#: an average org's slips: one of its habits (``org.habits``) slips with the first chance in the first
+#: year, a little less each later year (the city improves), any other slip with the second chance — so
+#: an org's score keeps its level from year to year, as a real org's does
+SLIPS = (
+    "minutes", "study", "meetings", "heart_talk", "info", "plan", "summary", "publication",
+    "leadership", "mass", "pledge", "member_study", "dues",
+)  # fmt: skip
+_SLIP_CHANCE = (0.8, 0.005)
+_SLIP_LESS_A_YEAR = 0.05
+#: what an exemplary org earns of the inspection points above its usual share
+_EXEMPLARY_INSPECTION = 0.15
+#: kinds whose rows an org with the ``minutes`` habit sometimes holds without minutes, and how often
+_MINUTES_SLIP = {"committee_meeting": 0.15, "democratic_life_meeting": 0.5}
+
+
+def _slip_chance(habits: frozenset[str], habit: str, year: int) -> float:
+    if habit in habits:
+        return _SLIP_CHANCE[0] - _SLIP_LESS_A_YEAR * (year - SAMPLE_YEARS[0])
+    return _SLIP_CHANCE[1]
+
+
+def _slips(rng: random.Random, org: _Org, year: int, level: Level, habit: str) -> bool:
+    """Whether an org of ``level`` slips on ``habit`` this year: only an average org does (see ``SLIPS``)."""
+    slipped = rng.random() < _slip_chance(org.habits, habit, year)
+    return slipped and level == "average"
 
 
 @lru_cache(maxsize=64)
@@ -84,6 +107,8 @@ class _Plan:
     rng: random.Random
     ex: bool
     weak: bool
+    year: int
+    habits: frozenset[str] = frozenset()
     counts: dict[str, list[int]] = field(default_factory=dict)
 
     def put(self, kind: str, months: Iterable[int]) -> None:
@@ -97,10 +122,17 @@ class _Plan:
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
+    def slips(self, habit: str) -> bool:
+        """Whether an average org slips on ``habit`` this year (never an exemplary or a weak org)."""
+        slipped = self.chance(_slip_chance(self.habits, habit, self.year))
+        return slipped and not self.ex and not self.weak
 
-def _activity_plan(rng: random.Random, org: _Org, level: Level) -> tuple[dict[str, list[int]], list[int]]:
+
+def _activity_plan(
+    rng: random.Random, org: _Org, year: int, level: Level
+) -> tuple[dict[str, list[int]], list[int]]:
     """How many rows of each kind the org holds in each month, and political studies per month."""
-    plan = _Plan(rng, ex=level == "exemplary", weak=level == "weak")
+    plan = _Plan(rng, ex=level == "exemplary", weak=level == "weak", year=year, habits=org.habits)
     _plan_committee_meetings(plan)
     political = _plan_studies(plan)
     if org.org_type == "branch":
@@ -136,7 +168,7 @@ def _plan_studies(p: _Plan) -> list[int]:
             study[m], political[m] = 1, int(p.chance(0.6))
     else:
         study, political = [2] * 12, [1] * 12
-        if not p.ex and p.chance(0.35):  # an average org slips in one month: one study short, or no theory
+        if p.slips("study"):  # an average org slips in one month: one study short, or no theory
             slip = rng.randrange(12)
             if p.chance(0.5):
                 study[slip] = 1
@@ -159,7 +191,7 @@ def _plan_branch_life(p: _Plan) -> None:
         p.put("party_lecture", p.pick(rng.randint(0, 1)))
     else:
         p.put("member_congress", [rng.choice(q) for q in rng.sample(_QUARTERS, 3)])
-        p.put("group_meeting", p.pick(rng.randint(6, 9)))
+        p.put("group_meeting", p.pick(rng.randint(5, 6) if p.slips("meetings") else rng.randint(7, 9)))
         p.put("party_lecture", [rng.choice(q) for q in rng.sample(_QUARTERS, rng.randint(2, 3))])
     p.put(
         "themed_party_day",
@@ -186,7 +218,7 @@ def _plan_life_and_education(p: _Plan) -> None:
         p.put("democratic_life_meeting", p.pick(1, (0, 1, 11)))
     if ex:
         p.put("heart_talk", [rng.choice(h) for h in _HALVES])
-    elif p.chance(0.4 if weak else 0.9):
+    elif (p.chance(0.4) if weak else not p.slips("heart_talk")):
         p.put("heart_talk", p.pick(1))
     for kind in ("discipline_education", "joint_building"):
         if not weak or p.chance(0.5):
@@ -203,16 +235,17 @@ def _plan_paperwork(p: _Plan, org: _Org) -> None:
     elif weak:
         n_info = max(1, required // 3)
     else:
-        n_info = max(1, required + rng.choice((0, 0, 0, 1, -1)))
+        n_info = max(1, required + (-1 if p.slips("info") else rng.choice((0, 0, 0, 1))))
     p.put("info_submission", [*range(12), *p.pick(n_info - 12)] if n_info > 12 else p.pick(n_info))
     r = rng.random()
-    if ex or (not weak and r < 0.9) or (weak and r < 0.5):
+    late = p.slips("plan")
+    if ex or (not weak and not late) or (weak and r < 0.5):
         p.put("annual_plan", p.pick(1, range(3)))
     elif not weak or r < 0.75:
         p.put("annual_plan", p.pick(1, (3, 4)))  # late
-    if ex or p.chance(0.4 if weak else 0.9):
+    if ex or (p.chance(0.4) if weak else not p.slips("summary")):
         p.put("annual_summary", p.pick(1, (11,) if ex or weak else (10, 11)))
-    if ex or p.chance(0.3 if weak else 0.9):
+    if ex or (p.chance(0.3) if weak else not p.slips("publication")):
         p.put("dues_publication", (11,))
     if p.chance(0.3):
         p.put("other", p.pick(1))
@@ -221,19 +254,23 @@ def _plan_paperwork(p: _Plan, org: _Org) -> None:
 def _plan_top_duties(p: _Plan) -> None:
     """A top-level org: leadership reviews, reports on the mass organizations, the integrity pledge."""
     rng, ex, weak = p.rng, p.ex, p.weak
-    if ex or (not weak and p.chance(0.85)):
+    if ex or (not weak and not p.slips("leadership")):
         p.put("leadership_review", [rng.choice(h) for h in _HALVES])
     else:
         p.put("leadership_review", p.pick(1, _HALVES[0]))
     if ex:
         p.put("mass_org_report", p.pick(rng.randint(2, 3)))
     else:
-        p.put("mass_org_report", p.pick(rng.randint(0, 1) if weak else 2 if p.chance(0.8) else 1))
+        p.put("mass_org_report", p.pick(rng.randint(0, 1) if weak else 1 if p.slips("mass") else 2))
     p.put("integrity_pledge", p.pick(1, (1, 2, 3)))
 
 
 def _activity_rows(rng: random.Random, org: _Org, year: int, level: Level) -> list[Record]:
-    counts, political = _activity_plan(rng, org, level)
+    counts, political = _activity_plan(rng, org, year, level)
+    if level == "average":
+        unrecorded = _MINUTES_SLIP if "minutes" in org.habits else {}
+    else:
+        unrecorded = {k: v for (lv, k), v in _UNRECORDED.items() if lv == level}
     rows: list[Record] = []
     for kind in ACTIVITY_KIND_ZH:  # vocabulary order: deterministic
         for month, k in enumerate(counts.get(kind, ()), start=1):
@@ -250,7 +287,8 @@ def _activity_rows(rng: random.Random, org: _Org, year: int, level: Level) -> li
                 signed = None
                 if kind == "integrity_pledge":
                     mid = org.mid_cadres or 0
-                    short = {"exemplary": 0, "average": rng.choice((0, 0, 0, 1, 2)), "weak": mid // 2}[level]
+                    slipped = _slips(rng, org, year, level, "pledge")
+                    short = {"exemplary": 0, "average": rng.choice((1, 2)) if slipped else 0, "weak": mid // 2}[level]
                     signed = max(0, mid - short)
                 topics = _TOPICS.get("political" if is_political else kind, ())
                 rows.append(
@@ -261,7 +299,7 @@ def _activity_rows(rng: random.Random, org: _Org, year: int, level: Level) -> li
                         "kind": kind,
                         "topic": rng.choice(topics) if topics and rng.random() < 0.85 else None,
                         "attendees": attendees,
-                        "recorded": rng.random() >= _UNRECORDED.get((level, kind), 0.0),
+                        "recorded": rng.random() >= unrecorded.get(kind, 0.0),
                         "political_theory": is_political if kind == "group_study" else None,
                         "signed_count": signed,
                     }
@@ -271,7 +309,8 @@ def _activity_rows(rng: random.Random, org: _Org, year: int, level: Level) -> li
 
 def _study_rows(rng: random.Random, org: _Org, year: int, level: Level) -> list[Record]:
     """Sessions per member: a full member reaches 12 days, a short one stays below."""
-    full_share = {"exemplary": 1.0, "average": 1.0 if rng.random() < 0.65 else 0.85, "weak": 0.4}[level]
+    short = _slips(rng, org, year, level, "member_study")
+    full_share = {"exemplary": 1.0, "average": 0.85 if short else 1.0, "weak": 0.4}[level]
     absent_share = {"exemplary": 0.0, "average": 0.0, "weak": 0.15}[level]
     rows: list[Record] = []
     for k in range(1, org.member_count + 1):
@@ -301,7 +340,7 @@ def _dues_rows(rng: random.Random, org: _Org, year: int, level: Level) -> list[R
     rate = rng.randint(25, 60) + rng.choice((0.0, 0.5))
     due = round(org.member_count * rate, 2)
     rows: list[Record] = []
-    late_month = rng.randint(1, 12) if level == "average" and rng.random() < 0.3 else None  # one slip at most
+    late_month = rng.randint(1, 12) if _slips(rng, org, year, level, "dues") else None  # one slip at most
     for m in range(1, 13):
         late = {"exemplary": 0.0, "average": 1.0 if m == late_month else 0.0, "weak": 0.25}[level]
         short = {"exemplary": 0.0, "average": 0.0, "weak": 0.2}[level]
@@ -344,7 +383,10 @@ def _election_rows(rng: random.Random, org: _Org, case: str) -> list[Record]:
 
 
 def _inspection_rows(rng: random.Random, org: _Org, year: int, level: Level) -> list[Record]:
-    share = {"exemplary": (0.92, 1.0), "average": (0.7, 0.9), "weak": (0.4, 0.65)}[level]
+    """The three inspection items: an org earns about its usual share (``org.habit``) every year, an
+    exemplary one more, a weak one about half."""
+    usual = org.habit + _EXEMPLARY_INSPECTION if level == "exemplary" else org.habit
+    share = (0.4, 0.65) if level == "weak" else (min(1.0, usual - 0.01), min(1.0, usual + 0.01))
     return [
         {
             "org_id": org.org_id,

@@ -9,6 +9,7 @@ module of their own.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 import polars as pl
 
@@ -46,6 +47,7 @@ def _kinds_zh(kinds: Iterable[str]) -> str:
         "kinds": ParamSpec("kinds"),
         "period_months": ParamSpec("months"),
         "require_recorded": ParamSpec("bool", False),
+        "only_where": ParamSpec("text", ""),
     },
     deductions=("unrecorded",),
     pace=Pace("periods", period_param="period_months", broken=(_UNRECORDED,), absent="absent"),
@@ -58,6 +60,9 @@ def periodic_count(ctx: Context, rule: Rule) -> Measured:
     halves for 6) holding at least one.  Passes with ≥ ``count`` rows covering ≥ ``periods`` periods (and,
     when ``require_recorded``, none unrecorded).  The ratio is the smaller of the two shares, i.e. the
     rubric's "n = the smaller of the meeting count and the windows covered".
+
+    ``only_where`` names a yes/no registry column the rule is limited to (national-2019 党小组会:
+    ``has_party_groups``): see :meth:`Context.only_where`.
     """
     kinds, pm, need_rec = rule.params["kinds"], rule.params["period_months"], rule.params["require_recorded"]
     n_periods = 12 // pm
@@ -94,7 +99,13 @@ def periodic_count(ctx: Context, rule: Rule) -> Measured:
         evidence_rows=n,
         unrecorded=unrec,
     )
-    return Measured(frame, _evidence(rows, "activities"))
+    out = Measured(frame, _evidence(rows, "activities"))
+    where = rule.params["only_where"]
+    return ctx.only_where(out, where, _ONLY_WHERE_NO.get(where, "组织名册登记为否")) if where else out
+
+
+#: what a ``not_applicable`` org of an ``only_where`` rule reads, by the registry column
+_ONLY_WHERE_NO = {"has_party_groups": "组织名册登记本支部未设党小组"}
 
 
 @measure(
@@ -107,12 +118,16 @@ def periodic_count(ctx: Context, rule: Rule) -> Measured:
     "mass.reports_heard",
     "edu.org_life_meeting",
     "edu.member_review",
+    "org.cadre_congress",
+    "org.secretary_report",
+    "org.party_building_report",
     tables=("activities",),
     thresholds=("count",),
     params={
         "kinds": ParamSpec("kinds"),
         "require_recorded": ParamSpec("bool", False),
         "unit": ParamSpec("text", "次"),
+        "absent_is_no_data": ParamSpec("bool", False),
     },
     deductions=("unrecorded",),
     pace=Pace("count", broken=(_UNRECORDED,)),
@@ -121,8 +136,12 @@ def count_in_year(ctx: Context, rule: Rule) -> Measured:
     """A count of activity rows of ``kinds`` in the year against a per-org-type threshold.
 
     Serves every "≥ n times a year" clause (三会一课, 民主生活会, 谈心谈话, 党纪教育, 信息报送, 结对共建,
-    听取工青妇汇报; national-2019: 组织生活会, 民主评议党员).  With ``require_recorded`` every counted row must
-    also be recorded (民主生活会记录详细).
+    听取工青妇汇报; national-2019: 组织生活会, 民主评议党员, 机关党员干部大会, 书记述职, 党建工作通报).  With
+    ``require_recorded`` every counted row must also be recorded (民主生活会记录详细).
+
+    With ``absent_is_no_data``, a dataset holding no row of ``kinds`` at all (any org, any date) makes the
+    rule ``no_data`` for every org: the kind is not being recorded (a new kind the data does not have
+    yet), which says nothing about any one org.
     """
     kinds, need_rec, unit = rule.params["kinds"], rule.params["require_recorded"], rule.params["unit"]
     rows = ctx.rows(kinds, ctx.y0, ctx.y1)
@@ -162,4 +181,53 @@ def count_in_year(ctx: Context, rule: Rule) -> Measured:
         evidence_rows=n,
         unrecorded=unrec,
     )
-    return Measured(frame, _evidence(rows, "activities"))
+    out = Measured(frame, _evidence(rows, "activities"))
+    if rule.params["absent_is_no_data"] and ctx.never_recorded(ctx.rows(kinds, None, date.max)):
+        return ctx.no_data(out, f"数据中没有任何「{_kinds_zh(kinds)}」记录（各组织、各年度均无），无法考核")
+    return out
+
+
+@measure(
+    "edu.secretary_lecture",
+    tables=("activities", "orgs"),
+    thresholds=("count",),
+    params={"kinds": ParamSpec("kinds"), "topic_words": ParamSpec("texts")},
+    pace=Pace("count"),
+)
+def secretary_lecture(ctx: Context, rule: Rule) -> Measured:
+    """书记讲党课 [national-2019: 支部条例 第十六条, 机关条例 第十八条]: 党课 rows (``kinds``) in the year given
+    by the org's secretary, against a per-org-type count.
+
+    The activity table has no lecturer column: a 党课 is the secretary's when its 主题 contains one of
+    ``topic_words`` (书记 — "书记讲党课") or the secretary's name as the registry gives it.  A dataset in
+    which no 党课 anywhere is recognised as the secretary's is ``no_data`` for every org (the topics do
+    not say who lectured), not a failure of each.
+    """
+    kinds, words = rule.params["kinds"], list(rule.params["topic_words"])
+    names = ctx.orgs.lazy().select(ORG, pl.col("secretary").str.strip_chars().alias("_sec"))
+    topic = pl.col("topic").fill_null("")
+    by_word = pl.any_horizontal(topic.str.contains(w, literal=True) for w in words) if words else pl.lit(False)
+    named = pl.col("_sec").is_not_null() & (pl.col("_sec") != "") & topic.str.contains(pl.col("_sec"), literal=True)
+
+    def own(rows: pl.LazyFrame) -> pl.LazyFrame:
+        return rows.join(names, on=ORG, how="left").filter(by_word | named.fill_null(False)).drop("_sec")
+
+    rows = own(ctx.rows(kinds, ctx.y0, ctx.y1))
+    agg = rows.group_by(ORG).agg(n=pl.len())
+    lf = ctx.with_orgs(agg, zeros=["n"]).with_columns(c=ctx.threshold(rule, "count"))
+    n = pl.col("n")
+    frame = result(
+        lf,
+        status=passfail(n >= pl.col("c")),
+        measured_value=n,
+        required_value=pl.col("c"),
+        ratio=ratio(n, pl.col("c")),
+        measured=pl.format("书记讲{} {} 次", pl.lit(_kinds_zh(kinds)), n),
+        required=ctx.text_by_type(rule, lambda t: f"书记讲{_kinds_zh(kinds)} ≥ {num_text(t['count'])} 次"),
+        evidence_rows=n,
+    )
+    out = Measured(frame, _evidence(rows, "activities"))
+    if ctx.never_recorded(own(ctx.rows(kinds, None, date.max))):
+        said = "、".join(f"“{w}”" for w in words)
+        return ctx.no_data(out, f"数据中没有任何可认定为书记所讲的{_kinds_zh(kinds)}（主题含{said}或书记姓名），无法考核")
+    return out

@@ -14,6 +14,7 @@ from functools import cache
 import numpy as np
 import polars as pl
 
+from analysis import vocab
 from analysis.rules.common import (
     EPS,
     ORG,
@@ -211,6 +212,47 @@ def member_study_days(ctx: Context, rule: Rule) -> Measured:
         evidence_rows=pl.col("n_rows") + 1,
     )
     return Measured(frame, pl.concat([_evidence(rows, "study"), ctx.registry_evidence()]))
+
+
+@measure(
+    "edu.annual_training",
+    tables=("activities", "study", "orgs"),
+    columns=(("orgs", "member_count"),),
+    params={"kinds": ParamSpec("kinds")},
+)
+def annual_training(ctx: Context, rule: Rule) -> Measured:
+    """集中培训 [national-2019: 机关条例 第十八条, 组织党员和领导班子成员每年参加集中培训]: two parts, each
+    half of the points — every member of the registry's ``member_count`` has a study row (党员学习) in
+    the year, and the org held at least one training of ``kinds`` (党务干部培训, the leadership's) in it.
+
+    An org with ``member_count`` 0 meets the members' part; an empty ``member_count`` does not.  No pace
+    warning (the two parts are not one count to pace).
+    """
+    kinds = rule.params["kinds"]
+    trained = _members_meeting(ctx, ctx.y0, ctx.y1, pl.lit(0.0)).select(ORG, pl.col("ok").alias("m"), "n_rows")
+    rows = ctx.rows(kinds, ctx.y0, ctx.y1)
+    held = rows.group_by(ORG).agg(n=pl.len())
+    lf = ctx.with_orgs(trained, zeros=["m", "n_rows"], cols=["member_count"]).join(held, on=ORG, how="left")
+    mc, m, n = pl.col("member_count"), pl.col("m"), pl.col("n").fill_null(0)
+    members = pl.when(mc > 0).then(pl.min_horizontal(m / mc, pl.lit(1.0))).when(mc == 0).then(1.0).otherwise(0.0)
+    leaders = (n > 0).cast(pl.Float64)
+    parts = (members >= 1.0 - EPS).cast(pl.Int64) + (n > 0).cast(pl.Int64)
+    kinds_zh = "、".join(vocab.ACTIVITY_KIND_ZH[k] for k in kinds)
+    frame = result(
+        lf,
+        status=passfail(parts == 2),
+        measured_value=parts,
+        required_value=pl.lit(2.0),
+        ratio=(members + leaders) / 2,
+        measured=pl.format(
+            "参加集中学习的党员 {}/{} 人；{} {} 次", m, pl.when(mc.is_null()).then(pl.lit("未填")).otherwise(mc.cast(pl.String)),
+            pl.lit(kinds_zh), n,
+        ),  # fmt: skip
+        required=pl.lit(f"全体党员每年参加集中学习培训；领导班子成员每年参加集中培训（{kinds_zh} ≥ 1 次）"),
+        evidence_rows=pl.col("n_rows") + n,
+    )
+    study = ctx.store.table("study").filter(pl.col("date").is_between(ctx.y0, ctx.y1))
+    return Measured(frame, pl.concat([_evidence(study, "study"), _evidence(rows, "activities")]))
 
 
 def _members_meeting(ctx: Context, start: date, end: date, days: pl.Expr) -> pl.LazyFrame:

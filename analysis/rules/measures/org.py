@@ -6,6 +6,8 @@ Its meetings (委员会议, 党组专题研究党建, 党员大会) are counted 
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from analysis import vocab
@@ -18,8 +20,10 @@ from analysis.rules.common import (
     result,
 )
 from analysis.rules.context import Context
-from analysis.rules.loader import Rule
+from analysis.rules.loader import Rule, TermsBefore
 from analysis.rules.registry import Measured, Pace, ParamSpec, measure
+
+_LEADER_ZH = vocab.ORGS.column("secretary_is_leader").zh
 
 
 @measure(
@@ -51,30 +55,21 @@ def term_election(ctx: Context, rule: Rule) -> Measured:
     e = e.with_columns(
         bad=in_period & pl.col("prev").is_not_null() & ~on_time & ~allowed, in_period=in_period
     ).with_columns(kept=pl.col("in_period") | (next_same & pl.col("in_period").shift(-1)) | ~next_same)
-    bad_text = pl.format(
-        "{}（应于 {}，{}）",
-        day(pl.col("date")),
-        day(due),
-        pl.when(pl.col("approved")).then(pl.lit("已批准")).otherwise(pl.lit("未批准")),
-    )
+    bad_text, current, years = _term_texts(ctx.ruleset.terms.before)
     agg = e.group_by(ORG).agg(n_bad=pl.col("bad").sum(), n_rows=pl.when("kept").then("n").otherwise(0).sum())
     bad = e.filter(pl.col("bad")).group_by(ORG).agg(bad_text=bad_text.sort().str.join("、"))
-    terms = ctx.terms.lazy().select(ORG, "term_years_used", "last_election", "term_due")
+    terms = ctx.terms.lazy().select(ORG, *ctx.term_columns, "term_length", "last_election", "term_due")
     lf = ctx.with_orgs(agg, zeros=["n_bad", "n_rows"]).join(bad, on=ORG, how="left").join(terms, on=ORG, how="left")
     none = pl.col("last_election").is_null()
     overdue = pl.lit(ctx.as_of) > pl.col("term_due").dt.offset_by(f"{k1}mo")
     ok = ~none & ~overdue & (pl.col("n_bad") == 0)
     measured = pl.when(none).then(pl.lit("无换届记录")).otherwise(
-        pl.format("末次换届 {}，本届应于 {} 届满", day(pl.col("last_election")), day(pl.col("term_due")))
-        + pl.when(overdue).then(pl.lit(f"，至 {ctx.as_of} 逾期超过 {k1} 个月未换届")).otherwise(pl.lit(""))
+        current + pl.when(overdue).then(pl.lit(f"，至 {ctx.as_of} 逾期超过 {k1} 个月未换届")).otherwise(pl.lit(""))
     ) + pl.when(pl.col("n_bad") > 0).then(
         pl.format("；换届时间超出允许范围：{}", pl.col("bad_text"))
     ).otherwise(pl.lit(""))
     required = pl.format(
-        "每届 {} 年，届满前后 {} 个月内换届；经党工委批准可提前或延后不超过 {} 个月",
-        pl.col("term_years_used"),
-        pl.lit(k1),
-        pl.lit(k6),
+        "每届 {}，届满前后 {} 个月内换届；经党工委批准可提前或延后不超过 {} 个月", years, pl.lit(k1), pl.lit(k6)
     )
     # evidence: elections in the year, the election each of them closes the term of, and the last one
     keep = e.filter(pl.col("in_period")).select(ORG, "date")
@@ -103,6 +98,42 @@ def term_election(ctx: Context, rule: Rule) -> Measured:
         lf, ok, measured=measured, required=required, evidence_rows=pl.col("n_rows")
     )
     return Measured(frame, _evidence(rows, "elections"), warnings)
+
+
+def _term_texts(before: TermsBefore | None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """The texts of :func:`term_election`: an election outside its window (on the elections), the current
+    term (on the registry with ``ctx.terms``) and the term length required.  With a transition
+    (``[terms.before]``) they name the rule that gave the due date and the election that began the term."""
+    approval = pl.when(pl.col("approved")).then(pl.lit("已批准")).otherwise(pl.lit("未批准"))
+    if before is None:
+        return (
+            pl.format("{}（应于 {}，{}）", day(pl.col("date")), day(pl.col("due")), approval),
+            pl.format("末次换届 {}，本届应于 {} 届满", day(pl.col("last_election")), day(pl.col("term_due"))),
+            pl.format("{} 年", pl.col("term_years_used")),
+        )
+    return (
+        pl.format(
+            "{}（按 {} 年任期（上次换届 {}）应于 {} 换届，{}）",
+            day(pl.col("date")), _term_basis(before.effective, "prev", "term_length"), day(pl.col("prev")),
+            day(pl.col("due")), approval,
+        ),
+        pl.format(
+            "末次换届 {}，本届按 {} 年任期应于 {} 届满",
+            day(pl.col("last_election")), _term_basis(before.effective, "last_election", "term_length"),
+            day(pl.col("term_due")),
+        ),
+        pl.format(
+            "{} 年（{} 前开始的一届 {} 年）",
+            pl.col("term_years_used"), pl.lit(str(before.effective)), pl.col("term_years_before"),
+        ),
+    )  # fmt: skip
+
+
+def _term_basis(effective: date, start: str, length: str) -> pl.Expr:
+    """Which term rule a term begun on column ``start`` falls under, with its length: "2018-07-12 前的 4"
+    (a term begun before the lengths changed) or "2018-07-12 起的 3"."""
+    side = pl.when(pl.col(start) < pl.lit(effective, pl.Date)).then(pl.lit("前")).otherwise(pl.lit("起"))
+    return pl.format("{} {}的 {}", pl.lit(str(effective)), side, pl.col(length))
 
 
 @measure(
@@ -175,16 +206,22 @@ def budget(ctx: Context, rule: Rule) -> Measured:
     "org.secretary",
     tables=("orgs",),
     columns=(("orgs", "secretary"), ("orgs", "secretary_mode")),
-    params={"modes": ParamSpec("texts")},
+    params={"modes": ParamSpec("texts"), "unit_leader": ParamSpec("bool", False)},
     pace=Pace("none", why="registry"),
 )
 def secretary(ctx: Context, rule: Rule) -> Measured:
-    """书记配备 [seed 一(4)]: a secretary is named and serves in one of ``modes`` (兼任/专职).
+    """书记配备 [seed 一(4)]: a secretary is named and serves in one of ``modes`` (兼任/专职); with
+    ``unit_leader`` (national-2019, 机关条例 第八条) the registry also says the secretary is a party-member
+    leader of the unit (``secretary_is_leader``).
 
-    An empty secretary cell means the post is vacant, which fails.
+    An empty secretary cell means the post is vacant, which fails.  With ``unit_leader``, a secretary
+    who meets the rest but whose 书记为本单位负责人 is unknown (the cell is empty, or no registry source
+    carried the column) is ``no_data``, not a silent pass; 否 fails.
     """
     modes = list(rule.params["modes"])
-    lf = ctx.registry("secretary", "secretary_mode")
+    leader = rule.params["unit_leader"]
+    known = leader and "secretary_is_leader" in ctx.store.columns_present("orgs")
+    lf = ctx.registry("secretary", "secretary_mode", *(["secretary_is_leader"] if known else []))
     name = pl.col("secretary").str.strip_chars()
     mode = pl.col("secretary_mode").str.strip_chars()
     present = name.is_not_null() & (name != "")
@@ -200,7 +237,24 @@ def secretary(ctx: Context, rule: Rule) -> Measured:
         )
         .otherwise(pl.lit("书记空缺"))
     )
-    frame = binary_result(
-        lf, ok, measured=measured, required=pl.lit(f"配备书记（{'或'.join(modes)}）"), evidence_rows=pl.lit(1)
+    required = f"配备书记（{'或'.join(modes)}）" + ("，书记为本单位党员负责人" if leader else "")
+    if not leader:
+        frame = binary_result(lf, ok, measured=measured, required=pl.lit(required), evidence_rows=pl.lit(1))
+        return Measured(frame, ctx.registry_evidence())
+    is_leader = pl.col("secretary_is_leader") if known else pl.lit(None, pl.Boolean)
+    unknown = ok & is_leader.is_null()
+    ok = ok & is_leader.fill_null(False)
+    measured = measured + pl.when(~present).then(pl.lit("")).when(is_leader.is_null()).then(
+        pl.lit("，是否为本单位负责人未登记" if known else f"，数据集中没有「{vocab.ORGS.zh}」表的「{_LEADER_ZH}」列")
+    ).when(is_leader).then(pl.lit("，为本单位负责人")).otherwise(pl.lit("，非本单位负责人"))
+    frame = result(
+        lf,
+        status=pl.when(unknown).then(pl.lit("no_data")).otherwise(passfail(ok)),
+        measured_value=pl.when(~unknown).then(ok.cast(pl.Float64)),
+        required_value=pl.lit(1.0),
+        ratio=ok.cast(pl.Float64),
+        measured=measured,
+        required=pl.lit(required),
+        evidence_rows=pl.lit(1),
     )
     return Measured(frame, ctx.registry_evidence())
