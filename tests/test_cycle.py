@@ -23,6 +23,7 @@ from analysis.decisions.selfcheck import (
 from analysis.ingest import ingest
 from analysis.outputs.excel import write_self_assessment
 from analysis.store import Store
+from analysis.vocab import ACTIVITY_KIND_ZH
 from tests.test_rules_helpers import make_store, orgs_frame, perfect_store, perfect_year
 
 ORG_IDS = ["C", "G", "B", "T"]
@@ -329,14 +330,14 @@ def test_template_drop_downs_sit_on_the_right_columns_with_the_units_codes(tmp_p
     }
     assert lists["活动记录"] == {
         "A2:A2001": "'选项'!$A$2:$A$4",  # 组织编码: B, C, G
-        "C2:C2001": "'选项'!$C$2:$C$22",  # 活动类型: the 21 kinds
+        "C2:C2001": f"'选项'!$C$2:$C${len(ACTIVITY_KIND_ZH) + 1}",  # 活动类型: every kind
         "F2:F2001": "'选项'!$D$2:$D$3",  # 有记录: 是/否
         "G2:G2001": "'选项'!$D$2:$D$3",  # 政治理论
     }
     assert lists["换届"] == {"A2:A2001": "'选项'!$A$2:$A$4", "C2:C2001": "'选项'!$D$2:$D$3"}
     assert lists["党务工作者"] == {"C2:C2001": "'选项'!$A$2:$A$4", "D2:D2001": "'选项'!$E$2:$E$9", "F2:F2001": "'选项'!$F$2:$F$3"}
     options = wb["选项"]
-    assert [options.cell(r, 3).value for r in (2, 22)] == ["委员会议", "其他"]
+    assert [options.cell(r, 3).value for r in range(2, len(ACTIVITY_KIND_ZH) + 2)] == list(ACTIVITY_KIND_ZH.values())
     assert [options.cell(r, 4).value for r in (2, 3)] == ["是", "否"]
     t = openpyxl.load_workbook(write_unit_templates(tmp_path)["直属党支部_T.xlsx"])
     assert [dv.formula1 for dv in t["活动记录"].data_validations.dataValidation if str(dv.sqref) == "A2:A2001"] == ["'选项'!$A$2:$A$2"]
