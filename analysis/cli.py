@@ -219,7 +219,7 @@ def parse_quota(text: str) -> int | str:
         raise UserError(f"名额写法有误：{text}（例：--quota 10 或 --quota 15%）") from exc
 
 
-@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（后进分整顿、关注两层）、robustness_items.csv 和 robustness_categories.csv（哪些项目和类别决定先进名单）（给出年中截止日期时另有 pace.csv；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx），以及这些表的中文版 考核结果.xlsx。")
+@app.command("assess", help="按规则集考核评分：输出 scores.csv、rules.csv、自评分表.xlsx、advanced.csv、weak.csv（后进分整顿、关注两层）、robustness_items.csv 和 robustness_categories.csv（哪些项目和类别决定先进名单）（给出年中截止日期时另有 pace.csv 和 待办事项.xlsx；数据含党务工作者表时另有 workers.csv 和 优秀党务工作者.xlsx；数据含自评得分时另有 selfcheck.csv 和抽查名单 spotcheck.csv），以及这些表的中文版 考核结果.xlsx。")
 def assess_cmd(
     year: Annotated[int, typer.Option("--year", help="考核年度")],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
@@ -231,9 +231,10 @@ def assess_cmd(
     quota: Annotated[str | None, typer.Option("--quota", help="先进名额：人数（10）或比例（15%）；默认取规则集设置")] = None,
     quota_by: Annotated[str | None, typer.Option("--quota-by", help="名额按 all（总体）或 org_type（分组织类型）分配")] = None,
     draws: Annotated[int | None, typer.Option("--draws", help="稳健性检验的随机抽样次数（默认1000）")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="稳健性检验的随机种子")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="稳健性检验和抽查名单随机抽取的随机种子")] = None,
     rectify_share: Annotated[float | None, typer.Option("--rectify-share", help="整顿名单上限：占全部组织的比例（如 0.1），按严重程度排序，其余列入关注；默认不设上限")] = None,
     sensitivity_draws: Annotated[int | None, typer.Option("--sensitivity-draws", help="分类权重敏感性分析的抽样数（按 2 的幂取整，默认512；0 为不做）")] = None,
+    spot_share: Annotated[float | None, typer.Option("--spot-share", help="抽查名单随机抽取的比例（0–1，默认0.1）")] = None,
     profile: ProfileOption = None,
     allow_empty: AllowEmptyOption = False,
 ) -> None:
@@ -245,19 +246,23 @@ def assess_cmd(
         raise UserError(f"--rectify-share 应为 0 到 1 之间的比例（如 0.1 表示 10%），收到：{rectify_share}")
     if sensitivity_draws is not None and sensitivity_draws < 0:
         raise UserError(f"--sensitivity-draws 不能为负数，收到：{sensitivity_draws}")
+    if spot_share is not None and not 0 <= spot_share <= 1:
+        raise UserError(f"--spot-share 应在 0 到 1 之间（例：0.1 即 10%），收到 {spot_share:g}")
     out_folder(out)
     st = Store.open(resolve_store(data, store, out, profile))
     require_activity(st, year, allow_empty)
     overrides = {"quota": None if quota is None else parse_quota(quota), "quota_by": quota_by, "draws": draws, "seed": seed}
     run_assessment(st, year, out, ruleset=ruleset, rubric=rubric, as_of=as_of, overrides=overrides,
-                   rectify_share=rectify_share, sensitivity_draws=sensitivity_draws)
+                   rectify_share=rectify_share, sensitivity_draws=sensitivity_draws, spot_share=spot_share)
 
 
 def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", rubric: Path | None = None,
                    as_of: str | None = None, overrides: dict | None = None, rectify_share: float | None = None,
-                   sensitivity_draws: int | None = None):
-    """Assess, select and find weak orgs; write the office's files into ``out``; print a summary."""
+                   sensitivity_draws: int | None = None, spot_share: float | None = None):
+    """Assess, select and find weak orgs (and check self-scores); write the office's files into ``out``;
+    print a summary."""
     from analysis.assess import assess
+    from analysis.cli_cycle import run_selfcheck, run_todo
     from analysis.decisions import history_for, select_advanced, selection_settings
     from analysis.decisions.history import weak_with_turnaround
     from analysis.outputs import write_outputs, write_results
@@ -278,14 +283,17 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
         pace_rows = pace(st, a)
     written = [*paths.values(), *write_results(a, out, advanced, weak, pace_rows)]
     written += write_robustness(a, advanced, out, sensitivity_draws, int(settings.get("seed", 0)))
-    workers_line = run_workers(st, a, out, weak, advanced, settings, written)
+    lines = [run_workers(st, a, out, weak, advanced, settings, written),
+             run_selfcheck(st, a, out, written, settings.get("seed"), spot_share)]
+    if pace_rows is not None:
+        lines.append(run_todo(st, a, out, pace_rows, written))
     print_scores_summary(a, f"{year}年度考核结果（规则集：{a.ruleset.name}，截止 {a.as_of}）")
     if pace_rows is not None:
         console.print(f"截止日期 {a.as_of} 在年中：{AS_OF_MID_YEAR}；截至该日的进度预警见 pace.csv。")
     n_sel = int(advanced["selected"].sum()) if advanced.height else 0
     console.print(f"先进基层党组织推荐 {n_sel} 个；需关注的后进组织 {weak.height} 个。")
     console.print(weak_tiers_line(weak, a.scores.height, turned))
-    console.print(workers_line)
+    console.print("\n".join(lines))
     if a.warnings.height:
         console.print(f"数据提示 {a.warnings.height} 条（例如任期年限与组织类型不符），详见 rules.csv 与自评分表。")
     console.print("已写出：" + "、".join(str(p) for p in written))
@@ -424,6 +432,22 @@ def term_cmd(
     ta = assess_terms(st, a, due_within=due_within, ruleset=ruleset, rubric=rubric)
     files = write_term_files(ta, st, out)
     print_terms_summary(ta, files)
+
+
+@app.command("template", help="为每个直属党组织生成台账填写模板（组织名称_组织编码.xlsx）：活动记录、党员学习、党费、换届、党务工作者各一张表，含填写说明和下拉选项；填好后可直接导入。")
+def template_cmd(
+    year: Annotated[int, typer.Option("--year", help="模板所属年度")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
+    data: DataOption = None,
+    store: StoreOption = None,
+    ruleset: RulesetOption = "changzhou-2009",
+) -> None:
+    from analysis.cli_cycle import run_templates
+    from analysis.store import Store
+
+    out_folder(out)
+    _, line = run_templates(Store.open(resolve_store(data, store, out)), year, out, ruleset)
+    console.print(line)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,10 +23,16 @@ from analysis.scoring import OUT_OF_SCOPE
 from analysis.store import Store, years_with_data
 from analysis.terms import TermAssessment, assess_terms
 from analysis.vocab import (
+    COMPLETENESS_COLUMNS_ZH,
+    COMPLETENESS_FLAG,
+    COMPLETENESS_STATE_ZH,
+    COMPLETENESS_TABLES,
     GRADES,
     INGEST_TOTALS_ZH,
     ORG_TYPE_ALIASES,
     ORG_TYPE_ZH,
+    SELFCHECK_COLUMNS_ZH,
+    SELFCHECK_OVER,
     TABLES,
     header_lookup,
     normalize_header,
@@ -465,3 +471,128 @@ __all__: Iterable[str] = (
     "subtree",
     "years_with_data",
 )
+
+
+# --------------------------------------------------------------------------------------------
+# 报送完整性: which monthly tables each org sent rows in, month by month.
+# --------------------------------------------------------------------------------------------
+def _month_of(table: str) -> pl.Expr:
+    col = "month" if table == "dues" else "date"
+    return pl.col(col).dt.month().cast(pl.Int64).alias("month")
+
+
+def submission_months(store: Store, year: int) -> tuple[pl.DataFrame, list[str], int]:
+    """Per registry org and month of ``year`` (1 … the last month any org sent rows in): which of the
+    monthly tables (``vocab.COMPLETENESS_TABLES`` the dataset has) hold rows, and the month's state.
+
+    Returns ``(frame, tables, months)``: ``frame`` has ``org_id, name, month``, a Boolean column per
+    table, ``sent`` (how many of them have rows) and ``state`` (全部报送 / 部分报送 / 未报送); ``tables``
+    the tables looked at; ``months`` the months counted (0 when the year has no rows at all)."""
+    tables = [t for t in COMPLETENESS_TABLES if store.has(t)]
+    orgs = store.table("orgs").select("org_id", "name").collect().unique("org_id").sort("org_id")
+    seen = []
+    for t in tables:
+        when = pl.col("month" if t == "dues" else "date")
+        seen.append(
+            store.table(t)
+            .filter(when.dt.year() == year)
+            .select("org_id", _month_of(t))
+            .unique()
+            .with_columns(pl.lit(t).alias("table"))
+            .collect()
+        )
+    rows = pl.concat(seen) if seen else pl.DataFrame(schema={"org_id": pl.String, "month": pl.Int64, "table": pl.String})
+    months = int(rows["month"].max() or 0)
+    grid = orgs.join(pl.DataFrame({"month": list(range(1, months + 1))}, schema={"month": pl.Int64}), how="cross")
+    for t in tables:
+        has = rows.filter(pl.col("table") == t).select("org_id", "month", pl.lit(True).alias(t))
+        grid = grid.join(has, on=["org_id", "month"], how="left").with_columns(pl.col(t).fill_null(False))
+    sent = pl.sum_horizontal([pl.col(t).cast(pl.Int64) for t in tables]) if tables else pl.lit(0)
+    state = _state_expr(len(tables))
+    return grid.with_columns(sent=sent).with_columns(state=state).sort("org_id", "month"), tables, months
+
+
+def _state_expr(n_tables: int) -> pl.Expr:
+    """全部报送 when all ``n_tables`` have rows, 未报送 when none, else 部分报送."""
+    zh = COMPLETENESS_STATE_ZH
+    return (
+        pl.when(pl.col("sent") == 0)
+        .then(pl.lit(zh["none"]))
+        .when(pl.col("sent") >= n_tables)
+        .then(pl.lit(zh["full"]))
+        .otherwise(pl.lit(zh["partial"]))
+    )
+
+
+def submission_completeness(store: Store, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The 报送完整性 of ``year``: ``(per_org, months)``.
+
+    ``months`` is :func:`submission_months`' frame.  ``per_org`` has one row per org, least complete
+    first: ``completeness`` (share of table-months with rows), the months full / partial / without any
+    rows, ``missing`` (``3月：党员学习、党费；4月：全部``) and ``flag`` (未完整报送 under 100%).  Headers are
+    the column names; ``vocab.COMPLETENESS_COLUMNS_ZH`` gives the Chinese ones."""
+    grid, tables, months = submission_months(store, year)
+    zh = COMPLETENESS_STATE_ZH
+    names = {t: TABLES[t].zh for t in tables}
+
+    def missing(row: dict[str, Any]) -> str:
+        lacking = [names[t] for t in tables if not row[t]]
+        if not lacking:
+            return ""
+        return f"{row['month']}月：" + ("全部" if len(lacking) == len(tables) else "、".join(lacking))
+
+    texts = grid.with_columns(
+        _missing=pl.Series([missing(r) for r in grid.iter_rows(named=True)], dtype=pl.String)
+    )
+    cells = max(len(tables) * months, 1)
+    per_org = (
+        texts.group_by("org_id", "name", maintain_order=True)
+        .agg(
+            completeness=(pl.col("sent").sum() / cells).round(4),
+            months_full=(pl.col("state") == zh["full"]).sum().cast(pl.Int64),
+            months_partial=(pl.col("state") == zh["partial"]).sum().cast(pl.Int64),
+            months_none=(pl.col("state") == zh["none"]).sum().cast(pl.Int64),
+            missing=pl.col("_missing").filter(pl.col("_missing") != "").str.join("；"),
+        )
+        .with_columns(
+            flag=pl.when(pl.col("completeness") < 1).then(pl.lit(COMPLETENESS_FLAG)).otherwise(pl.lit(""))
+        )
+        .sort(["completeness", "org_id"])
+    )
+    return per_org, grid
+
+
+def completeness_table(per_org: pl.DataFrame, only_incomplete: bool = True) -> pl.DataFrame:
+    """:func:`submission_completeness`' per-org frame as people read it: Chinese headers, the share as
+    a percentage, the orgs under 100% only unless ``only_incomplete`` is False."""
+    rows = per_org.filter(pl.col("completeness") < 1) if only_incomplete else per_org
+    return rows.with_columns(
+        completeness=pl.format("{}%", (pl.col("completeness") * 100).round(1))
+    ).rename(COMPLETENESS_COLUMNS_ZH)
+
+
+# --------------------------------------------------------------------------------------------
+# 自评核查: the self-check's frames as people read them.
+# --------------------------------------------------------------------------------------------
+def self_check_tables(result: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The 自评核查 report's tables from :func:`analysis.decisions.selfcheck.assess_self_scores`, with
+    Chinese headers: ``over`` the overclaimed items with their evidence (largest gap first), ``spot``
+    the spot-check list, ``refused`` the claims that could not be checked, ``orgs`` every org's totals."""
+    zh = SELFCHECK_COLUMNS_ZH
+    names = result["claims"].select("org_id", "name")
+    over = (
+        result["selfcheck"]
+        .filter(pl.col("flag") == SELFCHECK_OVER)
+        .join(names, on="org_id", how="left")
+        .sort(["gap", "org_id"], descending=[True, False])
+        .select("org_id", "name", pl.col("title").alias("item_zh"), "claimed", "computed", "gap", "evidence")
+    )
+    refused = result["refused"].select(
+        "org_id", pl.col("item").alias("item_zh"), "score", pl.col("_file").alias("file"),
+        pl.col("_sheet").alias("sheet"), pl.col("_row").alias("row"), pl.col("reason").alias("message"),
+    )  # fmt: skip
+    orgs = result["claims"].select(
+        "org_id", "name", "claimed_score", "computed_score", "gap", "claimed_grade", "grade", "overclaim"
+    ).sort(["gap", "org_id"], descending=[True, False])
+    return {k: df.rename(zh, strict=False) for k, df in
+            {"over": over, "spot": result["spotcheck"], "refused": refused, "orgs": orgs}.items()}

@@ -185,8 +185,21 @@ PARTY_WORKERS = Table(
     ),
 )
 
+#: the scores an org claims for itself (自评); item = rule id or the item's Chinese name, checked at assess
+SELF_SCORES = Table(
+    "self_scores",
+    "自评得分",
+    (
+        Column("org_id", "组织编码", "code", True),
+        Column("year", "年度", "year", True, aliases=("考核年度",)),
+        Column("item", "评分项", "text", True),
+        Column("score", "自评得分", "float", True, aliases=("自查得分", "自评分", "self_score")),
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (ORGS, ACTIVITIES, STUDY, ELECTIONS, DUES, INCIDENTS, INSPECTIONS, PARTY_WORKERS)
+    t.name: t
+    for t in (ORGS, ACTIVITIES, STUDY, ELECTIONS, DUES, INCIDENTS, INSPECTIONS, PARTY_WORKERS, SELF_SCORES)
 }
 
 # --------------------------------------------------------------------------------------------
@@ -509,6 +522,200 @@ NO_EVIDENCE = "（没有相关记录）"
 INCIDENT_AT_SELF, INCIDENT_AT_DESCENDANT = "本组织", "下级组织"
 
 # --------------------------------------------------------------------------------------------
+# The assessment cycle with the orgs (RULES.md, "Self-assessment check and spot checks"; DATA.md,
+# "Templates sent to the orgs"): self-check flags, spot-check reasons, templates, to-do notices and
+# submission completeness.
+# --------------------------------------------------------------------------------------------
+#: the flag of selfcheck.csv: claimed above, below or within the tolerance of the computed points
+SELFCHECK_OVER, SELFCHECK_UNDER, SELFCHECK_EVEN = "多报", "少报", "一致"
+#: why an org is on the spot-check list (spotcheck.csv ``reason``); ``{seed}`` is the draw's seed
+SPOT_REASON_ZH = {
+    "inflated": "自评虚高",
+    "grade": "等次变化",
+    "random": "随机抽取（随机种子 {seed}）",
+}
+#: why a self-score row is not checked (selfcheck_refused.csv): the ruleset decides, so assess does
+SELF_SCORE_REFUSED_ZH = {
+    "unknown_item": "评分项“{item}”不在规则集“{ruleset}”中（应填写规则编号或自评分表中的项目名称）",
+    "over_points": "自评得分 {score} 超过该项分值 {points}",
+    "not_scored": "该项对本组织{status}，不计分",
+}
+#: the columns of the self-check tables people read (notebook, 自评核查)
+SELFCHECK_COLUMNS_ZH = {
+    "org_id": "组织编码",
+    "name": "组织名称",
+    "item": "规则编号",
+    "item_zh": "考核项目",
+    "claimed": "自评得分",
+    "computed": "核定得分",
+    "gap": "差额",
+    "flag": "核查结论",
+    "evidence": "核定依据",
+    "claimed_score": "自评总分",
+    "computed_score": "核定总分",
+    "claimed_grade": "自评等次",
+    "grade": "核定等次",
+    "overclaim": "多报合计",
+    "reason": "抽查原因",
+    "file": "文件",
+    "sheet": "工作表",
+    "row": "行号",
+    "score": "自评得分",
+    "message": "原因",
+}
+#: the workbench's own 自评分表 (analysis/outputs/excel.py): the title of an org's table, read back by
+#: ingest when the org returns the workbook with its 自查得分 filled in
+SELF_SHEET_TITLE = "{name}（{org_id}）{year} 年度党建目标管理责任制自评分表"
+SELF_SHEET_TOTAL = "合计"
+SELF_SHEET_SUMMARY = "汇总"
+#: 待办事项.xlsx (analysis/decisions/todo.py, analysis/outputs/todo.py): the to-do notice of a unit
+TODO_WORKBOOK = "待办事项.xlsx"
+TODO_TITLE = "{name}（{org_id}）{year} 年度党建工作待办事项（截至 {as_of}）"
+TODO_INTRO = (
+    "下表列出截至 {as_of} 本单位各党组织本年度尚未完成的考核要求，请按“截止日期”先后抓紧落实。"
+    "预警：红＝全年已无法达标（仍须补做，以免再失分），黄＝落后于进度，绿＝进度正常但尚未完成。"
+)
+TODO_NOTHING = "截至 {as_of}，本单位各党组织本年度的考核要求均已完成或进度正常，暂无待办事项。"
+TODO_COLUMNS_ZH = {
+    "org_id": "组织编码",
+    "name": "组织名称",
+    "title": "考核项目",
+    "colour_zh": "预警",
+    "todo": "待办事项",
+    "deadline": "截止日期",
+    "done": "已完成",
+    "required": "全年要求",
+    "note": "说明",
+}
+#: one to-do sentence: what is still open and by when
+TODO_OPEN = "尚未完成：{units}"
+TODO_REMAINING = "还差 {remaining}（全年要求 {required}，已完成 {done}）"
+TODO_LOST = "全年已无法达标，仍须补做"
+#: 整改跟踪: last year's weak orgs, each reason and whether it still holds
+FOLLOWUP_TITLE = "整改跟踪：{year} 年列入后进名单的组织（去年的原因目前是否仍存在）"
+FOLLOWUP_COLUMNS_ZH = {
+    "org_id": "组织编码",
+    "name": "组织名称",
+    "reason": "去年原因",
+    "status": "目前情况",
+    "detail": "说明",
+}
+FOLLOWUP_STATUS_ZH = {
+    "holds": "仍存在",
+    "behind": "落后于进度",
+    "on_pace": "进度正常",
+    "cleared": "已改善",
+    "year_end": "年终考核时判断",
+}
+FOLLOWUP_DETAIL_ZH = {
+    "vetoed_now": "本年度已有否决事项：{reasons}",
+    "vetoed_clear": "本年度至今没有否决事项",
+    "lost": "已无法全年达标：{items}",
+    "behind": "落后于进度：{items}",
+    "on_pace": "去年未达标的项目（{items}）目前进度正常",
+    "meetings_on_pace": "{items}目前进度正常",
+    "vacant": "组织名册中书记仍未填写",
+    "filled": "书记：{measured}",
+    "year_end": "须与同级组织比较或看全年得分，年终考核时判断",
+}
+#: 报送完整性 (analysis/views.py ``submission_completeness``): the monthly tables looked at, and the state
+#: of an org's month — every table has rows, some have, none has ("did not send it" vs "did not do it")
+COMPLETENESS_TABLES = ("activities", "study", "dues")
+COMPLETENESS_STATE_ZH = {"full": "全部报送", "partial": "部分报送", "none": "未报送"}
+COMPLETENESS_COLUMNS_ZH = {
+    "org_id": "组织编码",
+    "name": "组织名称",
+    "completeness": "报送完整率",
+    "months_full": "全部报送月数",
+    "months_partial": "部分报送月数",
+    "months_none": "未报送月数",
+    "missing": "缺报（月份：缺少的表）",
+    "flag": "标记",
+}
+COMPLETENESS_FLAG = "未完整报送"
+#: 台账模板 (analysis/outputs/templates.py): the title on the first cell of its 填写说明 sheet, which is also
+#: how ingest knows a returned template (its 填写说明 and 选项 sheets are then not read)
+TEMPLATE_TITLE = "{name}（{org_id}）{year} 年度党建工作台账填写模板"
+TEMPLATE_GUIDE_SHEET = "填写说明"
+TEMPLATE_LIST_SHEET = "选项"
+#: the tables a template holds, in sheet order
+TEMPLATE_TABLES = ("activities", "study", "dues", "elections", "party_workers")
+#: the list sheet's columns (no header of a contract table, so the sheet is never read as one)
+TEMPLATE_LISTS = ("本单位组织编码", "组织名称对照", "活动类型选项", "是否选项", "职务选项", "专兼职选项")
+WORKER_MODES = ("专职", "兼职")
+TEMPLATE_INTRO = (
+    "请在各工作表中逐行填写本单位各党组织的台账：一行一条记录，表头（第 1 行）请勿修改、删除或调换顺序，"
+    "不要合并单元格。带下拉箭头的单元格请从列表中选择。全年可多次报送，同一行重复报送只计一次。"
+    "本工作表和“选项”工作表不会被读入，示例只在本页。"
+)
+TEMPLATE_PURPOSE_ZH = {
+    "activities": "本单位各党组织开展的会议和活动，每次一行：委员会议、集中学习、三会一课、民主生活会、谈心谈话、"
+    "党费公示、党纪教育、廉洁责任状、信息报送、结对共建、听取工青妇汇报、年度计划和总结等。",
+    "study": "党员参加学习培训的记录，每人每次一行，填写学习天数（半天填 0.5）。",
+    "dues": "各党组织每月的党费：应交金额、实交金额和上交日期，每个组织每月一行。",
+    "elections": "党组织换届选举，每次换届一行；提前或推迟换届的，注明是否经工委批准。",
+    "party_workers": "本单位的党务工作者（书记、副书记、各委员、党务干事），每人每个职务一行；评选优秀党务工作者时使用。",
+}
+#: what to write in a column, by column (table.column) first, then by the column's kind
+TEMPLATE_COLUMN_NOTES = {
+    "org_id": "从下拉列表选择本单位的组织编码（编码与名称的对照见本页“本单位党组织”）；按文本填写，开头的 0 保留",
+    "member_id": "党员编号，按文本填写，开头的 0 保留；同一党员在各表中编号一致",
+    "activities.recorded": "是否有会议记录：从下拉列表选择“是”或“否”；留空视为“否”",
+    "activities.political_theory": "集中学习是否为政治理论学习：“是”或“否”；留空视为“否”",
+    "activities.signed_count": "廉洁责任状的签订人数（整数）；其他活动不填",
+    "activities.attendees": "参加人数（整数），可不填",
+    "study.days": "学习天数：大于 0、不超过 31 的数字，半天填 0.5",
+    "dues.due": "本月应交党费金额（元）",
+    "dues.paid": "本月实交党费金额（元）",
+    "dues.remitted_on": "党费上交上级的日期，未上交的不填",
+    "elections.approved": "提前或推迟换届是否经工委批准：“是”或“否”；按期换届的不填",
+    "party_workers.since": "任现职的日期，可不填",
+    "party_workers.mode": "从下拉列表选择“专职”或“兼职”，可不填",
+    "date": "日期，如 2024-03-05（也可写 2024/3/5、2024.3.5、2024年3月5日）",
+    "month": "月份，如 2024-03（也可写 2024年3月）",
+    "activity_kind": "从下拉列表选择活动类型（可用的其他写法见本页末尾）",
+    "worker_role": "从下拉列表选择职务：{roles}",
+    "bool": "“是”或“否”",
+    "int": "整数，不小于 0",
+    "float": "数字，不小于 0",
+    "text": "文字，可不填",
+}
+#: one example row of each table, shown in 填写说明 only (``{org_id}`` is one of the unit's codes)
+TEMPLATE_EXAMPLES = {
+    "activities": ("{org_id}", "{year}-03-05", "支委会", "研究三月份党建工作", "7", "是", "", ""),
+    "study": ("000123", "{org_id}", "{year}-04-10", "0.5", "党的二十大精神专题学习"),
+    "dues": ("{org_id}", "{year}-03", "1260.5", "1260.5", "{year}-03-28"),
+    "elections": ("{org_id}", "{year}-11-21", ""),
+    "party_workers": ("000123", "张三", "{org_id}", "书记", "{year_before}-11-21", "兼职"),
+}
+TEMPLATE_WORDS = {
+    "required": "必填",
+    "optional": "选填",
+    "column": "列",
+    "need": "是否必填",
+    "how": "填写要求",
+    "example": "示例（一行）：",
+    "rules": "用于考核项目：",
+    "rules_none": "用于评选和核对，不直接计分",
+    "section": "{n}、{table}（工作表“{table}”）",
+    "orgs": "本单位党组织（组织编码下拉列表的对照）",
+    "org_code": "编码",
+    "org_name": "名称",
+    "org_type": "类型",
+    "kinds": "活动类型及可用的其他写法",
+    "kind": "活动类型",
+    "aliases": "其他写法",
+    "pick_code": "请从列表中选择本单位的组织编码",
+    "bad_code": "该编码不是本单位的组织编码，请从下拉列表中选择",
+    "pick": "请从列表中选择",
+    "bad_pick": "请从下拉列表中选择",
+    "date_title": "日期",
+    "date_outside": "日期不在 {year} 年内，请确认",
+    "number": "请填写不小于 0 的数字",
+    "days": "学习天数应大于 0 且不超过 31",
+}
+
+# --------------------------------------------------------------------------------------------
 # Report pages: what an ingest counted, and the words of the sortable tables' controls.
 # --------------------------------------------------------------------------------------------
 INGEST_TOTALS_ZH = {
@@ -677,6 +884,10 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "too_many_fields": ("该行的字段多于表头（可能有未加引号的逗号）", "more fields than the header has (an unquoted comma?)"),
     "duplicate_column": ("表头重复（同一列出现多次）且各列取值不一致", "the header repeats this column and the copies differ"),
+    "other_unit": (
+        "不是本台账模板所属单位的组织编码（模板只收本单位各党组织的记录）",
+        "org code of another unit than the template's",
+    ),
     # file level
     "empty_file": ("空文件", "empty file"),
     "header_only": ("只有表头，没有数据行", "header only, no data rows"),

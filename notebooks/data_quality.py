@@ -18,11 +18,11 @@ from IPython.display import Markdown, display
 from analysis import charts
 from analysis.lab import default_store
 from analysis.store import Store
-from analysis.views import quality
+from analysis.views import completeness_table, quality, submission_completeness
 
 # %% tags=["parameters"]
 store_path = default_store()  # 数据仓库：workbench lab 传入的，或项目的 data/store
-year = 2024  # 考核年度（本报告不按年度筛选，仅用于标题）
+year = 2024  # 考核年度（文件和拒收情况不按年度筛选；报送完整性按该年度逐月统计）
 ruleset = "changzhou-2009"
 charts_dir = "out/charts/数据质量"  # 图表 PNG/SVG/PDF 的保存位置
 
@@ -90,3 +90,26 @@ else:
 
 # %%
 charts.show_table(q.refused_rows, max_rows=500)
+
+# %% [markdown]
+# ## 报送完整性
+#
+# 逐月看每个组织是否报送了活动记录、党员学习、党费三张表：某月某张表一行也没有，是“没有报送”，
+# 而不一定是“没有开展”——请先向该组织催报，再据此判断工作是否落实。
+
+# %%
+per_org, months = submission_completeness(store, year)
+incomplete = per_org.filter(per_org["completeness"] < 1)
+if months.height == 0:
+    display(Markdown(f"{year} 年没有任何活动记录、党员学习或党费记录。"))
+elif incomplete.height:
+    display(
+        Markdown(
+            f"{year} 年（1–{months['month'].max()} 月）共 {per_org.height} 个组织，"
+            f"其中 **{incomplete.height}** 个未完整报送（标记为“未完整报送”），按报送完整率从低到高列出。"
+        )
+    )
+    charts.show_table(completeness_table(per_org), max_rows=None)
+    charts.show(charts.completeness_heatmap(per_org, months, note=chart_note), charts_dir, "报送完整性")
+else:
+    display(Markdown(f"{year} 年（1–{months['month'].max()} 月）全部 {per_org.height} 个组织每月三张表均有报送。"))

@@ -38,8 +38,9 @@ from analysis.vocab import (
 
 Row = tuple[int, list[object]]
 REGISTRY = f"{ORGS.zh}名册.xlsx"
-#: the tables the generators write: every table of the store
-GENERATED = set(TABLES)
+#: the tables the generators write: every table of the store but 自评得分 (self_scores, issue 18), which the
+#: generators do not write yet (the sample is regenerated with self-scores separately)
+GENERATED = set(TABLES) - {"self_scores"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from analysis.charts.builders import (
 )
 from analysis.charts.check import Layout, TextBox, layout
 from analysis.charts.common import redraw
+from analysis.charts.completeness import completeness_heatmap
 from analysis.charts.export import (
     A4_VARIANT,
     chart_size,
@@ -38,6 +39,7 @@ from analysis.charts.export import (
 )
 from analysis.charts.labels import LABELS, rule_titles, source_note, zh_frame
 from analysis.charts.layout import text_width, wrap
+from analysis.charts.selfcheck import claims_scatter
 from analysis.charts.style import (
     DEFAULT_SIZE,
     FONT_FAMILY,
@@ -73,6 +75,8 @@ __all__: Sequence[str] = (
     "TextBox",
     "category_bars",
     "chart_size",
+    "claims_scatter",
+    "completeness_heatmap",
     "count_bars",
     "get_size",
     "inline_svg",

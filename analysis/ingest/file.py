@@ -15,6 +15,7 @@ import polars as pl
 
 from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import FileRefused, Limits, read_file
+from analysis.ingest.returned import returned_workbook
 from analysis.ingest.validate import Parsed, parse_sheet, recognise
 from analysis.store import REJECTS_SCHEMA
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, reason
@@ -94,7 +95,7 @@ def _refused(rel: str, size: int, sha: str, code: str, detail: str) -> _FileOutc
 def _read_one_unlimited(path: Path, rel: str, size: int, sha: str, limits: Limits, profiles: list[Profile]) -> _FileOutcome:
     out = _FileOutcome(rel, size, sha, [], [], None, 0)
     try:
-        sheets = read_file(path, limits)
+        sheets = returned_workbook(read_file(path, limits), limits.header_scan_rows)
     except FileRefused as exc:
         out.rejects.append(_file_reject(rel, "", exc.code, exc.detail))
         out.refused_message = reason(exc.code, exc.detail)[0]

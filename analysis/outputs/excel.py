@@ -110,7 +110,7 @@ class _Writer:
             ws.write_string(r, c, h, self.f_head)
 
     def title(self, org: dict[str, Any]) -> str:
-        return f"{org['name']}（{org['org_id']}）{self.a.year} 年度党建目标管理责任制自评分表"
+        return vocab.SELF_SHEET_TITLE.format(name=org["name"], org_id=org["org_id"], year=self.a.year)
 
     def block(self, ws: Any, r: int, org: dict[str, Any], with_header_row: bool) -> int:
         """Write one org's self-scoring table starting at row ``r``; return the next free row."""

@@ -47,6 +47,8 @@ class Report:
     filterable: bool = False
     profile: bool = False
     terms: bool = False
+    #: run only when ``when(store, year)`` holds (a report on a table the data may not have)
+    when: Callable[[Store, int], bool] | None = None
 
     def notebook_path(self, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
         p = Path(self.notebook)
@@ -73,6 +75,13 @@ def term_report_orgs(ta: TermAssessment) -> list[tuple[str, str]]:
 
 
 TERM_REPORT = "任期考核"  #: the title of the per-org term report (its pages are linked from 换届提醒)
+
+def has_self_scores(store: Store, year: int) -> bool:
+    """Whether the store holds self-scores (自评得分) of ``year``: the 自评核查 report runs only then."""
+    if not store.has("self_scores"):
+        return False
+    return store.table("self_scores").filter(pl.col("year") == year).select(pl.len()).collect().item() > 0
+
 
 REPORTS: tuple[Report, ...] = (
     Report(
@@ -113,6 +122,12 @@ REPORTS: tuple[Report, ...] = (
     Report(
         "数据质量",
         "data_quality.py",
-        "已导入的文件，保留、拒收和重复的行数，以及拒收原因（按原因、文件和组织）。",
+        "已导入的文件，保留、拒收和重复的行数，拒收原因（按原因、文件和组织），以及各组织逐月的报送完整性。",
+    ),
+    Report(
+        "自评核查",
+        "self_check.py",
+        "各组织自评得分与按台账核定的得分对比、多报的项目及其依据、抽查名单（数据含自评得分时生成）。",
+        when=has_self_scores,
     ),
 )

@@ -122,6 +122,8 @@ def _plan(
     jobs: list[_Job] = []
     used: set[str] = set()
     for report in reports:
+        if report.when is not None and not report.when(store, year):
+            continue  # e.g. 自评核查 without self-scores
         runs: list[tuple[str, dict[str, Any]]] = [(report.title, {})]
         if report.each:
             values = _values(report, store, terms, filters)
