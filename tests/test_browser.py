@@ -105,7 +105,7 @@ def test_index_and_report_open_offline_with_visible_charts(report_dir: Path) -> 
             assert heading.startswith('"Workbench CJK"')
 
             images = page.locator(".jp-RenderedImage img, .jp-RenderedSVG img")
-            assert images.count() == 3  # 拒收原因, 各文件拒收行数, 各组织拒收行数
+            assert images.count() == 4  # 拒收原因, 各文件拒收行数, 各组织拒收行数, 报送完整性
             inks: list[Any] = []
             for i in range(images.count()):
                 image = images.nth(i)

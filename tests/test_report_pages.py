@@ -122,9 +122,9 @@ def test_every_table_of_every_page_appears_once(batch: reports.ReportRun) -> Non
         tables = [str(t) for t in _soup(output.html).select("table")]
         assert len(tables) == len(set(tables)), output.label
         counts[output.label] = len(tables)
-    # 数据质量: the file list and the refused rows; 后进: the list; 综合对比: 换届提醒 and the full score
+    # 数据质量: the file list, the refused rows and 报送完整性; 后进: the list; 综合对比: 换届提醒 and the full score
     # table; 单位画像: one rubric table per organisation of the unit; 先进: the list and one per candidate
-    assert counts["数据质量"] == 2
+    assert counts["数据质量"] == 3
     assert counts["后进支部排查"] == 1
     assert counts["年度考核综合对比"] == 2
     assert counts["单位画像_机关党委"] == 4
@@ -145,7 +145,10 @@ def test_no_table_shows_a_rule_id_an_english_header_or_true_false(batch: reports
 def test_data_quality_names_tables_in_chinese_and_columns_as_the_file_typed_them(
     batch: reports.ReportRun,
 ) -> None:
-    files, refused = _soup(_page(batch, "数据质量")).select("table")
+    files, refused, completeness = _soup(_page(batch, "数据质量")).select("table")
+    # 报送完整性 lists the orgs under 100 %: here the branch that sent no activity, study or dues rows at all
+    assert [tr.select_one("td").get_text() for tr in completeness.select("tbody tr")] == ["000120"]
+    assert completeness.select("tbody tr td")[-1].get_text() == "未完整报送"
     assert [td.get_text() for td in files.select("tbody tr td:nth-of-type(2)")] == ["党费", "活动记录", "活动记录", "组织"]
     rows = [[td.get_text() for td in tr.select("td")] for tr in refused.select("tbody tr")]
     assert [r[3:6] for r in rows] == [
