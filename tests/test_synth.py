@@ -27,6 +27,7 @@ from analysis.synth import (
 )
 from analysis.vocab import (
     ACTIVITIES,
+    ACTIVITY_KIND_ALIASES,
     ORG_TYPE_ALIASES,
     ORG_TYPE_ZH,
     ORGS,
@@ -134,9 +135,9 @@ def test_generate_sample_refuses_a_folder_that_holds_files(tmp_path: Path) -> No
 def test_folder_holds_only_the_reported_export_files(sample: SynthReport) -> None:
     assert set(_digests(sample.root)) == set(sample.files)
     assert sample.files == tuple(sorted(sample.files))
-    assert (
-        len(sample.files) == 196
-    )  # registry, elections, incidents, contacts, party workers, 180 activity files, 9 + 2 more
+    # registry, elections, incidents, contacts, party workers, 180 activity files, 9 + 2 more, and the
+    # 3 yearly files of 书记述职 / 机关党员干部大会 / 党建工作通报
+    assert len(sample.files) == 199
     assert {Path(f).suffix for f in sample.files} == {".xlsx", ".csv", ".json", ".parquet"}
 
 
@@ -310,6 +311,78 @@ def test_two_overdue_elections_vacant_secretaries_and_approved_late_elections(sa
     (_, rows), *_ = _sheets(sample.root / "换届记录.xlsx")
     approved = {values[0] for _, values in rows[2:] if values[2] == "是"}
     assert approved == set(sample.approved_late)
+
+
+def _records(path: Path) -> list[dict[str, object]]:
+    """Canonical column -> raw value of every data row of every sheet of a file."""
+    out: list[dict[str, object]] = []
+    for _, rows in _sheets(path):
+        found = _table_of(rows)
+        assert found is not None, path
+        out += [dict(zip(found[2], values, strict=True)) for _, values in rows[found[1] + 1 :]]
+    return out
+
+
+def _registry(sample: SynthReport) -> dict[str, dict[str, object]]:
+    return {str(r["org_id"]): r for r in _records(sample.root / REGISTRY)}
+
+
+def test_registry_says_which_branches_have_party_groups_and_whether_the_secretary_leads_the_unit(
+    sample: SynthReport,
+) -> None:
+    orgs = _registry(sample)
+    branch = {o for o, r in orgs.items() if ORG_TYPE_ALIASES[str(r["org_type"])] == "branch"}
+    groups = {o: orgs[o]["has_party_groups"] for o in branch}
+    assert Counter(groups.values()) == {"是": 161, "否": 59}
+    assert {orgs[o]["has_party_groups"] for o in set(orgs) - branch} == {None}  # 党小组会 is a branch rule
+    members = {o: int(str(orgs[o]["member_count"])) for o in branch}
+    assert all(groups[o] == "是" for o in branch if members[o] >= 15)
+    assert all(groups[o] == "否" for o in branch if members[o] < 10)
+    leader = {o: r["secretary_is_leader"] for o, r in orgs.items()}
+    assert {o for o, v in leader.items() if v is None} == set(sample.vacant_secretaries)
+    assert Counter(leader.values()) == {"是": 283, "否": 14, None: 3}
+
+
+def test_branches_without_party_groups_hold_no_group_meetings(sample: SynthReport) -> None:
+    no_groups = {o for o, r in _registry(sample).items() if r["has_party_groups"] == "否"}
+    held: Counter[str] = Counter()
+    for f in sample.files:
+        if ACTIVITIES.zh in f:
+            for r in _records(sample.root / f):
+                if ACTIVITY_KIND_ALIASES.get(str(r["kind"])) == "group_meeting":
+                    held[str(r["org_id"])] += 1
+    assert not set(held) & no_groups
+    assert len(held) == 161  # every branch with 党小组 held some
+
+
+_DUTY_FILES = tuple(f"{y}/机关党建述职通报_{y}.xlsx" for y in (2022, 2023, 2024))
+
+
+def test_the_duties_of_national_2019_are_held_yearly_by_the_orgs_they_apply_to(sample: SynthReport) -> None:
+    orgs = _registry(sample)
+    top = set(sample.top_level)
+    committees = {o for o in top if ORG_TYPE_ALIASES[str(orgs[o]["org_type"])] == "committee"}
+    assert set(_DUTY_FILES) <= set(sample.files)
+    for path in _DUTY_FILES:
+        held: dict[str, set[str]] = {}
+        for r in _records(sample.root / path):
+            held.setdefault(ACTIVITY_KIND_ALIASES[str(r["kind"])], set()).add(str(r["org_id"]))
+        assert set(held) == {"cadre_congress", "secretary_report", "party_building_report"}
+        assert held["cadre_congress"] <= committees and len(held["cadre_congress"]) >= len(committees) - 4
+        assert held["party_building_report"] <= top and len(held["party_building_report"]) >= len(top) - 4
+        assert not held["secretary_report"] & set(sample.vacant_secretaries)  # no one to report
+        assert len(held["secretary_report"]) >= 280
+        year = int(path[:4])
+        exemplary = {o for o in orgs if sample.level(o, year) == "exemplary"}
+        assert exemplary - set(sample.vacant_secretaries) <= held["secretary_report"]
+        assert exemplary & committees <= held["cadre_congress"]
+    rows = {
+        p: Counter(ACTIVITY_KIND_ALIASES[str(r["kind"])] for r in _records(sample.root / p))
+        for p in _DUTY_FILES
+    }
+    # (书记述职, 党建工作通报 — twice a year by an exemplary org, 机关党员干部大会) per year
+    got = [(c["secretary_report"], c["party_building_report"], c["cadre_congress"]) for c in rows.values()]
+    assert got == [(286, 76, 44), (285, 71, 46), (283, 72, 44)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,16 +23,21 @@ Level = Literal["exemplary", "average", "weak"]
 #: canonical column -> value; keys starting with "_" are hints for the writer, never written
 Record = dict[str, object]
 _ORG_TYPE = "_org_type"  # hint on activity rows: the type of the org, to spell its committee meetings
+_PLAIN_KIND = "_plain_kind"  # hint on activity rows: spell the kind by its name, without drawing an alias
 
 CITY = "青溪市"
 _N_TOP = 60
 _TOP_TYPES = {"committee": 46, "general_branch": 10, "branch": 4}
 _SUB_GENERAL_BRANCHES = 24  # general branches under a top-level committee
 _N_ORGS = 300
-#: the registry columns the synthetic city fills: the optional columns national-2019 reads (党小组,
-#: 书记为本单位负责人) are left out, so those rules show 无数据 on the demo as on an older export
-OPTIONAL_ORG_COLUMNS = frozenset({"has_party_groups", "secretary_is_leader"})
-ORG_COLUMNS = tuple(c for c in ORGS.names if c not in OPTIONAL_ORG_COLUMNS)
+#: the registry columns the synthetic city fills: every column, the optional ones national-2019 reads
+#: (党小组, 书记为本单位负责人) included — drawn by :func:`_registry_extras` from a stream of their own
+ORG_COLUMNS = ORGS.names
+#: a branch of at least this many members has 党小组, one below ``_GROUPS_UNSURE`` has none, one between
+#: has them with an even chance (支部条例 第十三条: 党员人数较多的党支部划分党小组)
+_GROUPS_FROM, _GROUPS_UNSURE = 15, 10
+#: the chance that a named secretary is not a (principal) party-member leader of the unit, by level of work
+_NOT_LEADER = {"exemplary": 0.0, "average": 0.04, "weak": 0.3, "declining": 0.1}
 _DECLINE: dict[int, Level] = {2022: "exemplary", 2023: "average", 2024: "weak"}
 _AS_OF_END = date(SAMPLE_YEARS[-1], 12, 31)
 
@@ -87,6 +92,9 @@ class _Org:
     habit: float = 0.8
     #: what the org tends to let slip in a year of average work (``analysis.synth.tables.SLIPS``)
     habits: frozenset[str] = frozenset()
+    #: 党小组 (branches only; None = not stated) and 书记为本单位负责人 (None where the post is vacant)
+    has_party_groups: bool | None = None
+    secretary_is_leader: bool | None = None
 
     @property
     def is_top(self) -> bool:
@@ -268,3 +276,23 @@ def _pick_cases(rng: random.Random, orgs: list[_Org]) -> _Cases:
         vacant=tuple(sorted(o.org_id for o in vacant)),
         late=tuple(sorted(o.org_id for o in late)),
     )
+
+
+def _registry_extras(seed: int, orgs: list[_Org]) -> None:
+    """The optional registry columns national-2019 reads, from a stream of their own (drawn after the
+    personas are settled), so that every other value of the city stays as the first draws made it.
+
+    A branch has 党小组 when it has many members (``_GROUPS_FROM``; between ``_GROUPS_UNSURE`` and that,
+    an even chance); a committee's or general branch's cell stays empty (党小组会 is a branch rule).  A named
+    secretary is mostly a leader of the unit, now and then not (more often in a weak org); a vacant post
+    leaves the cell empty.
+    """
+    rng = random.Random(f"registry-{seed}")
+    for o in orgs:
+        if o.org_type == "branch":
+            o.has_party_groups = o.member_count >= _GROUPS_FROM or (
+                o.member_count >= _GROUPS_UNSURE and rng.random() < 0.5
+            )
+        chance = _NOT_LEADER[o.persona]
+        is_leader = rng.random() >= chance
+        o.secretary_is_leader = None if o.secretary is None else is_leader

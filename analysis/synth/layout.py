@@ -19,6 +19,7 @@ from analysis.synth.city import (
     _Cases,
     _Org,
     _pick_cases,
+    _registry_extras,
     _settle_personas,
     persona_level,
 )
@@ -27,10 +28,12 @@ from analysis.synth.tables import (
     SLIPS,
     _activity_rows,
     _dues_rows,
+    _duty_rows,
     _election_rows,
     _inspection_rows,
     _study_rows,
     _weekdays,
+    _without_groups,
 )
 from analysis.synth.workers import worker_rows
 from analysis.synth.writers import FileFormat, _File, _Sheet, _Style
@@ -130,11 +133,33 @@ def _one(
     return _File(path, fmt, [_Sheet(table, columns, records, style or _Style(), sheet, title)])
 
 
+#: name of the yearly files of national-2019's duties (机关党员干部大会, 书记述职, 党建工作通报)
+DUTY_FILE = "机关党建述职通报"
+
+
 @dataclass
 class _Sample:
     orgs: list[_Org]
     cases: _Cases
     files: list[_File]
+    #: files added after the faults are injected and written last (see generate_sample)
+    later_files: list[_File]
+
+
+def _duty_files(seed: int, orgs: list[_Org]) -> list[_File]:
+    """Each year's file of 机关党员干部大会, 书记述职 and 党建工作通报 — the 机关党委's own ledger of the
+    duties national-2019 adds — drawn from a stream of their own, so every other file keeps its rows."""
+    rng = random.Random(f"duties-{seed}")
+    columns = [c for c in ACTIVITIES.names if c not in ("political_theory", "signed_count")]
+    files: list[_File] = []
+    for year in SAMPLE_YEARS:
+        rows = [r for o in orgs for r in _duty_rows(rng, o, year, persona_level(o.persona, year))]
+        rows.sort(key=lambda r: (r["org_id"], r["date"], r["kind"]))
+        style = _Style(dates=("cell", "zh"), headers="plain", alias_rate=0.3)
+        title = (f"{CITY}市级机关{year}年书记述职、党员干部大会和党建工作通报登记表",)
+        sheet = _Sheet("activities", columns, rows, style, f"{year}年", title)
+        files.append(_File(f"{year}/{DUTY_FILE}_{year}.xlsx", "xlsx", [sheet]))
+    return files
 
 
 def _build_sample(seed: int) -> tuple[_Sample, random.Random]:
@@ -143,6 +168,8 @@ def _build_sample(seed: int) -> tuple[_Sample, random.Random]:
     _assign_personas(rng, orgs)
     cases = _pick_cases(rng, orgs)
     _settle_personas(seed, orgs, SLIPS)
+    _registry_extras(seed, orgs)
+    no_groups = frozenset(o.org_id for o in orgs if o.has_party_groups is False)
     tops = [o for o in orgs if o.is_top]
     unit_orgs = {t.org_id[:3]: [o for o in orgs if o.org_id[:3] == t.org_id[:3]] for t in tops}
     files: list[_File] = []
@@ -178,6 +205,7 @@ def _build_sample(seed: int) -> tuple[_Sample, random.Random]:
                 per_year["dues"][year] += _dues_rows(rng, o, year, level)
                 per_year["inspections"][year] += _inspection_rows(rng, o, year, level)
             rows.sort(key=lambda r: (r["org_id"], r["date"], r["kind"]))
+            _without_groups(rows, no_groups)
             files.append(_activity_file(rng, top.unit, year, layouts.pop(), rows))
 
     study, dues, insp = per_year["study"], per_year["dues"], per_year["inspections"]
@@ -216,4 +244,4 @@ def _build_sample(seed: int) -> tuple[_Sample, random.Random]:
         _one(f"{PARTY_WORKERS.zh}名单.xlsx", "xlsx", "party_workers", worker_rows(seed, orgs),
              _Style(dates=("iso", "zh", "cell")), "名单", (f"{CITY}市级机关{PARTY_WORKERS.zh}名单",))
     )  # fmt: skip
-    return _Sample(orgs, cases, files), rng
+    return _Sample(orgs, cases, files, _duty_files(seed, orgs)), rng

@@ -164,12 +164,13 @@ def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
         if f.sheets[0].table not in _WRITTEN_LAST:
             _write_file(root, f, rng)
     contacts = _write_contacts(root, rng)
-    for f in later:
+    for f in [*later, *sample.later_files]:  # the duty files were added after the faults, so go last
         _write_file(root, f, rng)
 
     faults = tuple(sorted((_resolve(p) for p in pending), key=lambda x: (x.file, x.sheet, x.row)))
     written = dict.fromkeys(TABLES, 0)
-    for f in sample.files:
+    files = [*sample.files, *sample.later_files]
+    for f in files:
         for s in f.sheets:
             written[s.table] += len(s.records)
     valid = dict(written)
@@ -187,7 +188,7 @@ def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
         root=root,
         seed=seed,
         years=SAMPLE_YEARS,
-        files=tuple(sorted([*(f.path for f in sample.files), contacts])),
+        files=tuple(sorted([*(f.path for f in files), contacts])),
         rows_written=written,
         rows_valid=valid,
         faults=faults,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from analysis.synth.city import _AS_OF_END, _ORG_TYPE, SAMPLE_YEARS, Level, Record, _Org
+from analysis.synth.city import _AS_OF_END, _ORG_TYPE, _PLAIN_KIND, SAMPLE_YEARS, Level, Record, _Org
 from analysis.vocab import ACTIVITY_KIND_ZH
 
 #: rubric items scored from the inspection table, with their points (RULES.md rubric)
@@ -32,12 +32,18 @@ _TOPICS: dict[str, tuple[str, ...]] = {
     "info_submission": ("党建工作动态", "活动简报"),
     "discipline_education": ("警示教育", "观看警示教育片"),
     "other": ("读书分享", "知识竞赛"),
+    "cadre_congress": ("部署年度机关党建工作", "传达上级党建工作会议精神"),
+    "secretary_report": ("书记抓基层党建工作述职", "年度述职评议"),
+    "party_building_report": ("通报机关党建工作情况", "通报党建工作责任制落实情况"),
 }
 _STUDY_TOPICS = ("网络培训", "专题辅导", "集中轮训", "读书班")
 #: activity kinds written as one row without a head count
 _NO_ATTENDEES = frozenset(
-    {"info_submission", "annual_plan", "annual_summary", "dues_publication", "integrity_pledge"}
-)
+    {
+        "info_submission", "annual_plan", "annual_summary", "dues_publication", "integrity_pledge",
+        "secretary_report", "party_building_report",
+    }
+)  # fmt: skip
 #: probability that a row of (level, kind) was held without minutes
 _UNRECORDED: dict[tuple[str, str], float] = {
     ("weak", "committee_meeting"): 0.4,
@@ -396,3 +402,70 @@ def _inspection_rows(rng: random.Random, org: _Org, year: int, level: Level) -> 
         }
         for item, points in MANUAL_POINTS.items()
     ]
+
+
+#: national-2019's yearly duties (机关条例 第二十六条(六)、第三十九条、第三十五条): kind → the months it is
+#: held in (0 = January) and which orgs hold it
+_DUTY_MONTHS = {"cadre_congress": (0, 1, 2), "secretary_report": (0, 1), "party_building_report": (5, 11)}
+#: the chance that an org of a level holds a duty in a year (an average org misses one now and then)
+_DUTY_HELD = {"exemplary": 1.0, "average": 0.95, "weak": 0.4}
+
+
+def _duty_kinds(org: _Org) -> list[str]:
+    """The yearly duties national-2019 asks of ``org``: 机关党员干部大会 (a top-level 党委), 书记述职 (an org
+    with a secretary: a vacant post has no one to report) and 党建工作通报 (a top-level org)."""
+    kinds = ["cadre_congress"] if org.is_top and org.org_type == "committee" else []
+    if org.secretary is not None:
+        kinds.append("secretary_report")
+    if org.is_top:
+        kinds.append("party_building_report")
+    return kinds
+
+
+def _duty_rows(rng: random.Random, org: _Org, year: int, level: Level) -> list[Record]:
+    """One org-year's 机关党员干部大会, 书记述职 and 党建工作通报: once a year each where it applies (an
+    exemplary org reports on its party work twice, at mid-year and at the year's end)."""
+    rows: list[Record] = []
+    for kind in _duty_kinds(org):
+        if rng.random() >= _DUTY_HELD[level]:
+            continue
+        months = _DUTY_MONTHS[kind]
+        held = months if kind == "party_building_report" and level == "exemplary" else (rng.choice(months),)
+        for m in held:
+            rows.append(
+                {
+                    "org_id": org.org_id,
+                    _ORG_TYPE: org.org_type,
+                    "date": rng.choice(_weekdays(year, m + 1)),
+                    "kind": kind,
+                    "topic": rng.choice(_TOPICS[kind]),
+                    "attendees": None
+                    if kind in _NO_ATTENDEES
+                    else max(1, round(org.member_count * rng.uniform(0.8, 1.0))),
+                    "recorded": True,
+                    "political_theory": None,
+                    "signed_count": None,
+                }
+            )
+    return rows
+
+
+def _without_groups(rows: list[Record], no_groups: frozenset[str]) -> None:
+    """A branch without 党小组 holds no 党小组会: the meetings its plan drew as such are its 党员大会.
+
+    The kind is changed in place after the rows are drawn and sorted, so the stream and every other row
+    stay as they were, and changzhou-2009's 三会一课 (党员大会, 党小组会 and 党课 together) counts the same.
+    The row is spelled 支部党员大会 without drawing an alias (``_PLAIN_KIND``): the file's later cells keep
+    their draws.  A meeting that falls on the day of another 党员大会 of the branch moves to the nearest
+    free weekday of its month (two 党员大会 on one day could be an exact duplicate, which ingest drops).
+    """
+    taken = {(r["org_id"], r["date"]) for r in rows if r["kind"] == "member_congress"}
+    for r in rows:
+        if r["kind"] != "group_meeting" or r["org_id"] not in no_groups:
+            continue
+        day: date = r["date"]  # type: ignore[assignment]
+        if (r["org_id"], day) in taken:
+            free = [d for d in _weekdays(day.year, day.month) if (r["org_id"], d) not in taken]
+            day = min(free, key=lambda d: (abs((d - day).days), d))
+        taken.add((r["org_id"], day))
+        r["kind"], r["date"], r[_PLAIN_KIND] = "member_congress", day, True

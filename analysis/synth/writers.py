@@ -18,7 +18,7 @@ import polars as pl
 import xlsxwriter
 
 from analysis.store import table_schema
-from analysis.synth.city import _ORG_TYPE, CITY, Record
+from analysis.synth.city import _ORG_TYPE, _PLAIN_KIND, CITY, Record
 from analysis.vocab import (
     ACTIVITY_KIND_ALIASES,
     ACTIVITY_KIND_ZH,
@@ -180,7 +180,7 @@ def _render(sheet: _Sheet, rec: Record, column: str, rng: random.Random) -> obje
     aliases = _aliases(kind, value, str(rec.get(_ORG_TYPE, "")))  # type: ignore[arg-type]
     if kind == "org_type":  # the registry spells a type with a word of the org's name (机关党委)
         aliases = tuple(a for a in aliases if a in str(rec.get("name")))
-    if aliases and rng.random() < style.alias_rate:
+    if aliases and not rec.get(_PLAIN_KIND) and rng.random() < style.alias_rate:
         return rng.choice(aliases)
     return (ORG_TYPE_ZH if kind == "org_type" else ACTIVITY_KIND_ZH)[value]  # type: ignore[index]
 
