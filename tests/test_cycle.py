@@ -265,7 +265,7 @@ def test_self_scores_csv_with_a_negative_score_or_an_unknown_org_is_refused_at_i
 
 
 def test_assess_writes_selfcheck_and_spotcheck_csv_only_when_the_data_has_self_scores(tmp_path: Path) -> None:
-    from analysis.cli import run_assessment
+    from analysis.cli_assess import run_assessment
 
     st = cycle_store([{"org_id": "T", "item": "manual.style", "score": 6.0}, {"org_id": "C", "item": "不存在", "score": 1.0}])
     run_assessment(st, 2024, tmp_path / "with", overrides={"seed": 3}, spot_share=1.0)
