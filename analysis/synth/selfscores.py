@@ -92,8 +92,8 @@ def _claims(rng: random.Random, rules: pl.DataFrame, mode: str) -> dict[str, flo
     claims = {r["rule_id"]: round(float(r["earned"]), 1) for r in items}
     if mode == "honest":
         for r in items:
-            if rng.random() < 0.1:  # a rounding of its own, within the tolerance
-                claims[r["rule_id"]] = min(float(r["points"]), max(0.0, claims[r["rule_id"]] + rng.choice((-0.5, 0.5))))
+            if rng.random() < 0.1:  # rounded to whole points: within the tolerance of 0.5
+                claims[r["rule_id"]] = float(round(r["earned"]))
     elif mode == "under":
         r = rng.choice([r for r in items if r["earned"] >= 1])
         claims[r["rule_id"]] = round(float(r["earned"]) - 1, 1)
@@ -143,7 +143,11 @@ def self_scores(seed: int, orgs: list[_Org], files: list[_File], skip: set[int])
         ext = "csv" if fmt.startswith("csv") else fmt
         path = f"{YEAR}/自评/{top.unit}_{YEAR}年{SELF_SCORES.zh}.{ext}"
         columns = list(SELF_SCORES.names)
-        out.append(_File(path, fmt, [_Sheet("self_scores", columns, rows, style, f"{YEAR}年" if ext == "xlsx" else "")]))
+        out.append(
+            _File(
+                path, fmt, [_Sheet("self_scores", columns, rows, style, f"{YEAR}年" if ext == "xlsx" else "")]
+            )
+        )
     returned, n_rows = _returned(rng, a, [o for o in orgs if o.org_id[:3] == returned_unit.org_id[:3]])
     honest = tuple(sorted(o.org_id for o in sending if o.org_id not in inflated | under))
     return SelfScores(
