@@ -137,6 +137,10 @@ def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
         <year>/督查评分_<year>.xlsx|csv|json  inspection scores
         2024/补报/补报活动记录.csv          late reports: a few new rows, copies of rows already
         2024/补报/党员学习补报.csv          sent (duplicates) and some of the faults
+        2024/自评/<department>_2024年自评得分.xlsx|csv|json
+                                           self-scores of 40 % of the units (analysis.synth.selfscores)
+        2024/自评/<department>_2024年自评分表.xlsx
+                                           one unit's returned 自评分表, written by analysis.outputs.excel
 
     Files come as workbooks (title rows above the header, merged; dates as date cells, serial numbers or
     text), GB18030 CSV, UTF-8 CSV with and without BOM, JSON arrays and Parquet; headers in Chinese or
