@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -152,6 +153,14 @@ def test_many_orgs_get_a_sheet_per_top_level_unit_with_a_page_break_per_org(asse
     assert ws.oddHeader.center.text == "机关党委（C）及所属党组织 2024 年度党建目标管理责任制自评分表"
     t = [r[0] for r in wb["T -直属党支部"].iter_rows(values_only=True) if r[0] and str(r[0]).endswith("自评分表")]
     assert t == ["-直属党支部（T）2024 年度党建目标管理责任制自评分表"]
+
+
+def test_a_given_creation_time_gives_the_same_bytes_each_time(assessment, tmp_path: Path) -> None:
+    created = datetime(2025, 1, 15, 9, 0, 0)
+    first = write_self_assessment(assessment, tmp_path / "a.xlsx", created=created)
+    second = write_self_assessment(assessment, tmp_path / "b.xlsx", created=created)
+    assert first.read_bytes() == second.read_bytes()
+    assert openpyxl.load_workbook(first).properties.created == created
 
 
 def test_sheet_names_are_short_valid_and_unique() -> None:

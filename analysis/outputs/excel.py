@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -246,6 +247,7 @@ def write_self_assessment(
     path: str | os.PathLike[str],
     per_org_sheets_max: int = PER_ORG_SHEETS_MAX,
     sources_limit: int = 3,
+    created: datetime | None = None,
 ) -> Path:
     """Write ``自评分表.xlsx``: a 汇总 sheet, then one sheet per org (or, with more than
     ``per_org_sheets_max`` orgs, one sheet per top-level unit).
@@ -260,6 +262,9 @@ def write_self_assessment(
         Above this many orgs, each top-level unit's orgs share one sheet, a page break between orgs.
     sources_limit
         How many source rows each 依据 cell names.
+    created
+        The workbook's creation time (its document property); now when None.  A fixed time makes the
+        same assessment give the same bytes (the demo data's returned 自评分表).
 
     Returns
     -------
@@ -273,6 +278,8 @@ def write_self_assessment(
     wb = xlsxwriter.Workbook(
         str(path), {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": not per_org}
     )
+    if created is not None:
+        wb.set_properties({"created": created})
     try:
         w = _Writer(wb, a, sources, sources_limit)
         _summary(wb, a, w.f_title)

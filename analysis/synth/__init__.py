@@ -1,5 +1,6 @@
 """The fictional city 青溪市: its orgs and personas (city), each table's rows (tables), the sample's folder
-tree (layout), faults, file writers (writers), the sample (sample) and benchmark Parquet (scale)."""
+tree (layout), faults, file writers (writers), party workers (workers), self-scores (selfscores), the sample
+(sample) and benchmark Parquet (scale)."""
 
 from analysis.synth.city import CITY, PERSONAS, SAMPLE_YEARS, TERM_YEARS, Level, Record, persona_level
 from analysis.synth.faults import FAULT_KINDS, Fault, FaultKind

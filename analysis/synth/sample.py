@@ -27,13 +27,14 @@ Assumptions and caveats
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from analysis.synth.city import SAMPLE_YEARS, Level, Record, _Org, persona_level
 from analysis.synth.faults import Fault, _inject_faults, _resolve, _write_contacts
 from analysis.synth.layout import _build_sample
+from analysis.synth.selfscores import self_scores, write_returned
 from analysis.synth.tables import _add_months
 from analysis.synth.writers import _prepare, _write_file
 from analysis.vocab import TABLES
@@ -71,6 +72,9 @@ class SynthReport:
         Orgs with an empty 书记 in the registry.
     approved_late : tuple of str
         Orgs that held an approved election 4–5 months after its due date.
+    self_claims : dict
+        ``honest``, ``inflated``, ``underclaimed`` → the orgs that sent self-scores of the last year so, in
+        files of the 自评得分 table; ``returned`` → the orgs of the unit that returned its 自评分表.xlsx.
     """
 
     root: Path
@@ -87,6 +91,7 @@ class SynthReport:
     overdue: dict[int, tuple[str, ...]]
     vacant_secretaries: tuple[str, ...]
     approved_late: tuple[str, ...]
+    self_claims: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def level(self, org_id: str, year: int) -> Level:
         """The level of work ``org_id`` did in ``year``."""
@@ -113,7 +118,7 @@ def _overdue(orgs: list[_Org], elections: list[Record], as_of: date) -> tuple[st
 
 
 #: tables whose files are written after the contact list (see generate_sample)
-_WRITTEN_LAST = frozenset({"party_workers"})
+_WRITTEN_LAST = frozenset({"party_workers", "self_scores"})
 
 def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
     """Write the sample exports of a fictional city's 市级机关 party organizations.
@@ -132,6 +137,10 @@ def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
         <year>/督查评分_<year>.xlsx|csv|json  inspection scores
         2024/补报/补报活动记录.csv          late reports: a few new rows, copies of rows already
         2024/补报/党员学习补报.csv          sent (duplicates) and some of the faults
+        2024/自评/<department>_2024年自评得分.xlsx|csv|json
+                                           self-scores of 40 % of the units (analysis.synth.selfscores)
+        2024/自评/<department>_2024年自评分表.xlsx
+                                           one unit's returned 自评分表, written by analysis.outputs.excel
 
     Files come as workbooks (title rows above the header, merged; dates as date cells, serial numbers or
     text), GB18030 CSV, UTF-8 CSV with and without BOM, JSON arrays and Parquet; headers in Chinese or
@@ -157,6 +166,9 @@ def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
     root = _prepare(out_dir)
     sample, rng = _build_sample(seed)
     pending = _inject_faults(rng, sample.files)
+    # self-scores are claimed against the points of the valid rows, so they are drawn once the faults are in
+    selfs = self_scores(seed, sample.orgs, sample.files, {id(p.record) for p in pending})
+    sample.files.extend(selfs.files)
     # tables added to the sample later are written after the contact list, from the same stream, so that
     # adding them leaves every earlier file byte for byte as it was
     later = [f for f in sample.files if f.sheets[0].table in _WRITTEN_LAST]
@@ -166,6 +178,7 @@ def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
     contacts = _write_contacts(root, rng)
     for f in [*later, *sample.later_files]:  # the duty files were added after the faults, so go last
         _write_file(root, f, rng)
+    returned = write_returned(root, selfs)
 
     faults = tuple(sorted((_resolve(p) for p in pending), key=lambda x: (x.file, x.sheet, x.row)))
     written = dict.fromkeys(TABLES, 0)
@@ -173,6 +186,7 @@ def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
     for f in files:
         for s in f.sheets:
             written[s.table] += len(s.records)
+    written["self_scores"] += selfs.returned_rows
     valid = dict(written)
     for fault in faults:
         valid[fault.table] -= 1
@@ -188,7 +202,7 @@ def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
         root=root,
         seed=seed,
         years=SAMPLE_YEARS,
-        files=tuple(sorted([*(f.path for f in files), contacts])),
+        files=tuple(sorted([*(f.path for f in files), contacts, returned])),
         rows_written=written,
         rows_valid=valid,
         faults=faults,
@@ -199,4 +213,10 @@ def generate_sample(out_dir: Path, seed: int = 2024) -> SynthReport:
         overdue={y: _overdue(orgs, elections, date(y, 12, 31)) for y in SAMPLE_YEARS},
         vacant_secretaries=cases.vacant,
         approved_late=cases.late,
+        self_claims={
+            "honest": selfs.honest,
+            "inflated": selfs.inflated,
+            "underclaimed": selfs.underclaimed,
+            "returned": tuple(sorted(selfs.returned.scores["org_id"])),
+        },
     )
