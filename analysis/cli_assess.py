@@ -52,9 +52,10 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
         from analysis.decisions import pace
 
         pace_rows = pace(st, a)
-    written = [*paths.values(), *write_results(a, out, advanced, weak, pace_rows)]
+    workers = select_workers_if_any(st, a, weak, advanced, settings)
+    written = [*paths.values(), *write_results(a, out, advanced, weak, pace_rows, workers)]
     written += write_robustness(a, advanced, out, sensitivity_draws, int(settings.get("seed", 0)))
-    lines = [run_workers(st, a, out, weak, advanced, settings, written),
+    lines = [run_workers(st, a, out, workers, written),
              run_selfcheck(st, a, out, written, settings.get("seed"), spot_share)]
     if pace_rows is not None:
         lines.append(run_todo(st, a, out, pace_rows, written))
@@ -71,17 +72,27 @@ def run_assessment(st, year: int, out: Path, ruleset: str = "changzhou-2009", ru
     return a
 
 
-def run_workers(st, a, out: Path, weak, advanced, settings: dict, written: list[Path]) -> str:
-    """优秀党务工作者 when the data holds the workers table: write workers.csv and 优秀党务工作者.xlsx
-    (appended to ``written``) and return the line to print; without the table, the line says so."""
-    from analysis.decisions.workers import secretary_checks, select_workers
-    from analysis.outputs.workers import write_workers
+def select_workers_if_any(st, a, weak, advanced, settings: dict):
+    """优秀党务工作者 when the data holds the workers table (the Monte Carlo with the org ranking's draws
+    and seed), else None."""
+    from analysis.decisions.workers import select_workers
     from analysis.vocab import PARTY_WORKERS
 
     if not st.has(PARTY_WORKERS.name):
-        return f"数据中没有{PARTY_WORKERS.zh}名单，未评选优秀党务工作者（未写出 workers.csv）。"
+        return None
     mc = {k: settings[k] for k in ("draws", "seed", "noise") if k in settings}
-    workers = select_workers(a, st, weak=weak, advanced=advanced, **mc)
+    return select_workers(a, st, weak=weak, advanced=advanced, **mc)
+
+
+def run_workers(st, a, out: Path, workers, written: list[Path]) -> str:
+    """Write workers.csv and 优秀党务工作者.xlsx of ``workers`` (appended to ``written``) and return the line
+    to print; without the workers table (``workers`` None), the line says so."""
+    from analysis.decisions.workers import secretary_checks
+    from analysis.outputs.workers import write_workers
+    from analysis.vocab import PARTY_WORKERS
+
+    if workers is None:
+        return f"数据中没有{PARTY_WORKERS.zh}名单，未评选优秀党务工作者（未写出 workers.csv）。"
     checks = secretary_checks(st)
     paths = write_workers(workers, out, checks)
     written.extend([paths["csv"], paths["xlsx"]])

@@ -801,6 +801,7 @@ RESULT_SHEETS: dict[str, str] = {
     "advanced": "先进推荐",
     "weak": "后进排查",
     "pace": "进度预警",
+    "workers": WORKERS_SHEET,
 }
 #: what an as-of date inside the year does (the CLI's help and output, explain): term status is judged at
 #: that date (RULES.md), every other rule counts the year's records the data holds, against the full year

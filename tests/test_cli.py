@@ -78,7 +78,12 @@ def test_assess_writes_the_contract_files_for_every_org(assessed: Path) -> None:
     assert wb.sheetnames[0] == "汇总"
     assert len(wb.sheetnames) == 1 + 60  # 300 orgs: a sheet per top-level unit
     results = load_workbook(assessed / "考核结果.xlsx", read_only=True)
-    assert results.sheetnames == ["考核得分", "逐项结果", "先进推荐", "后进排查"]
+    assert results.sheetnames == ["考核得分", "逐项结果", "先进推荐", "后进排查", "优秀党务工作者"]
+    # the 优秀党务工作者 sheet inside 考核结果.xlsx is the one of 优秀党务工作者.xlsx, a row per workers.csv row
+    inside = [list(r) for r in results["优秀党务工作者"].iter_rows(values_only=True)]
+    alone = [list(r) for r in load_workbook(assessed / "优秀党务工作者.xlsx", read_only=True)["优秀党务工作者"].iter_rows(values_only=True)]
+    assert inside == alone
+    assert len(inside) == 1 + len(read_csv(assessed / "workers.csv"))
 
 
 def test_rectify_share_caps_the_rectify_tier_and_says_so(assessed: Path, tmp_path: Path) -> None:

@@ -47,8 +47,9 @@ PACE_COLUMNS = (
 
 
 def headers(columns: list[str] | tuple[str, ...]) -> list[str]:
-    """The Chinese headers of result columns (``vocab.RESULT_HEADERS``, the one place they live)."""
-    return [vocab.RESULT_HEADERS[c] for c in columns]
+    """The Chinese headers of result columns (``vocab.RESULT_HEADERS``, the one place they live); a
+    column already named in Chinese (a sheet made by its own room, e.g. 优秀党务工作者) stays as it is."""
+    return [vocab.RESULT_HEADERS.get(c, c) for c in columns]
 
 
 def failed_names(series: pl.Series, ruleset) -> pl.Series:

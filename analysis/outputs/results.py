@@ -28,6 +28,7 @@ from analysis.outputs.sheets import (
     write_table,
 )
 from analysis.outputs.tables import write_csv
+from analysis.outputs.workers import workers_sheet
 
 RESULTS_WORKBOOK = "考核结果.xlsx"
 #: number formats that differ from the defaults (whole numbers 0, decimals 0.0)
@@ -40,9 +41,14 @@ FORMATS = {
 
 
 def office_tables(
-    a: Assessment, advanced: pl.DataFrame, weak: pl.DataFrame, pace: pl.DataFrame | None = None
+    a: Assessment,
+    advanced: pl.DataFrame,
+    weak: pl.DataFrame,
+    pace: pl.DataFrame | None = None,
+    workers: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """The sheets of 考核结果.xlsx by sheet name, in order; 进度预警 only when ``pace`` is given."""
+    """The sheets of 考核结果.xlsx by sheet name, in order; 进度预警 only when ``pace`` is given,
+    优秀党务工作者 only when ``workers`` (the frame of ``decisions.workers.select_workers``) is."""
     frames = {
         "scores": summary_frame(a),
         "rules": rules_frame(a),
@@ -51,6 +57,8 @@ def office_tables(
     }
     if pace is not None:
         frames["pace"] = pace_frame(pace)
+    if workers is not None:
+        frames["workers"] = workers_sheet(workers)
     return {vocab.RESULT_SHEETS[k]: df for k, df in frames.items()}
 
 
@@ -86,9 +94,11 @@ def write_results(
     advanced: pl.DataFrame,
     weak: pl.DataFrame,
     pace: pl.DataFrame | None = None,
+    workers: pl.DataFrame | None = None,
 ) -> list[Path]:
     """Write the decision contracts (advanced.csv, weak.csv, pace.csv when ``pace`` is given) and
-    考核结果.xlsx, the office version of those and of scores.csv and rules.csv.  Returns the paths."""
+    考核结果.xlsx, the office version of those and of scores.csv and rules.csv (with the 优秀党务工作者
+    sheet when ``workers`` is given).  Returns the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "advanced.csv", out / "weak.csv"]
@@ -97,5 +107,6 @@ def write_results(
     if pace is not None:
         written.append(out / "pace.csv")
         write_csv(pace_table(pace), written[-1])
-    written.append(write_results_workbook(a, office_tables(a, advanced, weak, pace), out / RESULTS_WORKBOOK))
+    tables = office_tables(a, advanced, weak, pace, workers)
+    written.append(write_results_workbook(a, tables, out / RESULTS_WORKBOOK))
     return written

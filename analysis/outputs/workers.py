@@ -1,5 +1,6 @@
 """The excellent party-affairs workers' files: ``workers.csv`` (the machine contract of issue 17) and the
-优秀党务工作者 sheet, written as its own workbook ``优秀党务工作者.xlsx`` beside it.
+优秀党务工作者 sheet, written as its own workbook ``优秀党务工作者.xlsx`` beside it (and, by
+:mod:`analysis.outputs.results`, as one more sheet of 考核结果.xlsx).
 
 :func:`workers_sheet` gives the sheet as a frame with Chinese headers and Chinese values, so whoever
 assembles a results workbook can place it as one more sheet; :func:`write_workers` writes both files
