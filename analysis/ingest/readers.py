@@ -18,6 +18,7 @@ import csv
 import io
 import itertools
 import json
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -85,6 +86,20 @@ class RawSheet:
 
 
 FAULT_SCHEMA: dict[str, pl.DataType] = {PROV_ROW: pl.Int64(), "column": pl.String(), "code": pl.String()}
+
+
+def title_pattern(template: str) -> re.Pattern[str]:
+    """A whole-line pattern of the titles the workbench writes from ``template`` (a ``vocab`` title with
+    ``{name}``, ``{org_id}`` and ``{year}``): the name matches anything (it may itself hold brackets), the
+    org code and the year are the groups ``org_id`` and ``year`` — how a returned workbook of ours is known."""
+    return re.compile(
+        "^"
+        + re.escape(template)
+        .replace(re.escape("{name}"), ".*")
+        .replace(re.escape("{org_id}"), "(?P<org_id>[^（）]+)")
+        .replace(re.escape("{year}"), r"(?P<year>\d{4})")
+        + "$"
+    )
 
 
 def _faults(rows: list[int], columns: list[str], codes: list[str]) -> pl.DataFrame:

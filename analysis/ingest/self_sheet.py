@@ -14,11 +14,9 @@ org's claim, and is not read.  Any other workbook passes through unchanged.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
-from analysis.ingest.readers import RawSheet
+from analysis.ingest.readers import RawSheet, title_pattern
 from analysis.vocab import (
     NOT_SCORED,
     SELF_ASSESSMENT_HEADERS,
@@ -32,15 +30,8 @@ from analysis.vocab import (
 
 _HEADER = [normalize_header(h) for h in SELF_ASSESSMENT_HEADERS]
 _ITEM, _POINTS, _CLAIM = 0, SELF_ASSESSMENT_HEADERS.index("标准分"), SELF_ASSESSMENT_HEADERS.index("自查得分")
-#: the title line, its org code and year as groups (the name may itself hold brackets)
-_TITLE = re.compile(
-    "^"
-    + re.escape(SELF_SHEET_TITLE)
-    .replace(re.escape("{name}"), ".*")
-    .replace(re.escape("{org_id}"), "(?P<org_id>[^（）]+)")
-    .replace(re.escape("{year}"), r"(?P<year>\d{4})")
-    + "$"
-)
+#: the title line, its org code and year as groups
+_TITLE = title_pattern(SELF_SHEET_TITLE)
 #: what a 自查得分 cell holds when the item claims nothing
 _NO_CLAIM = frozenset({"", NOT_SCORED, STATUS_ZH["not_applicable"], STATUS_ZH["no_data"]})
 

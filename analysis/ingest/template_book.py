@@ -15,7 +15,7 @@ import re
 
 import polars as pl
 
-from analysis.ingest.readers import FAULT_SCHEMA, RawSheet
+from analysis.ingest.readers import FAULT_SCHEMA, RawSheet, title_pattern
 from analysis.vocab import (
     PROV_ROW,
     TABLES,
@@ -25,14 +25,7 @@ from analysis.vocab import (
     normalize_header,
 )
 
-_TITLE = re.compile(
-    "^"
-    + re.escape(TEMPLATE_TITLE)
-    .replace(re.escape("{name}"), ".*")
-    .replace(re.escape("{org_id}"), "[^（）]+")
-    .replace(re.escape("{year}"), r"\d{4}")
-    + "$"
-)
+_TITLE = title_pattern(TEMPLATE_TITLE)
 _ORG_HEADER = normalize_header(TABLES["orgs"].column("org_id").zh)
 
 
