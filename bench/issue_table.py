@@ -97,7 +97,8 @@ def run_part(part: Part, out: Path, args: list[str], env: dict[str, str] | None 
     """Run ``bench/<script> --json out/<name>.json ARGS`` in a fresh process; its figures, or why none."""
     script = HERE / part.script
     if not script.is_file():
-        return Figures({}, f"no bench/{part.script} in this checkout")
+        return Figures({}, f"no bench/{script.name} in this checkout")
+    out.mkdir(parents=True, exist_ok=True)
     target = out / f"{part.name}.json"
     target.unlink(missing_ok=True)
     cmd = [sys.executable, str(script), "--json", str(target), *args]
@@ -107,7 +108,7 @@ def run_part(part: Part, out: Path, args: list[str], env: dict[str, str] | None 
     print(f"   {time.perf_counter() - t0:.0f} s, exit {done.returncode}", flush=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
-        return Figures({}, f"bench/{part.script} exited {done.returncode}: {last[:200]}")
+        return Figures({}, f"bench/{script.name} exited {done.returncode}: {last[:200]}")
     return load(target)
 
 

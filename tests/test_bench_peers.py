@@ -1,0 +1,178 @@
+"""The benchmark's peers of assess (bench/peers.py) and issue 20's table (bench/issue_table.py).
+
+The pandas peer is run here against assess on a small generated store.  The DuckDB peer is not: duckdb is
+in the ``bench`` extra, not the ``test`` one (the offline wheelhouse of the tests would carry a 40 MB
+engine nobody at an office runs), so its check is its own — ``bench/run.py`` asserts its results equal
+assess's in the first run of every size and stops if they do not.  The check itself (:func:`peers.check`)
+is pinned here on both sides: equal results pass, one changed value fails and is named.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analysis.assess import assess
+from analysis.ingest import ingest
+from analysis.store import Store
+from analysis.synth import generate_parquet
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bench_module(name: str):
+    """A script of bench/ as a module (bench/ is not a package: its scripts import each other by name)."""
+    if str(ROOT / "bench") not in sys.path:
+        sys.path.insert(0, str(ROOT / "bench"))
+    return importlib.import_module(name)
+
+
+peers = bench_module("peers")
+issue_table = bench_module("issue_table")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFrame]:
+    """A store of 50 generated orgs (two top-level committees) and assess's rules frame for 2024."""
+    tmp = tmp_path_factory.mktemp("peers")
+    generate_parquet(tmp / "raw", orgs=50, years=1, seed=7)
+    ingest([tmp / "raw"], store=tmp / "store")
+    return tmp / "store", assess(Store.open(tmp / "store"), year=2024).rules
+
+
+def test_the_pandas_peer_gives_assess_results_for_its_six_rules(generated: tuple[Path, pl.DataFrame]) -> None:
+    store, rules = generated
+    frame = peers.run_pandas(store, 2024, peers.peer_rules())
+    peers.check(frame, rules)  # raises on any difference
+    counts = {(rule, status): n for rule, status, n in frame.group_by("rule_id", "status").len().iter_rows()}
+    assert counts == {
+        ("org.committee_meetings", "pass"): 35,
+        ("org.committee_meetings", "fail"): 15,
+        ("org.leadership_review", "pass"): 2,  # the two top-level committees of 50 orgs
+        ("org.leadership_review", "not_applicable"): 48,
+        ("edu.three_meetings_one_lesson", "pass"): 34,
+        ("edu.three_meetings_one_lesson", "fail"): 8,
+        ("edu.three_meetings_one_lesson", "not_applicable"): 8,  # branches only
+        ("edu.democratic_life_meeting", "pass"): 44,
+        ("edu.democratic_life_meeting", "fail"): 6,
+        ("duty.info_submissions", "pass"): 47,
+        ("duty.info_submissions", "fail"): 3,
+        ("mass.reports_heard", "pass"): 1,
+        ("mass.reports_heard", "fail"): 1,
+        ("mass.reports_heard", "not_applicable"): 48,
+    }
+    # six meetings, but one unrecorded: a fail, and 6 points less the 1 point off for it
+    assert frame.filter(pl.col("org_id") == "000003").rows() == [
+        ("000003", "org.committee_meetings", "fail", 6.0, 5.0, 5.0, 6),
+        ("000003", "org.leadership_review", "not_applicable", None, None, 0.0, 0),
+        ("000003", "edu.three_meetings_one_lesson", "not_applicable", None, None, 0.0, 0),
+        ("000003", "edu.democratic_life_meeting", "pass", 1.0, 1.0, 4.0, 1),
+        ("000003", "duty.info_submissions", "pass", 6.0, 6.0, 6.0, 6),
+        ("000003", "mass.reports_heard", "not_applicable", None, None, 0.0, 0),
+    ]
+
+
+def test_check_names_the_results_that_differ(generated: tuple[Path, pl.DataFrame]) -> None:
+    store, rules = generated
+    frame = peers.expected(rules)
+    peers.check(frame, rules)
+    first = pl.int_range(pl.len()) == 0
+    off = frame.with_columns(pl.when(first).then(pl.col("earned") + 0.01).otherwise(pl.col("earned")).alias("earned"))
+    with pytest.raises(AssertionError, match=r"^1 \(org, rule\) results differ"):
+        peers.check(off, rules)
+    with pytest.raises(AssertionError):
+        peers.check(frame.head(10), rules)
+
+
+def test_peer_rules_are_read_from_the_ruleset_and_only_plain_counts() -> None:
+    by_id = {r.rule_id: r for r in peers.peer_rules()}
+    assert list(by_id) == list(peers.PEER_RULES)
+    cm = by_id["org.committee_meetings"]
+    assert (cm.kinds, cm.period_months, cm.require_recorded, cm.per_unrecorded) == (("committee_meeting",), 2, True, 1.0)
+    assert cm.count == {"committee": 5.0, "general_branch": 5.0, "branch": 5.0} == cm.periods
+    info = by_id["duty.info_submissions"]
+    assert (info.count, info.periods, info.method) == ({"committee": 12.0, "general_branch": 6.0, "branch": 3.0}, None, "ratio")
+    assert by_id["mass.reports_heard"].top_level_only
+    with pytest.raises(ValueError, match="not a count rule"):
+        peers.peer_rules(rule_ids=("edu.dues",))
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 20's table
+# ---------------------------------------------------------------------------------------------
+FIGURES = {
+    "office": {"office_sample_ratio": 2.4, "office_sample_ingest_s": 1.2, "office_sample_floor_s": 0.5, "office_tree_ratio": 3.1,
+               "office_tree_files": 585},
+    "scale": {"scale_ingest_s": 38.0, "scale_ingest_ratio": 3.5, "scale_rows": 159_000_000},
+    "increment": {"increment_s": 0.4, "increment_process_s": 1.1, "increment_orgs": 200_000},
+    "report": {"report_s": 50.0, "report_mb": 70.0, "report_count": 75},
+    "assess": {"assess_s": 3.5, "assess_orgs": 20_000, "duckdb_s": 5.0, "pandas_s": 35.0, "assess_duckdb_ratio": 0.7,
+               "assess_pandas_ratio": 0.1, "assess_baseline_s": 3.4},
+}
+
+
+def save(folder: Path, figures: dict[str, dict[str, float]]) -> None:
+    for part, values in figures.items():
+        rows = [{"key": k, "value": v, "unit": "", "note": ""} for k, v in values.items()]
+        (folder / f"{part}.json").write_text(json.dumps({"rows": rows}), encoding="utf-8")
+
+
+def test_the_issue_table_judges_every_target_from_the_saved_figures(tmp_path: Path) -> None:
+    save(tmp_path, FIGURES)
+    rows = issue_table.table(issue_table.read_parts(tmp_path), scale_orgs=200_000)
+    assert [r[1:4] for r in rows] == [
+        ("2.40", "≤ 2.5", "yes"),
+        ("3.10", "≤ 2.0", "no"),
+        ("38.0 s, 3.50×", "≤ 40 s, and ≤ 4×", "yes"),
+        ("0.40 s", "≤ 3 s", "yes"),
+        ("50.0 s", "≤ 45 s", "no"),
+        ("70 MB", "≤ 80 MB", "yes"),
+        ("3.50 s, 0.70× DuckDB, 0.10× pandas", "no regression; keep the DuckDB peer", "未测 (200,000)"),
+    ]
+    assert rows[0][4] == "ingest 1.20 s; read 0.50 s"
+    assert rows[1][4] == "585 files"
+    assert rows[6][4].startswith("measured at 20,000 orgs; the target is judged at 200,000")
+    assert "main's assess in the same run 3.40 s (1.03×)" in rows[6][4]
+
+
+def test_a_part_not_measured_reads_weice_with_the_reason_never_a_number(tmp_path: Path) -> None:
+    figures = {k: v for k, v in FIGURES.items() if k != "report"}
+    figures["assess"] = {k: v for k, v in FIGURES["assess"].items() if k != "assess_baseline_s"} | {"assess_orgs": 200_000}
+    figures["office"] = {k: v for k, v in FIGURES["office"].items() if k != "office_tree_ratio"}
+    save(tmp_path, figures)
+    rows = issue_table.table(issue_table.read_parts(tmp_path), scale_orgs=20_000)
+    by_what = {r[0]: r for r in rows}
+    report = by_what["`workbench report` on the sample (target: a quiet machine)"]
+    assert report[1:4] == ("未测", "≤ 45 s", "未测")
+    assert report[4] == f"no {tmp_path / 'report.json'}"
+    assert rows[1][1:5] == ("未测", "≤ 2.0", "未测", "it gave no office_tree_ratio")
+    assert rows[2][3] == "未测 (200,000)" and rows[2][4].startswith("measured at 20,000 orgs")
+    assert rows[6][3] == "未测" and rows[6][4].startswith("no --baseline")
+
+
+def test_run_part_reads_a_script_that_wrote_its_json_and_says_why_one_failed(tmp_path: Path) -> None:
+    ok = tmp_path / "ok.py"
+    ok.write_text(
+        textwrap.dedent(
+            """
+            import json, sys
+            out = sys.argv[sys.argv.index("--json") + 1]
+            json.dump({"rows": [{"key": "report_s", "value": 41.5, "unit": "s", "note": "quiet"}]}, open(out, "w"))
+            """
+        ),
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.py"
+    bad.write_text("import sys\nsys.exit('the sample is missing')\n", encoding="utf-8")
+    got = issue_table.run_part(issue_table.Part("report", str(ok), ("report_s",)), tmp_path / "out", [])
+    assert (got.missing, got.value("report_s"), got.note("report_s")) == ("", 41.5, "quiet")
+    failed = issue_table.run_part(issue_table.Part("report", str(bad), ("report_s",)), tmp_path / "out", [])
+    assert failed.missing == "bench/bad.py exited 1: the sample is missing"
+    absent = issue_table.run_part(issue_table.Part("report", "no_such_script.py", ()), tmp_path / "out", [])
+    assert absent.missing == "no bench/no_such_script.py in this checkout"
