@@ -98,13 +98,21 @@ def stage_floor(store: Path) -> dict:
     return {"rows": _rows_in_store(store), "seconds": floor, "member_group_s": member}
 
 
-def stage_assess(store: Path, year: int) -> dict:
+def stage_assess(store: Path, year: int, six: bool = False) -> dict:
+    """assess of the whole ruleset, or with ``six`` of the peers' six rules only (the same code, the
+    like-for-like figure beside the peers)."""
     from analysis.assess import assess
+    from analysis.rules import load_ruleset
     from analysis.store import Store
 
+    rs = load_ruleset("changzhou-2009")
+    if six:
+        import peers
+
+        rs = rs.model_copy(update={"rules": {k: rs.rules[k] for k in peers.PEER_RULES}})
     t0 = time.perf_counter()
-    a = assess(Store.open(store), year=year)
-    return {"seconds": time.perf_counter() - t0, "orgs": a.scores.height}
+    a = assess(Store.open(store), year=year, ruleset=rs)
+    return {"seconds": time.perf_counter() - t0, "orgs": a.scores.height, "rules": len(rs.items)}
 
 
 def stage_select(store: Path, year: int, draws: int) -> dict:
@@ -153,8 +161,8 @@ def run_stage(argv: list[str]) -> None:
         out = stage_ingest(Path(args[0]), Path(args[1]))
     elif name == "floor":
         out = stage_floor(Path(args[0]))
-    elif name == "assess":
-        out = stage_assess(Path(args[0]), int(args[1]))
+    elif name in ("assess", "assess6"):
+        out = stage_assess(Path(args[0]), int(args[1]), six=name == "assess6")
     elif name == "select":
         out = stage_select(Path(args[0]), int(args[1]), int(args[2]))
     elif name in ("duckdb", "pandas"):
@@ -236,13 +244,14 @@ def measure_size(n: int, args: argparse.Namespace, year: int = 2024) -> dict:
         ing = child("ingest", raw, store)
         saved.write_text(json.dumps(ing))
     print(f"[{n:,} orgs] floor, assess, DuckDB and pandas, {args.repeat} runs each, alternating ...", flush=True)
-    runs: dict[str, list[dict]] = {"floor": [], "assess": [], "baseline": [], "duckdb": [], "pandas": []}
+    runs: dict[str, list[dict]] = {"floor": [], "assess": [], "baseline": [], "assess6": [], "duckdb": [], "pandas": []}
     for i in range(args.repeat):  # alternating, so a slow spell of the machine hits all alike
         check = "check" if i == 0 else "-"  # the peers' results are checked against assess's once
         runs["floor"].append(child("floor", store))
         runs["assess"].append(child("assess", store, year))
         if args.baseline:
             runs["baseline"].append(child("assess", store, year, code=args.baseline))
+        runs["assess6"].append(child("assess6", store, year))
         runs["duckdb"].append(child("duckdb", store, year, check))
         runs["pandas"].append(child("pandas", store, year, check))
     out = {k: median_run(v) for k, v in runs.items() if v}
@@ -275,29 +284,36 @@ def scale_lines(results: list[dict], args: argparse.Namespace) -> list[str]:
             f"Growth from {n0:,} to {n1:,} orgs (×{n1 / n0:g}): assess ×{r1['assess']['seconds'] / r0['assess']['seconds']:.1f}, "
             f"floor ×{r1['floor']['seconds'] / r0['floor']['seconds']:.1f} — linear would be ×{n1 / n0:g}.",
         ]
-    lines += [
+    return lines + peer_lines(results, args)
+
+
+def peer_lines(results: list[dict], args: argparse.Namespace) -> list[str]:
+    """The table of assess beside its peers."""
+    base_head, base_rule = ("main's assess s | ", "---:|") if args.baseline else ("", "")
+    lines = [
         "",
         "### assess beside its peers",
         "",
         "*DuckDB* and *pandas* (`bench/peers.py`) compute six count rules of changzhou-2009 (委员会议, 党组专题研究党建, "
         "三会一课, 民主生活会, 信息报送, 听取工青妇汇报: status, measured and required value, earned points, rows "
         "counted, for every registry org) from the same store's Parquet parts; in the first run of each size their "
-        "results were asserted equal to assess's `rules` frame for those rules, exactly. assess computes all 21 "
-        "rules and the scores. Ratios are of the medians (assess ÷ peer: below 1, assess is faster)."
-        + (f" *main's assess*: the same stage with `PYTHONPATH={args.baseline}`, in the same rounds." if args.baseline else ""),
+        "results were asserted equal to assess's `rules` frame for those rules, exactly. *assess* computes all 21 "
+        "rules, the vetoes and the scores; *assess, six rules* is the same call with a ruleset of those six rules "
+        "only — the like-for-like figure. Ratios are of the medians (below 1: assess is faster)."
+        + (f" *main's assess*: the assess stage with `PYTHONPATH={args.baseline}`, in the same rounds." if args.baseline else ""),
         "",
-        "| orgs | assess s | "
-        + ("main's assess s | " if args.baseline else "")
-        + "DuckDB s | pandas s | assess ÷ DuckDB | assess ÷ pandas | peak RSS assess / DuckDB / pandas MB |",
-        "|---:|---:|" + ("---:|" if args.baseline else "") + "---:|---:|---:|---:|---:|",
+        f"| orgs | assess s | {base_head}assess, six rules s | DuckDB s | pandas s | assess ÷ DuckDB | assess ÷ pandas "
+        "| six rules ÷ DuckDB | six rules ÷ pandas | peak RSS assess / six / DuckDB / pandas MB |",
+        f"|---:|---:|{base_rule}---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        ass, duck, pand = r["assess"], r["duckdb"], r["pandas"]
+        ass, six, duck, pand = (r[k] for k in ("assess", "assess6", "duckdb", "pandas"))
         base = f"{spread(r['baseline'])} | " if args.baseline else ""
+        a, s6, d, p = (x["seconds"] for x in (ass, six, duck, pand))
+        rss = " / ".join(f"{x['peak_rss_mb']:,.0f}" for x in (ass, six, duck, pand))
         lines.append(
-            f"| {r['n']:,} | {spread(ass)} | {base}{spread(duck)} | {spread(pand)} "
-            f"| {ass['seconds'] / duck['seconds']:.2f} | {ass['seconds'] / pand['seconds']:.2f} "
-            f"| {ass['peak_rss_mb']:,.0f} / {duck['peak_rss_mb']:,.0f} / {pand['peak_rss_mb']:,.0f} |"
+            f"| {r['n']:,} | {spread(ass)} | {base}{spread(six)} | {spread(duck)} | {spread(pand)} "
+            f"| {a / d:.2f} | {a / p:.2f} | {s6 / d:.2f} | {s6 / p:.2f} | {rss} |"
         )
     return lines
 
@@ -307,19 +323,24 @@ def assess_figures(results: list[dict]) -> list[dict]:
     if not results:
         return []
     r = results[-1]
-    ass, duck, pand = r["assess"]["seconds"], r["duckdb"]["seconds"], r["pandas"]["seconds"]
-    note = f"{r['n']:,} orgs, median of {len(r['assess']['all_s'])}"
-    rows = [
-        {"key": "assess_s", "value": ass, "unit": "s", "note": note},
-        {"key": "assess_orgs", "value": r["n"], "unit": "orgs", "note": ""},
-        {"key": "duckdb_s", "value": duck, "unit": "s", "note": ""},
-        {"key": "pandas_s", "value": pand, "unit": "s", "note": ""},
-        {"key": "assess_duckdb_ratio", "value": ass / duck, "unit": "ratio", "note": ""},
-        {"key": "assess_pandas_ratio", "value": ass / pand, "unit": "ratio", "note": ""},
-    ]
+    a, s6, d, p = (r[k]["seconds"] for k in ("assess", "assess6", "duckdb", "pandas"))
+    values = {
+        "assess_s": (a, "s", f"{r['n']:,} orgs, median of {len(r['assess']['all_s'])}, all 21 rules and the scores"),
+        "assess_orgs": (r["n"], "orgs", ""),
+        "assess6_s": (s6, "s", "assess with the six rules the peers compute"),
+        "duckdb_s": (d, "s", ""),
+        "pandas_s": (p, "s", ""),
+        "assess_duckdb_ratio": (a / d, "ratio", ""),
+        "assess_pandas_ratio": (a / p, "ratio", ""),
+        "assess6_duckdb_ratio": (s6 / d, "ratio", ""),
+        "assess6_pandas_ratio": (s6 / p, "ratio", ""),
+        "assess_rss_mb": (r["assess"]["peak_rss_mb"], "MB", ""),
+        "duckdb_rss_mb": (r["duckdb"]["peak_rss_mb"], "MB", ""),
+        "pandas_rss_mb": (r["pandas"]["peak_rss_mb"], "MB", ""),
+    }
     if "baseline" in r:
-        rows.append({"key": "assess_baseline_s", "value": r["baseline"]["seconds"], "unit": "s", "note": ""})
-    return rows
+        values["assess_baseline_s"] = (r["baseline"]["seconds"], "s", "main's assess, same rounds")
+    return [{"key": k, "value": v, "unit": u, "note": n} for k, (v, u, n) in values.items()]
 
 
 def parse_args() -> argparse.Namespace:
@@ -336,6 +357,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--stores", type=Path, default=DATA, help="where the stores are ingested (default bench/data)")
     ap.add_argument("--baseline", type=Path, help="another checkout (e.g. main's) whose assess is timed in the same rounds")
     ap.add_argument("--issue", action="store_true", help="also run office.py, ingest_scale.py, increment.py, report.py and print issue 20's table")
+    ap.add_argument("--parts", nargs="+", choices=[p.name for p in issue_table.PARTS], help="with --issue: run only these parts")
     ap.add_argument("--from-json", type=Path, metavar="DIR", help="print issue 20's table from the JSON files saved in DIR; run nothing")
     ap.add_argument("--json-dir", type=Path, default=DATA / "issue", help="where --issue keeps every part's JSON")
     ap.add_argument("--part-args", action="append", default=[], metavar="PART=ARGS",
@@ -350,17 +372,20 @@ def part_args(args: argparse.Namespace) -> dict[str, list[str]]:
     """Each part's arguments: the increment and the ingest at scale run at the largest size asked for."""
     top = max(args.sizes, default=None)
     extra: dict[str, list[str]] = {"increment": ["--orgs", str(top)], "scale": ["--orgs", str(top)]} if top else {}
+    if args.baseline:  # ingest_scale.py times main's ingest in the same rounds too
+        extra.setdefault("scale", []).extend(["--baseline", str(args.baseline)])
     for item in args.part_args:
         name, _, value = item.partition("=")
         extra[name] = extra.get(name, []) + shlex.split(value)
     return extra
 
 
-def issue_lines(parts: dict, scale_orgs: int | None, command: str) -> list[str]:
+def issue_lines(parts: dict, scale_orgs: int | None) -> list[str]:
     return [
         "## Issue 20: what | now | target | met?",
         "",
-        f"Run: `{command}`. 未测 = not measured in this run, with the reason.",
+        "Every part in its own process, one after another (`bench/run.py --issue`); 未测 = not measured in this "
+        "run, with the reason. The notes give each part's own figures and how many runs its median is of.",
         "",
         *issue_table.markdown(issue_table.table(parts, scale_orgs)),
         "",
@@ -375,7 +400,7 @@ def main() -> None:
     command = "python bench/run.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     head = ["# Benchmark results", "", f"Machine: {machine()}  ", f"Run: `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]
     if args.from_json:
-        lines = head + issue_lines(issue_table.read_parts(args.from_json), None, command)
+        lines = head + issue_lines(issue_table.read_parts(args.from_json), None)
         emit(lines, args.out)
         return
     if args.baseline:
@@ -388,11 +413,12 @@ def main() -> None:
     if args.issue:
         issue_table.write(args.json_dir / "assess.json", figures)
         extra = part_args(args)
-        parts = {**issue_table.run_parts(args.json_dir, extra, {**os.environ, "PYTHONPATH": str(CODE)}),
+        env = {**os.environ, "PYTHONPATH": str(CODE)}
+        parts = {**issue_table.run_parts(args.json_dir, extra, env, args.parts),
                  "assess": issue_table.load(args.json_dir / "assess.json")}
         scale = extra.get("scale", [])
         orgs = int(scale[scale.index("--orgs") + 1]) if "--orgs" in scale else None
-        lines += issue_lines(parts, orgs, command)
+        lines += issue_lines(parts, orgs)
     if results:
         lines += ["## Scale: ingest, assess and its peers, selection", "", SCALE_NOTE.format(repeat=args.repeat, draws=args.draws), ""]
         lines += scale_lines(results, args)
