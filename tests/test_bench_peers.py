@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -178,3 +179,17 @@ def test_run_part_reads_a_script_that_wrote_its_json_and_says_why_one_failed(tmp
     assert failed.missing == "bench/bad.py exited 1: the sample is missing"
     absent = issue_table.run_part(issue_table.Part("report", "no_such_script.py", ()), tmp_path / "out", [])
     assert absent.missing == "no bench/no_such_script.py in this checkout"
+
+
+def test_run_py_from_json_prints_the_issue_table_and_runs_nothing(tmp_path: Path) -> None:
+    save(tmp_path, {k: v for k, v in FIGURES.items() if k != "scale"})
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--from-json", str(tmp_path)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    lines = done.stdout.splitlines()
+    assert "| what | now | target | met? | note |" in lines
+    assert "| `workbench report` output size on the sample | 70 MB | ≤ 80 MB | yes |  |" in lines
+    scale = next(line for line in lines if line.startswith("| ingest, 200,000 orgs from Parquet"))
+    assert scale.endswith(f"| 未测 | ≤ 40 s, and ≤ 4× | 未测 | no {tmp_path / 'scale.json'} |")
+    assert not any(line.startswith("| orgs |") for line in lines)  # no scale table: nothing was measured
