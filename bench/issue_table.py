@@ -72,6 +72,8 @@ ASSESS = Part(
         "duckdb_rss_mb",
         "pandas_rss_mb",
         "assess_baseline_s",
+        "assess_cpu_s",
+        "assess_baseline_cpu_s",
     ),
 )
 
@@ -285,6 +287,9 @@ def _assess_row(ass: Figures) -> Row:
             met, said = NOT_MEASURED, "no --baseline: main's assess was not timed in the same run, so no regression is judged"
         else:
             met, said = ("yes" if s <= NOISE * base else "no"), f"main's assess in the same run {base:.2f} s ({s / base:.2f}×)"
+            cpu, base_cpu = ass.value("assess_cpu_s"), ass.value("assess_baseline_cpu_s")
+            if cpu is not None and base_cpu:
+                said += f", CPU {cpu:.2f} s against {base_cpu:.2f} s ({cpu / base_cpu:.2f}×)"
         row = (row[0], row[1], row[2], met, "; ".join(t for t in (said, row[4]) if t))
     return _at_province(row, ass.value("assess_orgs"))
 

@@ -110,9 +110,9 @@ def stage_assess(store: Path, year: int, six: bool = False) -> dict:
         import peers
 
         rs = rs.model_copy(update={"rules": {k: rs.rules[k] for k in peers.PEER_RULES}})
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     a = assess(Store.open(store), year=year, ruleset=rs)
-    return {"seconds": time.perf_counter() - t0, "orgs": a.scores.height, "rules": len(rs.items)}
+    return {"seconds": time.perf_counter() - t0, "cpu_s": _cpu_s() - c0, "orgs": a.scores.height, "rules": len(rs.items)}
 
 
 def stage_select(store: Path, year: int, draws: int) -> dict:
@@ -131,14 +131,22 @@ def stage_peer(engine: str, store: Path, year: int, check: bool) -> dict:
     assess's (after its time and peak memory are taken, so neither includes the assessment)."""
     import peers
 
+    c0 = _cpu_s()
     frame, seconds = peers.timed(engine, store, year)
-    out = {"seconds": seconds, "results": frame.height, "peak_rss_mb": _peak_rss_mb(), "checked": check}
+    out = {"seconds": seconds, "cpu_s": _cpu_s() - c0, "results": frame.height, "peak_rss_mb": _peak_rss_mb(), "checked": check}
     if check:
         from analysis.assess import assess
         from analysis.store import Store
 
         peers.check(frame, assess(Store.open(store), year=year).rules)
     return out
+
+
+def _cpu_s() -> float:
+    """CPU seconds (user + system, all threads) of this process so far: less disturbed than wall time by
+    other work on a shared machine."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _peak_rss_mb() -> float:
@@ -301,17 +309,19 @@ def peer_lines(results: list[dict], args: argparse.Namespace) -> list[str]:
         + (f" *main's assess*: the assess stage with `PYTHONPATH={args.baseline}`, in the same rounds." if args.baseline else ""),
         "",
         f"| orgs | assess s | {base_head}assess, six rules s | DuckDB s | pandas s | assess ÷ DuckDB | assess ÷ pandas "
-        "| six rules ÷ DuckDB | six rules ÷ pandas | peak RSS assess / six / DuckDB / pandas MB |",
-        f"|---:|---:|{base_rule}---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| six rules ÷ DuckDB | six rules ÷ pandas | peak RSS assess / six / DuckDB / pandas MB "
+        f"| CPU s assess / {'main / ' if args.baseline else ''}six / DuckDB / pandas |",
+        f"|---:|---:|{base_rule}---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         ass, six, duck, pand = (r[k] for k in ("assess", "assess6", "duckdb", "pandas"))
         base = f"{spread(r['baseline'])} | " if args.baseline else ""
         a, s6, d, p = (x["seconds"] for x in (ass, six, duck, pand))
         rss = " / ".join(f"{x['peak_rss_mb']:,.0f}" for x in (ass, six, duck, pand))
+        cpu = " / ".join(f"{x['cpu_s']:.2f}" for x in (ass, *([r["baseline"]] if args.baseline else []), six, duck, pand))
         lines.append(
             f"| {r['n']:,} | {spread(ass)} | {base}{spread(six)} | {spread(duck)} | {spread(pand)} "
-            f"| {a / d:.2f} | {a / p:.2f} | {s6 / d:.2f} | {s6 / p:.2f} | {rss} |"
+            f"| {a / d:.2f} | {a / p:.2f} | {s6 / d:.2f} | {s6 / p:.2f} | {rss} | {cpu} |"
         )
     return lines
 
@@ -336,8 +346,10 @@ def assess_figures(results: list[dict]) -> list[dict]:
         "duckdb_rss_mb": (r["duckdb"]["peak_rss_mb"], "MB", ""),
         "pandas_rss_mb": (r["pandas"]["peak_rss_mb"], "MB", ""),
     }
+    values["assess_cpu_s"] = (r["assess"]["cpu_s"], "s", "CPU (user + system) of the median run")
     if "baseline" in r:
         values["assess_baseline_s"] = (r["baseline"]["seconds"], "s", "main's assess, same rounds")
+        values["assess_baseline_cpu_s"] = (r["baseline"]["cpu_s"], "s", "CPU of main's median run")
     return [{"key": k, "value": v, "unit": u, "note": n} for k, (v, u, n) in values.items()]
 
 
@@ -426,7 +438,8 @@ def main() -> None:
 SCALE_NOTE = (
     "Seconds are the stage's own work in a fresh process, after imports (a fixed ~1.5 s). Floor, assess and the "
     "peers ran {repeat} times each, alternating: the median, and in brackets the fastest and slowest run; "
-    "the ratios are of the medians. *floor* = one "
+    "the ratios are of the medians; CPU seconds (user + system, all threads) are those of the median runs. "
+    "*floor* = one "
     "scan of every table with a group-by count per org; *+member* = the floor plus polars' group-by of the "
     "study rows per member key, the grouping the 12-days-per-member rule needs (assess sums those rows "
     "member by member as they stream, in store order, which costs less). *selection* = the Monte Carlo "
