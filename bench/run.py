@@ -390,6 +390,12 @@ def part_args(args: argparse.Namespace) -> dict[str, list[str]]:
     return extra
 
 
+def flag_value(argv: list[str], flag: str) -> str | None:
+    """The value of the last ``flag`` in ``argv`` (the one argparse keeps), or None."""
+    at = [i for i, a in enumerate(argv[:-1]) if a == flag]
+    return argv[at[-1] + 1] if at else None
+
+
 def issue_lines(parts: dict, scale_orgs: int | None) -> list[str]:
     return [
         "## Issue 20: what | now | target | met?",
@@ -424,11 +430,14 @@ def main() -> None:
         issue_table.write(args.json_dir / "assess.json", figures)
         extra = part_args(args)
         env = {**os.environ, "PYTHONPATH": str(CODE)}
-        parts = {**issue_table.run_parts(args.json_dir, extra, env, args.parts),
-                 "assess": issue_table.load(args.json_dir / "assess.json")}
-        scale = extra.get("scale", [])
-        orgs = int(scale[scale.index("--orgs") + 1]) if "--orgs" in scale else None
-        lines += issue_lines(parts, orgs)
+        parts = issue_table.run_parts(args.json_dir, extra, env, args.parts)
+        parts["assess"] = (
+            issue_table.load(args.json_dir / "assess.json")
+            if results
+            else issue_table.Figures({}, "no --sizes: assess and its peers were not run")
+        )
+        orgs = flag_value(extra.get("scale", []), "--orgs")
+        lines += issue_lines(parts, int(orgs) if orgs else None)
     if results:
         lines += ["## Scale: ingest, assess and its peers, selection", "", SCALE_NOTE.format(repeat=args.repeat, draws=args.draws), ""]
         lines += scale_lines(results, args)
