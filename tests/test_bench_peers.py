@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -38,11 +39,28 @@ peers = bench_module("peers")
 issue_table = bench_module("issue_table")
 
 
+#: rows at the edges, added to the generated activities of the top-level committee 000001: two meetings
+#: just outside 2024, one on its last day with ``recorded`` empty (an unrecorded meeting), an unrecorded
+#: 民主生活会 on its first day, and a 党组专题研究 and a 听取工青妇汇报 on the day a half ends
+EDGES = pl.DataFrame(
+    {
+        "org_id": ["000001"] * 6,
+        "date": [date(2023, 12, 31), date(2025, 1, 1), date(2024, 12, 31), date(2024, 1, 1), date(2024, 6, 30), date(2024, 6, 30)],
+        "kind": ["committee_meeting", "committee_meeting", "committee_meeting", "democratic_life_meeting",
+                 "leadership_review", "mass_org_report"],
+        "topic": [f"边界{i}" for i in range(6)],
+        "recorded": [True, True, None, False, True, None],
+    }
+)
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFrame]:
-    """A store of 50 generated orgs (two top-level committees) and assess's rules frame for 2024."""
+    """A store of 50 generated orgs (two top-level committees) with :data:`EDGES`, and assess's rules
+    frame for 2024."""
     tmp = tmp_path_factory.mktemp("peers")
     generate_parquet(tmp / "raw", orgs=50, years=1, seed=7)
+    EDGES.write_parquet(tmp / "raw" / "activities" / "part-edges.parquet")
     ingest([tmp / "raw"], store=tmp / "store")
     return tmp / "store", assess(Store.open(tmp / "store"), year=2024).rules
 
@@ -53,29 +71,29 @@ def test_the_pandas_peer_gives_assess_results_for_its_six_rules(generated: tuple
     peers.check(frame, rules)  # raises on any difference
     counts = {(rule, status): n for rule, status, n in frame.group_by("rule_id", "status").len().iter_rows()}
     assert counts == {
-        ("org.committee_meetings", "pass"): 35,
-        ("org.committee_meetings", "fail"): 15,
+        ("org.committee_meetings", "pass"): 34,
+        ("org.committee_meetings", "fail"): 16,
         ("org.leadership_review", "pass"): 2,  # the two top-level committees of 50 orgs
         ("org.leadership_review", "not_applicable"): 48,
         ("edu.three_meetings_one_lesson", "pass"): 34,
         ("edu.three_meetings_one_lesson", "fail"): 8,
         ("edu.three_meetings_one_lesson", "not_applicable"): 8,  # branches only
-        ("edu.democratic_life_meeting", "pass"): 44,
-        ("edu.democratic_life_meeting", "fail"): 6,
+        ("edu.democratic_life_meeting", "pass"): 43,
+        ("edu.democratic_life_meeting", "fail"): 7,
         ("duty.info_submissions", "pass"): 47,
         ("duty.info_submissions", "fail"): 3,
-        ("mass.reports_heard", "pass"): 1,
-        ("mass.reports_heard", "fail"): 1,
+        ("mass.reports_heard", "pass"): 2,
         ("mass.reports_heard", "not_applicable"): 48,
     }
-    # six meetings, but one unrecorded: a fail, and 6 points less the 1 point off for it
-    assert frame.filter(pl.col("org_id") == "000003").rows() == [
-        ("000003", "org.committee_meetings", "fail", 6.0, 5.0, 5.0, 6),
-        ("000003", "org.leadership_review", "not_applicable", None, None, 0.0, 0),
-        ("000003", "edu.three_meetings_one_lesson", "not_applicable", None, None, 0.0, 0),
-        ("000003", "edu.democratic_life_meeting", "pass", 1.0, 1.0, 4.0, 1),
-        ("000003", "duty.info_submissions", "pass", 6.0, 6.0, 6.0, 6),
-        ("000003", "mass.reports_heard", "not_applicable", None, None, 0.0, 0),
+    # EDGES: 7 meetings in 2024 (not the two outside it), one unrecorded — a fail, and 6 points less 1 for
+    # it; two 民主生活会, one unrecorded — a fail of a yes/no item, 0 points
+    assert frame.filter(pl.col("org_id") == "000001").rows() == [
+        ("000001", "org.committee_meetings", "fail", 7.0, 5.0, 5.0, 7),
+        ("000001", "org.leadership_review", "pass", 3.0, 2.0, 3.0, 3),
+        ("000001", "edu.three_meetings_one_lesson", "not_applicable", None, None, 0.0, 0),
+        ("000001", "edu.democratic_life_meeting", "fail", 2.0, 1.0, 0.0, 2),
+        ("000001", "duty.info_submissions", "pass", 12.0, 12.0, 6.0, 12),
+        ("000001", "mass.reports_heard", "pass", 2.0, 2.0, 6.0, 2),
     ]
 
 
