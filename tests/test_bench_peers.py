@@ -9,6 +9,7 @@ is pinned here on both sides: equal results pass, one changed value fails and is
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
 import subprocess
@@ -211,3 +212,16 @@ def test_run_py_from_json_prints_the_issue_table_and_runs_nothing(tmp_path: Path
     scale = next(line for line in lines if line.startswith("| ingest, 200,000 orgs from Parquet"))
     assert scale.endswith(f"| 未测 | ≤ 40 s, and ≤ 4× | 未测 | no {tmp_path / 'scale.json'} |")
     assert not any(line.startswith("| orgs |") for line in lines)  # no scale table: nothing was measured
+
+
+def test_the_scale_parts_run_at_the_largest_size_unless_told_otherwise() -> None:
+    run = bench_module("run")
+    args = argparse.Namespace(sizes=[2000, 200000], baseline=Path("/main"), part_args=['scale=--orgs 2000 --repeat 1'])
+    extra = run.part_args(args)
+    assert extra == {
+        "increment": ["--orgs", "200000"],
+        "scale": ["--orgs", "200000", "--baseline", "/main", "--orgs", "2000", "--repeat", "1"],
+    }
+    assert run.flag_value(extra["scale"], "--orgs") == "2000"  # the last one, as argparse keeps it
+    assert run.flag_value(extra["scale"], "--cities") is None
+    assert run.part_args(argparse.Namespace(sizes=[], baseline=None, part_args=[])) == {}
