@@ -378,12 +378,17 @@ def parse_args() -> argparse.Namespace:
     return ap.parse_args()
 
 
+#: the flag by which a part times another checkout alternately with this one (increment.py has none)
+BASELINE_FLAGS = {"office": "--baseline", "scale": "--baseline", "report": "--against"}
+
+
 def part_args(args: argparse.Namespace) -> dict[str, list[str]]:
     """Each part's arguments: the increment and the ingest at scale run at the largest size asked for."""
     top = max(args.sizes, default=None)
     extra: dict[str, list[str]] = {"increment": ["--orgs", str(top)], "scale": ["--orgs", str(top)]} if top else {}
-    if args.baseline:  # ingest_scale.py times main's ingest in the same rounds too
-        extra.setdefault("scale", []).extend(["--baseline", str(args.baseline)])
+    if args.baseline:  # each part times main's code in the same rounds too, under its own flag
+        for name, flag in BASELINE_FLAGS.items():
+            extra.setdefault(name, []).extend([flag, str(args.baseline)])
     for item in args.part_args:
         name, _, value = item.partition("=")
         extra[name] = extra.get(name, []) + shlex.split(value)

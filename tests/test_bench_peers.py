@@ -214,13 +214,15 @@ def test_run_py_from_json_prints_the_issue_table_and_runs_nothing(tmp_path: Path
     assert not any(line.startswith("| orgs |") for line in lines)  # no scale table: nothing was measured
 
 
-def test_the_scale_parts_run_at_the_largest_size_unless_told_otherwise() -> None:
+def test_the_parts_run_at_the_largest_size_against_the_baseline_unless_told_otherwise() -> None:
     run = bench_module("run")
     args = argparse.Namespace(sizes=[2000, 200000], baseline=Path("/main"), part_args=['scale=--orgs 2000 --repeat 1'])
     extra = run.part_args(args)
     assert extra == {
         "increment": ["--orgs", "200000"],
         "scale": ["--orgs", "200000", "--baseline", "/main", "--orgs", "2000", "--repeat", "1"],
+        "office": ["--baseline", "/main"],
+        "report": ["--against", "/main"],
     }
     assert run.flag_value(extra["scale"], "--orgs") == "2000"  # the last one, as argparse keeps it
     assert run.flag_value(extra["scale"], "--cities") is None
