@@ -146,6 +146,17 @@ def read_parts(folder: Path) -> dict[str, Figures]:
     return {p.name: load(folder / f"{p.name}.json") for p in (*PARTS, ASSESS)}
 
 
+#: what ``run.py --issue`` records of its own run beside the parts' files: the size the ingest at scale
+#: was asked for (``ingest_scale.py`` does not say it in its JSON)
+RUN_FILE = "run.json"
+
+
+def scale_orgs(folder: Path) -> int | None:
+    """The size recorded in ``folder``'s :data:`RUN_FILE`, or None."""
+    value = load(folder / RUN_FILE).value("scale_orgs")
+    return None if value is None else int(value)
+
+
 # ---------------------------------------------------------------------------------------------
 # The rows
 # ---------------------------------------------------------------------------------------------
@@ -175,11 +186,13 @@ def _row(
 
 
 def _at_province(row: Row, orgs: float | None) -> Row:
-    """A scale row measured at fewer orgs than the province's: the figure stays, ``met?`` is not judged."""
-    if orgs is None or orgs == PROVINCE or row[1] == NOT_MEASURED:
+    """A scale row measured at fewer orgs than the province's, or at a size nobody recorded: the figure
+    stays, ``met?`` is not judged."""
+    if orgs == PROVINCE or row[1] == NOT_MEASURED:
         return row
     what, now, target, _, note = row
-    said = f"measured at {orgs:,.0f} orgs; the target is judged at {PROVINCE:,} (--sizes {PROVINCE})"
+    at = "at a size not recorded" if orgs is None else f"at {orgs:,.0f} orgs"
+    said = f"measured {at}; the target is judged at {PROVINCE:,} (--sizes {PROVINCE})"
     return what, now, target, f"{NOT_MEASURED} ({PROVINCE:,})", "; ".join(t for t in (said, note) if t)
 
 

@@ -421,7 +421,7 @@ def main() -> None:
     command = "python bench/run.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     head = ["# Benchmark results", "", f"Machine: {machine()}  ", f"Run: `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]
     if args.from_json:
-        lines = head + issue_lines(issue_table.read_parts(args.from_json), None)
+        lines = head + issue_lines(issue_table.read_parts(args.from_json), issue_table.scale_orgs(args.from_json))
         emit(lines, args.out)
         return
     if args.baseline:
@@ -442,7 +442,9 @@ def main() -> None:
             else issue_table.Figures({}, "no --sizes: assess and its peers were not run")
         )
         orgs = flag_value(extra.get("scale", []), "--orgs")
-        lines += issue_lines(parts, int(orgs) if orgs else None)
+        orgs = int(orgs) if orgs else None
+        issue_table.write(args.json_dir / issue_table.RUN_FILE, [{"key": "scale_orgs", "value": orgs, "unit": "orgs", "note": ""}])
+        lines += issue_lines(parts, orgs)
     if results:
         lines += ["## Scale: ingest, assess and its peers, selection", "", SCALE_NOTE.format(repeat=args.repeat, draws=args.draws), ""]
         lines += scale_lines(results, args)

@@ -227,3 +227,13 @@ def test_the_parts_run_at_the_largest_size_against_the_baseline_unless_told_othe
     assert run.flag_value(extra["scale"], "--orgs") == "2000"  # the last one, as argparse keeps it
     assert run.flag_value(extra["scale"], "--cities") is None
     assert run.part_args(argparse.Namespace(sizes=[], baseline=None, part_args=[])) == {}
+
+
+def test_a_scale_row_is_judged_only_at_the_size_the_run_recorded(tmp_path: Path) -> None:
+    save(tmp_path, FIGURES)
+    judged = issue_table.table(issue_table.read_parts(tmp_path), issue_table.scale_orgs(tmp_path))[2]
+    assert judged[3:] == ("未测 (200,000)", "measured at a size not recorded; the target is judged at 200,000 "
+                          "(--sizes 200000); 159,000,000 rows")
+    issue_table.write(tmp_path / issue_table.RUN_FILE, [{"key": "scale_orgs", "value": 200_000, "unit": "orgs", "note": ""}])
+    judged = issue_table.table(issue_table.read_parts(tmp_path), issue_table.scale_orgs(tmp_path))[2]
+    assert judged[3:] == ("yes", "159,000,000 rows")
