@@ -40,7 +40,7 @@ def test_the_wheelhouse_holds_every_dependency_and_the_build_backend() -> None:
 
 
 def test_an_unknown_extra_is_refused_in_chinese() -> None:
-    with pytest.raises(SystemExit, match="pyproject.toml 中没有可选依赖组 docs（可选：test）"):
+    with pytest.raises(SystemExit, match="pyproject.toml 中没有可选依赖组 docs（可选：test、bench）"):
         wheelhouse.requirements(extras=["docs"])
 
 
