@@ -9,14 +9,14 @@ so the evidence copy of a duplicated row never depends on the order files were r
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from analysis.ingest.existing import _Existing, _load_existing
-from analysis.ingest.file import _file_reject, _FileOutcome, _read_one
+from analysis.ingest.file import _file_reject, _FileOutcome, read_files
 from analysis.ingest.links import RECHECK_REASONS, _check_links, _fixable_files, _Source, _take_duplicates
 from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import Limits
@@ -36,6 +36,9 @@ from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, TABLES, reason
 
 #: rows of new sheets gathered into one part file before it is written (a larger sheet is one part)
 PART_ROWS = 1_000_000
+#: files read before their sheets are checked together (at most so many, and so many bytes of them)
+CHUNK_FILES = 400
+CHUNK_BYTES = 64 * 1024 * 1024
 
 
 #: one entry per input file, in path order: to read (path, size, sha256), refused before reading (its
@@ -304,11 +307,7 @@ def _read_new(
             df = pl.concat(frames)
             sources.setdefault(name, []).append(_Source.of(name, df, writer.write_part(name, df)))
 
-    for rel, item in plan:
-        if isinstance(item, tuple):
-            outcome = _read_one(item[0], rel, item[1], item[2], limits, profiles)
-        else:
-            outcome = item
+    def take(rel: str, outcome: _FileOutcome | None) -> None:
         if outcome is not None:
             outcomes.append(outcome)
             for p in sorted(outcome.parsed, key=lambda p: p.valid[PROV_SHEET][0] if p.valid.height else ""):
@@ -326,9 +325,33 @@ def _read_new(
                 p.valid = p.valid.clear()  # its rows are in a buffer or a part now
         if on_file:
             on_file(rel)
+
+    for chunk in _chunks(plan):
+        read = iter(
+            read_files([(it[0], rel, it[1], it[2]) for rel, it in chunk if isinstance(it, tuple)], limits, profiles)
+        )
+        for rel, item in chunk:
+            take(rel, next(read) if isinstance(item, tuple) else item)
     for name in list(buffers):
         flush(name)
     return outcomes, new_orgs
+
+
+def _chunks(plan: _Plan) -> Iterator[_Plan]:
+    """The plan in runs of at most :data:`CHUNK_FILES` files to read and :data:`CHUNK_BYTES` of them (a
+    bigger file alone): the files of a run are read, then checked together."""
+    run: _Plan = []
+    files = size = 0
+    for rel, item in plan:
+        if isinstance(item, tuple):
+            if run and (files >= CHUNK_FILES or size + item[1] > CHUNK_BYTES):
+                yield run
+                run, files, size = [], 0, 0
+            files, size = files + 1, size + item[1]
+        run.append((rel, item))
+    if run:
+        yield run
+
 
 
 def _link(

@@ -201,10 +201,42 @@ class Parsed:
     derived_orgs: pl.DataFrame | None = None  #: registry rows derived from hierarchy columns
 
 
+@dataclass
+class Prepared:
+    """A recognised sheet's data rows ready for the checks (:func:`prepare_sheet`): the rows under the
+    header with their row numbers, the reader's faults joined in (``faulty``: their source columns)."""
+
+    sheet: RawSheet
+    rec: Recognised
+    file: str
+    data: pl.DataFrame
+    faulty: set[str]
+    derived: pl.DataFrame | None
+
+    def layout(self) -> tuple[object, ...]:
+        """What the checks' plan depends on besides the rows: sheets of one layout are checked together."""
+        rec = self.rec
+        return (
+            rec.table.name,
+            tuple(rec.mapping.items()),
+            tuple(rec.source_names.items()),
+            tuple((k, tuple(v)) for k, v in rec.repeated.items()),
+            id(rec.profile),
+            self.sheet.date1904,
+            self.sheet.text,
+            tuple(sorted(self.faulty)),
+            tuple(self.data.schema.items()),
+        )
+
+
 def parse_sheet(sheet: RawSheet, rec: Recognised, file: str, limits: Limits | None = None) -> Parsed:
     """Check and convert every data row of a recognised sheet."""
     limits = limits or Limits()
-    table = rec.table
+    return check_sheets([prepare_sheet(sheet, rec, file)], limits)[0]
+
+
+def prepare_sheet(sheet: RawSheet, rec: Recognised, file: str) -> Prepared:
+    """The data rows of a recognised sheet, before the checks (raises FileRefused("header_only"))."""
     data = _data_rows(sheet, rec)
     data = _restore_zero_padding(data, sheet, rec)
     prof = rec.profile
@@ -216,16 +248,49 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str, limits: Limits | No
         )
     derived = derive_orgs(data, rec, file, sheet.sheet) if rec.levels else None
     data, faulty = _with_faults(data, sheet)
+    return Prepared(sheet, rec, file, data, faulty, derived)
 
-    converted = _checked(data, faulty, sheet, rec, prof, limits).collect()
+
+_PART = "__part__"  #: which of the sheets checked together a row comes from
+
+
+def check_sheets(sheets: list[Prepared], limits: Limits) -> list[Parsed]:
+    """Check sheets of one layout (:meth:`Prepared.layout`) in one plan over their rows put together, with
+    their provenance as columns; the result is split back into one :class:`Parsed` per sheet."""
+    first = sheets[0]
+    rec, table = first.rec, first.rec.table
+    data = pl.concat(
+        [
+            p.data.with_columns(
+                pl.lit(p.file, pl.String).alias(PROV_FILE), pl.lit(p.sheet.sheet, pl.String).alias(PROV_SHEET),
+                pl.lit(i, pl.Int32).alias(_PART),
+            )
+            for i, p in enumerate(sheets)
+        ],
+        how="vertical",
+    )
+    converted = _checked(data, first.faulty, first.sheet, rec, rec.profile, limits).collect()
     err_cols = [c for c in converted.columns if c.startswith("__err__")]
     present = [c.name for c in table.columns if c.name in rec.mapping]
-    valid = converted.filter(~pl.col("__bad__")).with_columns(
-        pl.lit(file, pl.String).alias(PROV_FILE), pl.lit(sheet.sheet, pl.String).alias(PROV_SHEET)
-    ).pipe(_to_schema, table.name)
-    rejects = _rejects(converted.filter(pl.col("__bad__")), rec, table, file, sheet.sheet, err_cols)
-    n_bad = converted.height - valid.height
-    return Parsed(table.name, valid, rejects, converted.height, n_bad, present, derived)
+    bad = converted.filter(pl.col("__bad__"))
+    valid = converted.filter(~pl.col("__bad__")).select(pl.col(_PART), *_schema_exprs(converted, table.name))
+    rejects = _rejects(bad, rec, table, err_cols)
+    if len(sheets) == 1:
+        valid_of, rejects_of, read_of = {0: valid.drop(_PART)}, {0: rejects.drop(_PART)}, {0: converted.height}
+    else:
+        valid_of = {k[0]: v.drop(_PART) for k, v in valid.partition_by(_PART, as_dict=True, maintain_order=True).items()}
+        rejects_of = {
+            k[0]: v.drop(_PART) for k, v in rejects.partition_by(_PART, as_dict=True, maintain_order=True).items()
+        }
+        read_of = dict(converted.group_by(_PART).len().iter_rows())
+    out = []
+    for i, p in enumerate(sheets):
+        v = valid_of.get(i)
+        v = v if v is not None else _empty(table.name)
+        r = rejects_of.get(i)
+        r = r if r is not None else pl.DataFrame(schema=REJECTS_SCHEMA)
+        out.append(Parsed(table.name, v, r, read_of[i], read_of[i] - v.height, present, p.derived))
+    return out
 
 
 #: kinds whose conversion costs more than a lookup: a String column of these is converted once per
@@ -483,16 +548,23 @@ def _defaults(df: pl.LazyFrame, table: Table, rec: Recognised) -> pl.LazyFrame:
 
 
 def _to_schema(df: pl.DataFrame, name: str) -> pl.DataFrame:
+    return df.select(_schema_exprs(df, name))
+
+
+def _schema_exprs(df: pl.DataFrame, name: str) -> list[pl.Expr]:
     schema = table_schema(name)
-    return df.select(
-        [pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c) for c, t in schema.items()]
-    )
+    return [pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c) for c, t in schema.items()]
 
 
-def _rejects(bad: pl.DataFrame, rec: Recognised, table: Table, file: str, sheet: str, err_cols: list[str]) -> pl.DataFrame:
-    """One reject row per faulty cell (or faulty line), with the user's row number, the value and the reason."""
+def _empty(name: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=table_schema(name))
+
+
+def _rejects(bad: pl.DataFrame, rec: Recognised, table: Table, err_cols: list[str]) -> pl.DataFrame:
+    """One reject row per faulty cell (or faulty line), with the user's row number, the value and the
+    reason, and the sheet's ``__part__``."""
     if bad.height == 0:
-        return pl.DataFrame(schema=REJECTS_SCHEMA)
+        return pl.DataFrame(schema={**REJECTS_SCHEMA, _PART: pl.Int32})
     src_cols = [c for c in rec.source_names if c in bad.columns]
     names: dict[str, str] = {}
     for i, c in enumerate(src_cols):  # a repeated header gets its column number: a record's keys are unique
@@ -506,17 +578,19 @@ def _rejects(bad: pl.DataFrame, rec: Recognised, table: Table, file: str, sheet:
         value = pl.col(rec.mapping[canon]).cast(pl.String) if canon else line
         part = bad.filter(pl.col(ec).is_not_null()).select(
             pl.lit(table.name).alias("table"),
-            pl.lit(file).alias(PROV_FILE),
-            pl.lit(sheet).alias(PROV_SHEET),
+            pl.col(PROV_FILE),
+            pl.col(PROV_SHEET),
             pl.col(PROV_ROW),
             pl.lit(canon).alias("column"),
             value.alias("value"),
             pl.col(ec).alias("reason_code"),
             record.alias("record"),
+            pl.col(_PART),
         )
         frames.append(part)
-    out = pl.concat(frames) if frames else pl.DataFrame(schema=REJECTS_SCHEMA)
-    return with_reason_text(out, table).select(list(REJECTS_SCHEMA))
+    if not frames:
+        return pl.DataFrame(schema={**REJECTS_SCHEMA, _PART: pl.Int32})
+    return with_reason_text(pl.concat(frames), table).select(*REJECTS_SCHEMA, _PART)
 
 
 def with_reason_text(df: pl.DataFrame, table: Table | None = None) -> pl.DataFrame:
