@@ -328,7 +328,8 @@ class _Memo:
             if self.frame is not None and self.frame.height + len(new) > MEMO_VALUES:
                 self.index, self.frame, new = {}, None, values
             fresh = pl.DataFrame({name: new}, schema={name: pl.String})
-            fresh = fresh.select(pl.col(name).alias("__raw__"), *convert())
+            # lazy: a date's error code reuses its parsed value (common subexpressions), eager would parse it thrice
+            fresh = fresh.lazy().select(pl.col(name).alias("__raw__"), *convert()).collect()
             start = 0 if self.frame is None else self.frame.height
             self.index.update((v, start + i) for i, v in enumerate(new))
             self.frame = fresh if self.frame is None else pl.concat([self.frame, fresh], rechunk=False)
@@ -431,8 +432,9 @@ def _data_rows(sheet: RawSheet, rec: Recognised) -> pl.DataFrame:
     if src_cols and data.height:
         strs = [c for c in src_cols if data.schema[c] == pl.String]
         if strs:
+            # the row's text cells joined: blank only when every one is (one string op, not one per column)
             non_empty = pl.any_horizontal(
-                [pl.col(c).str.strip_chars().fill_null("") != "" for c in strs]
+                [pl.concat_str(strs, ignore_nulls=True).str.strip_chars() != ""]
                 + [pl.col(c).is_not_null() for c in src_cols if c not in strs]
             )
             data = data.filter(non_empty)
