@@ -5,9 +5,12 @@ is a :class:`_FileOutcome` per file.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,15 +95,69 @@ def _read_one(path: Path, rel: str, size: int, sha: str, limits: Limits, profile
     return read_files([(path, rel, size, sha)], limits, profiles)[0]
 
 
+#: files of a run worth reading in more than one process (fewer: one process, no start-up cost)
+POOL_MIN_FILES = 32
+#: processes reading at most (the ingest's own included); ``WORKBENCH_WORKERS`` overrides it (1: off)
+MAX_WORKERS = 4
+
+
+def _workers(files: int) -> int:
+    """Processes to read ``files`` files with: one per usable core up to :data:`MAX_WORKERS`, one for few files."""
+    if files < POOL_MIN_FILES:
+        return 1
+    wanted = os.environ.get("WORKBENCH_WORKERS", "")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, int(wanted) if wanted.isdigit() else min(cores, MAX_WORKERS))
+
+
+@contextmanager
+def file_pool(files: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for reading ``files`` files (None: read in this process).  Spawned, not forked:
+    polars' thread pool does not survive a fork."""
+    n = _workers(files)
+    if n <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(n - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
 def read_files(
-    items: list[tuple[Path, str, int, str]], limits: Limits, profiles: list[Profile]
+    items: list[tuple[Path, str, int, str]],
+    limits: Limits,
+    profiles: list[Profile],
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[_FileOutcome]:
     """Read files (path, name, size, sha256), in order: each read and its sheets prepared under the time
     limit, then the sheets of all of them checked together, one plan per layout (:func:`_check_all`).
-    What goes wrong with a file refuses that file (or sheet) alone, exactly as one file read by itself."""
+    What goes wrong with a file refuses that file (or sheet) alone, exactly as one file read by itself.
+
+    With a ``pool`` (and :data:`POOL_MIN_FILES` files or more) the files are cut into consecutive slices
+    of about equal bytes, one per process, this one reading the first; the outcomes come back in order."""
+    if pool is not None and len(items) >= POOL_MIN_FILES:
+        slices = _slices(items, pool._max_workers + 1)
+        futures = [pool.submit(read_files, part, limits, profiles) for part in slices[1:]]
+        out = read_files(slices[0], limits, profiles)
+        for part, future in zip(slices[1:], futures, strict=True):
+            try:
+                out += future.result()
+            except Exception:  # noqa: BLE001 — a worker that died: its files are read here instead
+                out += read_files(part, limits, profiles)
+        return out
     pending = [_prepare_one(*item, limits, profiles) for item in items]
     _check_all([p for p in pending if isinstance(p, _Pending)], limits)
     return [p if isinstance(p, _FileOutcome) else _assemble(p) for p in pending]
+
+
+def _slices(items: list[tuple[Path, str, int, str]], n: int) -> list[list[tuple[Path, str, int, str]]]:
+    """``items`` cut into ``n`` consecutive runs of about equal bytes (none empty)."""
+    total = sum(size for _, _, size, _ in items) or 1
+    out: list[list[tuple[Path, str, int, str]]] = [[] for _ in range(n)]
+    seen = 0
+    for item in items:
+        out[min(n - 1, seen * n // total)].append(item)
+        seen += item[2]
+    return [part for part in out if part]
 
 
 def _prepare_one(path: Path, rel: str, size: int, sha: str, limits: Limits, profiles: list[Profile]) -> _FileOutcome | _Pending:

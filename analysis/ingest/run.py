@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from analysis.ingest.existing import _Existing, _load_existing
-from analysis.ingest.file import _file_reject, _FileOutcome, read_files
+from analysis.ingest.file import _file_reject, _FileOutcome, file_pool, read_files
 from analysis.ingest.links import RECHECK_REASONS, _check_links, _fixable_files, _Source, _take_duplicates
 from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import Limits
@@ -326,12 +326,12 @@ def _read_new(
         if on_file:
             on_file(rel)
 
-    for chunk in _chunks(plan):
-        read = iter(
-            read_files([(it[0], rel, it[1], it[2]) for rel, it in chunk if isinstance(it, tuple)], limits, profiles)
-        )
-        for rel, item in chunk:
-            take(rel, next(read) if isinstance(item, tuple) else item)
+    with file_pool(sum(isinstance(item, tuple) for _, item in plan)) as pool:
+        for chunk in _chunks(plan):
+            todo = [(it[0], rel, it[1], it[2]) for rel, it in chunk if isinstance(it, tuple)]
+            read = iter(read_files(todo, limits, profiles, pool))
+            for rel, item in chunk:
+                take(rel, next(read) if isinstance(item, tuple) else item)
     for name in list(buffers):
         flush(name)
     return outcomes, new_orgs
