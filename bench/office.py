@@ -101,6 +101,13 @@ def generate_tree(out: Path, cities: int) -> dict:
     return {"files": files}
 
 
+def files_per_city() -> int:
+    """Files one generated city has (the sample's generator, without writing it)."""
+    from analysis.synth.layout import _build_sample
+
+    return len(_build_sample(2025)[0].files)
+
+
 # ---------------------------------------------------------------------------------------------
 # Timing
 # ---------------------------------------------------------------------------------------------
@@ -172,8 +179,7 @@ def main() -> None:
         print(json.dumps(floor(args.floor)))
         return
     if args.min_files:
-        per_city = sum(1 for p in SAMPLE.rglob("*") if p.is_file())  # a city is the sample's generator once
-        args.cities = max(args.cities, -(-args.min_files // per_city))
+        args.cities = max(args.cities, -(-args.min_files // files_per_city()))
     trees = [("the sample (data/sample)", SAMPLE)]
     if args.cities:
         tree = DATA / f"office-{args.cities}-cities"
