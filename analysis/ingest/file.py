@@ -20,7 +20,15 @@ import polars as pl
 from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import FileRefused, Limits, read_file
 from analysis.ingest.returned import returned_workbook
-from analysis.ingest.validate import MEMO_ROWS, Parsed, Prepared, check_sheets, prepare_sheet, recognise
+from analysis.ingest.validate import (
+    MEMO_ROWS,
+    Parsed,
+    Prepared,
+    check_sheets,
+    convert_new_values,
+    prepare_sheet,
+    recognise,
+)
 from analysis.store import REJECTS_SCHEMA
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, reason
 
@@ -218,6 +226,10 @@ def _check_all(pending: list[_Pending], limits: Limits) -> None:
                 rows[key] = 0
             runs[-1].append((p, i))
             rows[key] = rows.get(key, 0) + n
+    try:
+        convert_new_values([p.slots[i] for runs in groups.values() for run in runs for p, i in run], limits)  # type: ignore[misc]
+    except Exception:  # noqa: BLE001 — the values are converted, or the failure found, sheet by sheet below
+        pass
     for runs in groups.values():
         for run in runs:
             try:

@@ -438,6 +438,10 @@ def _check_cells(df: pl.DataFrame, limits: Limits) -> None:
     string_cols = [c for c, t in df.schema.items() if t == pl.String]
     if not string_cols or df.height == 0:
         return
+    # a cell has no more characters than bytes: the bytes (known without reading the text) mostly settle it
+    most_bytes = df.select(pl.max_horizontal(pl.col(string_cols).str.len_bytes().max())).item()
+    if most_bytes is None or most_bytes <= limits.max_cell_chars:
+        return
     longest = df.select(pl.max_horizontal(pl.col(string_cols).str.len_chars()).max()).item()
     if longest is not None and longest > limits.max_cell_chars:
         raise FileRefused("cell_too_large", f"超过 {limits.max_cell_chars} 个字符")

@@ -352,6 +352,39 @@ def _memo_key(kind: str, prof: Profile | None, date1904: bool, max_number: float
     return (kind,)
 
 
+def _converter(
+    column: Column, src: str, prof: Profile | None, date1904: bool, max_number: float
+) -> Callable[[], list[pl.Expr]]:
+    """The conversion a :class:`_Memo` runs on new values of String column ``src``: value, error, blank."""
+
+    def convert() -> list[pl.Expr]:
+        v, e = parse_column(column, src, pl.String, prof, date1904=date1904, max_number=max_number)
+        e = e if e is not None else pl.lit(None, pl.String)
+        return [v.alias("__v__"), e.alias("__e__"), _is_blank(src, pl.String).alias("__b__")]
+
+    return convert
+
+
+def convert_new_values(sheets: list[Prepared], limits: Limits) -> None:
+    """Convert the values of ``sheets`` that no :class:`_Memo` holds yet, one conversion per kind (and
+    profile, date system) for all the sheets — not one per sheet or per layout — so that their checks
+    find every value converted already."""
+    wanted: dict[tuple[object, ...], tuple[Column, Prepared, list[pl.Series]]] = {}
+    for p in sheets:
+        if p.data.height > MEMO_ROWS:
+            continue
+        for column in p.rec.table.columns:
+            src = p.rec.mapping.get(column.name)
+            if src is None or column.kind not in _BY_VALUE or p.data.schema[src] != pl.String:
+                continue
+            key = _memo_key(column.kind, p.rec.profile, p.sheet.date1904, limits.max_number)
+            wanted.setdefault(key, (column, p, []))[2].append(p.data[src].unique().rename("__value__"))
+    for key, (column, p, values) in wanted.items():
+        memo = _MEMOS.setdefault(key, _Memo())
+        convert = _converter(column, "__value__", p.rec.profile, p.sheet.date1904, limits.max_number)
+        memo.lookup(pl.concat(values), convert)
+
+
 def _checked(
     data: pl.DataFrame, faulty: set[str], sheet: RawSheet, rec: Recognised, prof: Profile | None, limits: Limits
 ) -> pl.LazyFrame:
@@ -376,14 +409,7 @@ def _checked(
         dtype = data.schema[src]
         err: pl.Expr | None
         if by_value and dtype == pl.String and column.kind in _BY_VALUE:
-
-            def convert(column: Column = column, src: str = src) -> list[pl.Expr]:
-                v, e = parse_column(
-                    column, src, pl.String, prof, date1904=sheet.date1904, max_number=limits.max_number
-                )
-                e = e if e is not None else pl.lit(None, pl.String)
-                return [v.alias("__v__"), e.alias("__e__"), _is_blank(src, pl.String).alias("__b__")]
-
+            convert = _converter(column, src, prof, sheet.date1904, limits.max_number)
             memo = _MEMOS.setdefault(_memo_key(column.kind, prof, sheet.date1904, limits.max_number), _Memo())
             lookup = memo.lookup(data[src], convert).lazy().select(
                 pl.col("__raw__").alias(src),
@@ -446,6 +472,8 @@ def _data_rows(sheet: RawSheet, rec: Recognised) -> pl.DataFrame:
 def _with_faults(data: pl.DataFrame, sheet: RawSheet) -> tuple[pl.DataFrame, set[str]]:
     """``data`` with a ``__fault__<column>`` code column for each source column the reader found faults
     in (``__fault__`` for whole lines), and the set of those columns ("" for whole lines)."""
+    if sheet.faults.height == 0:
+        return data, set()
     faults = sheet.faults.filter(pl.col(PROV_ROW).is_in(data[PROV_ROW].implode()))
     if faults.height == 0:
         return data, set()
