@@ -454,16 +454,19 @@ def _data_rows(sheet: RawSheet, rec: Recognised) -> pl.DataFrame:
     data = sheet.data.with_columns(sheet.rows.alias(PROV_ROW))
     if rec.header_index is not None:
         data = data.slice(rec.header_index + 1)
+    schema = data.schema
     src_cols = [c for c in data.columns if c != PROV_ROW]
     if src_cols and data.height:
-        strs = [c for c in src_cols if data.schema[c] == pl.String]
+        strs = [c for c in src_cols if schema[c] == pl.String]
         if strs:
             # the row's text cells joined: blank only when every one is (one string op, not one per column)
             non_empty = pl.any_horizontal(
                 [pl.concat_str(strs, ignore_nulls=True).str.strip_chars() != ""]
                 + [pl.col(c).is_not_null() for c in src_cols if c not in strs]
             )
-            data = data.filter(non_empty)
+            keep = data.select(non_empty).to_series()
+            if not keep.all():  # most sheets have no empty row: nothing to filter
+                data = data.filter(keep)
     if data.height == 0:
         raise FileRefused("header_only")
     return data
