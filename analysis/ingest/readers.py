@@ -49,7 +49,7 @@ class Limits:
     max_xlsx_ratio: int = 200  #: zip-bomb guard: inflated/compressed ratio of any one member
     max_rows: int = 5_000_000  #: rows per text/Excel sheet (Parquet is not limited)
     max_columns: int = 1_000  #: columns per sheet; a wider one is not a register
-    max_seconds_per_file: float = 120.0  #: wall-clock budget to read and check one file
+    max_seconds_per_file: float = 120.0  #: wall-clock budget to read and prepare one file (checks run per run of files)
     header_scan_rows: int = 20  #: the header must appear within the first rows
     #: a number of larger magnitude is refused as 不是有效数字: 2**53, the largest whole number a float holds
     #: exactly (far past any count, score or amount of money the tables hold)
