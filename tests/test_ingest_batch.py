@@ -68,3 +68,15 @@ def test_a_folder_read_by_two_processes_gives_the_same_store(tmp_path: Path, mon
     assert one.manifest().drop("ingested_at").equals(two.manifest().drop("ingested_at"))
     assert one.rejects().select("_file", "_row", "reason_code").rows() == [("活动13.csv", 2, "bad_date")]
     assert one.table("activities").collect().height == 79
+
+
+def test_xlsx_cell_past_the_character_limit_is_refused_but_many_bytes_under_it_are_not(tmp_path: Path) -> None:
+    from tests.test_ingest import write_xlsx
+
+    rows = [["组织编码", "活动日期", "活动类型", "主题"], ["000101", "2024-01-05", "党课", "长" * 60]]  # 180 bytes
+    write_xlsx(tmp_path / "ok.xlsx", rows)
+    write_xlsx(tmp_path / "long.xlsx", [rows[0], ["000101", "2024-01-05", "党课", "x" * 101]])
+    items = [(tmp_path / n, n, (tmp_path / n).stat().st_size, n) for n in ("ok.xlsx", "long.xlsx")]
+    ok, long = read_files(items, Limits(max_cell_chars=100), [])
+    assert ok.refused_message is None and ok.parsed[0].valid["topic"].to_list() == ["长" * 60]
+    assert long.parsed == [] and long.rejects[0]["reason_code"].to_list() == ["cell_too_large"]

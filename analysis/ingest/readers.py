@@ -212,7 +212,8 @@ def _excel_sheet(reader, name: str, limits: Limits, zf: zipfile.ZipFile | None, 
         col0 = (first_value_column(zf, member, int(first) + 1) if first is not None else None) or 0
         found += [(r - 1, c - col0, "uncached_formula", f) for r, c, f in formulas if 0 <= c - col0 < df.width]
     df = _overlay(df, found)
-    _check_cells(df, limits)
+    if _most_bytes(batch) > limits.max_cell_chars or any(len(text) > limits.max_cell_chars for *_, text in found):
+        _check_cells(df, limits)  # else no cell can be too long: it has no more characters than bytes
     return RawSheet(
         sheet=name,
         data=df,
@@ -432,6 +433,18 @@ def _read_parquet(path: Path) -> RawSheet:
     header = list(df.columns)
     df = df.rename({c: f"c{i}" for i, c in enumerate(header)})
     return RawSheet(sheet="", data=df, rows=pl.Series("_row", range(1, df.height + 1), dtype=pl.Int64), header=header)
+
+
+def _most_bytes(batch) -> int:  # type: ignore[no-untyped-def]
+    """The most bytes of any text cell of an Arrow record batch (as the Excel reader hands it over)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    most = 0
+    for col in batch.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            most = max(most, pc.max(pc.binary_length(col)).as_py() or 0)
+    return most
 
 
 def _check_cells(df: pl.DataFrame, limits: Limits) -> None:

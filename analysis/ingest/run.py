@@ -300,8 +300,10 @@ def _read_new(
     outcomes: list[_FileOutcome] = []
     new_orgs: list[pl.DataFrame] = []
     buffers: dict[str, list[pl.DataFrame]] = {}
+    buffered: dict[str, int] = {}  # rows in each table's buffer
 
     def flush(name: str) -> None:
+        buffered.pop(name, None)
         frames = buffers.pop(name, [])
         if frames:
             df = pl.concat(frames)
@@ -320,7 +322,8 @@ def _read_new(
                     new_orgs.append(p.valid)
                 elif p.valid.height:
                     buffers.setdefault(p.table, []).append(p.valid)
-                    if sum(f.height for f in buffers[p.table]) >= PART_ROWS:
+                    buffered[p.table] = buffered.get(p.table, 0) + p.valid.height
+                    if buffered[p.table] >= PART_ROWS:
                         flush(p.table)
                 p.valid = p.valid.clear()  # its rows are in a buffer or a part now
         if on_file:

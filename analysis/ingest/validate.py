@@ -373,16 +373,17 @@ def convert_new_values(sheets: list[Prepared], limits: Limits) -> None:
     for p in sheets:
         if p.data.height > MEMO_ROWS:
             continue
+        schema = p.data.schema
         for column in p.rec.table.columns:
             src = p.rec.mapping.get(column.name)
-            if src is None or column.kind not in _BY_VALUE or p.data.schema[src] != pl.String:
+            if src is None or column.kind not in _BY_VALUE or schema[src] != pl.String:
                 continue
             key = _memo_key(column.kind, p.rec.profile, p.sheet.date1904, limits.max_number)
-            wanted.setdefault(key, (column, p, []))[2].append(p.data[src].unique().rename("__value__"))
+            wanted.setdefault(key, (column, p, []))[2].append(p.data[src].rename("__value__"))
     for key, (column, p, values) in wanted.items():
         memo = _MEMOS.setdefault(key, _Memo())
         convert = _converter(column, "__value__", p.rec.profile, p.sheet.date1904, limits.max_number)
-        memo.lookup(pl.concat(values), convert)
+        memo.lookup(pl.concat(values, rechunk=False), convert)  # lookup takes the distinct values
 
 
 def _checked(
