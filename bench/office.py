@@ -140,7 +140,9 @@ def measure(tree: Path, repeat: int, baseline: Path | None = None) -> dict:
             for key, code in codes.items():
                 store = Path(tmp) / f"{key}-{i}"
                 env = {**os.environ, "PYTHONPATH": str(code)}
-                wall, cpu, _ = _timed([sys.executable, "-m", "analysis", "ingest", str(tree), "--store", str(store)], env)
+                # -P: the working folder (this checkout) is not put before PYTHONPATH, so --baseline times its own code
+                cmd = [sys.executable, "-P", "-m", "analysis", "ingest", str(tree), "--store", str(store)]
+                wall, cpu, _ = _timed(cmd, env)
                 runs[key].append((wall, cpu))
                 shutil.rmtree(store, ignore_errors=True)
     med = statistics.median

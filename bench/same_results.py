@@ -67,7 +67,8 @@ def compare(old: Path, new: Path) -> list[str]:
 
 def _ingest(code: Path, tree: Path, store: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(code)}
-    cmd = [sys.executable, "-m", "analysis", "ingest", str(tree), "--store", str(store)]
+    # -P: the working folder is not put before PYTHONPATH (else ``-m analysis`` run from a checkout is that checkout's)
+    cmd = [sys.executable, "-P", "-m", "analysis", "ingest", str(tree), "--store", str(store)]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if done.returncode not in (0, 1):
         raise SystemExit(f"ingest with {code} failed ({done.returncode}):\n{done.stderr[-3000:]}")
