@@ -283,12 +283,13 @@ def check_sheets(sheets: list[Prepared], limits: Limits) -> list[Parsed]:
             k[0]: v.drop(_PART) for k, v in rejects.partition_by(_PART, as_dict=True, maintain_order=True).items()
         }
         read_of = dict(converted.group_by(_PART).len().iter_rows())
+    no_valid, no_rejects = valid.drop(_PART).clear(), rejects.drop(_PART).clear()  # built once, not per sheet
     out = []
     for i, p in enumerate(sheets):
         v = valid_of.get(i)
-        v = v if v is not None else _empty(table.name)
+        v = v if v is not None else no_valid
         r = rejects_of.get(i)
-        r = r if r is not None else pl.DataFrame(schema=REJECTS_SCHEMA)
+        r = r if r is not None else no_rejects
         out.append(Parsed(table.name, v, r, read_of[i], read_of[i] - v.height, present, p.derived))
     return out
 
@@ -588,10 +589,6 @@ def _to_schema(df: pl.DataFrame, name: str) -> pl.DataFrame:
 def _schema_exprs(df: pl.DataFrame, name: str) -> list[pl.Expr]:
     schema = table_schema(name)
     return [pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c) for c, t in schema.items()]
-
-
-def _empty(name: str) -> pl.DataFrame:
-    return pl.DataFrame(schema=table_schema(name))
 
 
 def _rejects(bad: pl.DataFrame, rec: Recognised, table: Table, err_cols: list[str]) -> pl.DataFrame:
