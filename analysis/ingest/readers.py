@@ -86,6 +86,7 @@ class RawSheet:
 
 
 FAULT_SCHEMA: dict[str, pl.DataType] = {PROV_ROW: pl.Int64(), "column": pl.String(), "code": pl.String()}
+_NO_FAULTS = pl.DataFrame(schema=FAULT_SCHEMA)
 
 
 def title_pattern(template: str) -> re.Pattern[str]:
@@ -103,6 +104,8 @@ def title_pattern(template: str) -> re.Pattern[str]:
 
 
 def _faults(rows: list[int], columns: list[str], codes: list[str]) -> pl.DataFrame:
+    if not rows:  # most sheets: one empty frame for all (frames are not changed in place)
+        return _NO_FAULTS
     return pl.DataFrame({PROV_ROW: rows, "column": columns, "code": codes}, schema=FAULT_SCHEMA)
 
 
