@@ -127,6 +127,7 @@ def file_pool(files: int) -> Iterator[ProcessPoolExecutor | None]:
         yield None
         return
     with ProcessPoolExecutor(n - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.workers = n - 1  # type: ignore[attr-defined]
         yield pool
 
 
@@ -143,7 +144,7 @@ def read_files(
     With a ``pool`` (and :data:`POOL_MIN_FILES` files or more) the files are cut into consecutive slices
     of about equal bytes, one per process, this one reading the first; the outcomes come back in order."""
     if pool is not None and len(items) >= POOL_MIN_FILES:
-        slices = _slices(items, pool._max_workers + 1)
+        slices = _slices(items, pool.workers + 1)  # type: ignore[attr-defined]
         futures = [pool.submit(read_files, part, limits, profiles) for part in slices[1:]]
         out = read_files(slices[0], limits, profiles)
         for part, future in zip(slices[1:], futures, strict=True):
