@@ -22,13 +22,29 @@ def _first_names(names: list[str], n: int = 10) -> str:
     return "、".join(names[:n]) + ("等" if len(names) > n else "")
 
 
-def print_ingest_summary(result) -> None:
-    import polars as pl
+#: a run of more files than this gets a summary per table and the files with refusals, not one row a file
+SUMMARY_FILES = 40
+#: files with refusals listed by name in that summary
+SUMMARY_REFUSED = 20
 
+
+def print_ingest_summary(result) -> None:
     from analysis.ingest import display_path
 
     files = result.files
-    table = Table(title=escape(f"导入结果（数据仓库：{display_path(result.store)}）"), show_lines=False)
+    title = escape(f"导入结果（数据仓库：{display_path(result.store)}）")
+    if files.height > SUMMARY_FILES:
+        _print_ingest_by_table(files, title)
+        where = escape(display_path(result.store / "manifest.parquet"))
+        console.print(f"每个文件的读入、保留、拒收、重复行数见数据仓库中的 manifest.parquet（{where}），或运行数据质量报告。")
+    else:
+        console.print(_files_table(files, title))
+    _print_ingest_totals(result)
+
+
+def _files_table(files, title: str) -> Table:
+    """One row a file: its tables, rows read, kept, refused, duplicate, and what was refused."""
+    table = Table(title=title, show_lines=False)
     for col in ("文件", "数据表", "读入行", "保留", "拒收", "重复", "说明"):
         table.add_column(col, justify="right" if col in ("读入行", "保留", "拒收", "重复") else "left")
     for row in files.iter_rows(named=True):
@@ -43,7 +59,36 @@ def print_ingest_summary(result) -> None:
             escape(row["message"] or ("" if row["status"] == "ok" else "已拒收")),
             style=style,
         )
+    return table
+
+
+def _print_ingest_by_table(files, title: str) -> None:
+    """A large run: files and rows per table (the tables a file holds), then only the files with refusals."""
+    import polars as pl
+
+    counts = ["rows_read", "rows_kept", "rows_refused", "rows_duplicate"]
+    per = files.group_by("tables").agg(pl.len().alias("files"), *(pl.col(c).sum() for c in counts)).sort("tables")
+    table = Table(title=title, show_lines=False)
+    for col in ("数据表", "文件数", "读入行", "保留", "拒收", "重复"):
+        table.add_column(col, justify="left" if col == "数据表" else "right")
+    for row in per.iter_rows(named=True):
+        names = "、".join(TABLES[t].zh for t in row["tables"].split(",") if t) or "（整份拒收）"
+        table.add_row(names, str(row["files"]), *(str(row[c]) for c in counts))
     console.print(table)
+    refused = files.filter((pl.col("status") == "refused") | (pl.col("rows_refused") > 0))
+    if refused.height:
+        shown = refused.head(SUMMARY_REFUSED)
+        more = f"，列出前 {shown.height} 个" if refused.height > shown.height else ""
+        console.print(_files_table(shown, f"有拒收的文件（共 {refused.height} 个{more}）"))
+
+
+def _print_ingest_totals(result) -> None:
+    """The totals, the registry conflicts, the files re-read, skipped or passed over, where the rejects are."""
+    import polars as pl
+
+    from analysis.ingest import display_path
+
+    files = result.files
     t = result.totals
     console.print(
         f"共读取 {t['files']} 个文件（整份拒收 {t['files_refused']} 个）；"

@@ -6,6 +6,7 @@ Usage::
     python bench/office.py --cities 8         # a larger tree (8 × 195 files, ~1,500 workbooks and CSVs)
     python bench/office.py --cities 0         # the sample only
     python bench/office.py --baseline /work/main   # also time another checkout's ingest, same rounds
+    python bench/office.py --min-files 1496 --json office.json   # enough cities for 1,496 workbooks; JSON rows
 
 The *floor* is the least any reader must do: a fresh Python process that imports polars and reads every
 file with ``polars.read_excel`` (calamine, every sheet), ``polars.read_csv``, ``polars.read_json`` or
@@ -100,6 +101,13 @@ def generate_tree(out: Path, cities: int) -> dict:
     return {"files": files}
 
 
+def files_per_city() -> int:
+    """Files one generated city has (the sample's generator, without writing it)."""
+    from analysis.synth.layout import _build_sample
+
+    return len(_build_sample(2025)[0].files)
+
+
 # ---------------------------------------------------------------------------------------------
 # Timing
 # ---------------------------------------------------------------------------------------------
@@ -132,7 +140,9 @@ def measure(tree: Path, repeat: int, baseline: Path | None = None) -> dict:
             for key, code in codes.items():
                 store = Path(tmp) / f"{key}-{i}"
                 env = {**os.environ, "PYTHONPATH": str(code)}
-                wall, cpu, _ = _timed([sys.executable, "-m", "analysis", "ingest", str(tree), "--store", str(store)], env)
+                # -P: the working folder (this checkout) is not put before PYTHONPATH, so --baseline times its own code
+                cmd = [sys.executable, "-P", "-m", "analysis", "ingest", str(tree), "--store", str(store)]
+                wall, cpu, _ = _timed(cmd, env)
                 runs[key].append((wall, cpu))
                 shutil.rmtree(store, ignore_errors=True)
     med = statistics.median
@@ -161,11 +171,17 @@ def main() -> None:
     ap.add_argument(
         "--baseline", type=Path, help="another checkout (e.g. /work/main) whose ingest is timed in the same rounds"
     )
+    ap.add_argument(
+        "--min-files", type=int, default=0, help="at least so many files in the generated tree (raises --cities to reach it)"
+    )
+    ap.add_argument("--json", type=Path, help="also write the figures as bench/run.py's rows (keys office_*)")
     ap.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.floor:
         print(json.dumps(floor(args.floor)))
         return
+    if args.min_files:
+        args.cities = max(args.cities, -(-args.min_files // files_per_city()))
     trees = [("the sample (data/sample)", SAMPLE)]
     if args.cities:
         tree = DATA / f"office-{args.cities}-cities"
@@ -176,9 +192,11 @@ def main() -> None:
             (tree / ".complete").write_text(json.dumps(gen))
         trees.append((f"{args.cities} generated cities", tree))
     rows = []
+    measured = []
     for name, tree in trees:
         print(f"[{name}] floor and ingest, {args.repeat} runs each, alternating ...", flush=True)
         m = measure(tree, args.repeat, args.baseline)
+        measured.append(m)
         rows.append(_row(name, m))
         if args.baseline:
             rows.append(_row(f"{name}, ingest of {args.baseline}", m, "baseline"))
@@ -202,6 +220,30 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.write_text(text, encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps({"rows": json_rows(measured, args)}, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def json_rows(measured: list[dict], args: argparse.Namespace) -> list[dict]:
+    """``office_sample_*`` and ``office_tree_*`` rows for bench/run.py (the tree's only with --cities)."""
+    out = []
+    for prefix, m in zip(("office_sample", "office_tree"), measured, strict=False):
+        base = f"; {args.baseline}'s ingest in the same rounds: {m['baseline_s']:.2f} s" if args.baseline else ""
+        ratio = f"median of {args.repeat}, process wall, alternating with the floor"
+        if args.baseline:
+            ratio += f"; {args.baseline}'s code: {m['baseline_s'] / m['floor_s']:.2f}"
+        out += [
+            {"key": f"{prefix}_ratio", "value": round(m["ingest_s"] / m["floor_s"], 3), "unit": "ratio", "note": ratio},
+            {"key": f"{prefix}_floor_s", "value": round(m["floor_s"], 3), "unit": "s", "note": "bare read (polars/calamine)"},
+            {"key": f"{prefix}_ingest_s", "value": round(m["ingest_s"], 3), "unit": "s", "note": "python -m analysis ingest" + base},
+        ]
+        if prefix == "office_tree":
+            note = f"{args.cities} generated cities"
+            out += [
+                {"key": "office_tree_files", "value": m["files"], "unit": "files", "note": note},
+                {"key": "office_tree_rows", "value": m["rows"], "unit": "rows", "note": "rows read by the floor"},
+            ]
+    return out
 
 
 if __name__ == "__main__":

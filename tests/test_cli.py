@@ -171,6 +171,29 @@ def test_ingest_names_a_sheet_it_could_not_read_and_strict_counts_it(tmp_path: P
     assert strict.returncode == 1
 
 
+def test_ingest_of_many_files_prints_rows_per_table_and_only_the_files_with_refusals(tmp_path: Path) -> None:
+    import re
+
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "组织.csv").write_text("组织编码,组织名称,组织类型,上级组织编码\n000101,一支部,党支部,\n", encoding="utf-8")
+    for i in range(45):
+        day = "2024-13-40" if i == 7 else f"2024-01-{i % 28 + 1:02d}"
+        (data / f"活动{i:02d}.csv").write_text(
+            f"组织编码,活动日期,活动类型,主题\n000101,{day},党课,第{i}次\n000101,2024-02-01,党员大会,另{i}次\n",
+            encoding="utf-8",
+        )
+    done = workbench("ingest", str(data), "--store", str(tmp_path / "s"))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert re.search(r"活动记录\s*│\s*45\s*│\s*90\s*│\s*89\s*│\s*1\s*│\s*0\s*│", out)
+    assert re.search(r"组织\s*│\s*1\s*│\s*1\s*│\s*1\s*│\s*0\s*│\s*0\s*│", out)
+    assert "有拒收的文件（共 1 个）" in out and "活动07.csv" in out
+    assert "活动06.csv" not in out and "活动08.csv" not in out  # files without refusals are not listed
+    assert "每个文件的读入、保留、拒收、重复行数见数据仓库中的 manifest.parquet" in out
+    assert "共读取 46 个文件（整份拒收 0 个）；读入 91 行 = 保留 90 + 拒收 1 + 重复 0。" in out
+
+
 def test_compare_names_orgs_that_change_and_the_rules_that_cause_it(assessed: Path, tmp_path: Path) -> None:
     done = workbench(
         "compare", "--store", str(assessed / "store"), "--year", "2024",

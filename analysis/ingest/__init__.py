@@ -1,5 +1,6 @@
 """Ingest: export files in, a store out — every row kept, refused with a reason, or counted as a duplicate.
-run drives it: walk finds files, file reads one, registry and links check org links, result reports."""
+run drives it: walk finds files, file reads them (checking the sheets of many files together, one plan per
+layout; memo remembers converted values), registry and links check org links, result reports."""
 
 from analysis.ingest.profiles import Profile, ProfileError, load_profiles
 from analysis.ingest.readers import Limits

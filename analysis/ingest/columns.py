@@ -32,6 +32,13 @@ def clean(col: str) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s)
 
 
+def is_blank(src: str, dtype: pl.DataType) -> pl.Expr:
+    """A cell with nothing in it (text: nothing but spaces)."""
+    if dtype == pl.String:
+        return pl.col(src).str.strip_chars().fill_null("") == ""
+    return pl.col(src).is_null()
+
+
 def parse_code(col: str) -> tuple[pl.Expr, pl.Expr | None]:
     s = clean(col)
     # Excel hands whole numbers back as "123.0"; a code is never a decimal

@@ -49,7 +49,7 @@ class Limits:
     max_xlsx_ratio: int = 200  #: zip-bomb guard: inflated/compressed ratio of any one member
     max_rows: int = 5_000_000  #: rows per text/Excel sheet (Parquet is not limited)
     max_columns: int = 1_000  #: columns per sheet; a wider one is not a register
-    max_seconds_per_file: float = 120.0  #: wall-clock budget to read and check one file
+    max_seconds_per_file: float = 120.0  #: wall-clock budget to read and prepare one file (checks run per run of files)
     header_scan_rows: int = 20  #: the header must appear within the first rows
     #: a number of larger magnitude is refused as 不是有效数字: 2**53, the largest whole number a float holds
     #: exactly (far past any count, score or amount of money the tables hold)
@@ -86,6 +86,7 @@ class RawSheet:
 
 
 FAULT_SCHEMA: dict[str, pl.DataType] = {PROV_ROW: pl.Int64(), "column": pl.String(), "code": pl.String()}
+_NO_FAULTS = pl.DataFrame(schema=FAULT_SCHEMA)
 
 
 def title_pattern(template: str) -> re.Pattern[str]:
@@ -103,6 +104,8 @@ def title_pattern(template: str) -> re.Pattern[str]:
 
 
 def _faults(rows: list[int], columns: list[str], codes: list[str]) -> pl.DataFrame:
+    if not rows:  # most sheets: one empty frame for all (frames are not changed in place)
+        return _NO_FAULTS
     return pl.DataFrame({PROV_ROW: rows, "column": columns, "code": codes}, schema=FAULT_SCHEMA)
 
 
@@ -212,7 +215,8 @@ def _excel_sheet(reader, name: str, limits: Limits, zf: zipfile.ZipFile | None, 
         col0 = (first_value_column(zf, member, int(first) + 1) if first is not None else None) or 0
         found += [(r - 1, c - col0, "uncached_formula", f) for r, c, f in formulas if 0 <= c - col0 < df.width]
     df = _overlay(df, found)
-    _check_cells(df, limits)
+    if _most_bytes(batch) > limits.max_cell_chars or any(len(text) > limits.max_cell_chars for *_, text in found):
+        _check_cells(df, limits)  # else no cell can be too long: it has no more characters than bytes
     return RawSheet(
         sheet=name,
         data=df,
@@ -434,9 +438,25 @@ def _read_parquet(path: Path) -> RawSheet:
     return RawSheet(sheet="", data=df, rows=pl.Series("_row", range(1, df.height + 1), dtype=pl.Int64), header=header)
 
 
+def _most_bytes(batch) -> int:  # type: ignore[no-untyped-def]
+    """The most bytes of any text cell of an Arrow record batch (as the Excel reader hands it over)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    most = 0
+    for col in batch.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            most = max(most, pc.max(pc.binary_length(col)).as_py() or 0)
+    return most
+
+
 def _check_cells(df: pl.DataFrame, limits: Limits) -> None:
     string_cols = [c for c, t in df.schema.items() if t == pl.String]
     if not string_cols or df.height == 0:
+        return
+    # a cell has no more characters than bytes: the bytes (known without reading the text) mostly settle it
+    most_bytes = df.select(pl.max_horizontal(pl.col(string_cols).str.len_bytes().max())).item()
+    if most_bytes is None or most_bytes <= limits.max_cell_chars:
         return
     longest = df.select(pl.max_horizontal(pl.col(string_cols).str.len_chars()).max()).item()
     if longest is not None and longest > limits.max_cell_chars:

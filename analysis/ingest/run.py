@@ -9,14 +9,14 @@ so the evidence copy of a duplicated row never depends on the order files were r
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from analysis.ingest.existing import _Existing, _load_existing
-from analysis.ingest.file import _file_reject, _FileOutcome, _read_one
+from analysis.ingest.file import _file_reject, _FileOutcome, file_pool, read_files
 from analysis.ingest.links import RECHECK_REASONS, _check_links, _fixable_files, _Source, _take_duplicates
 from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import Limits
@@ -36,6 +36,9 @@ from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, TABLES, reason
 
 #: rows of new sheets gathered into one part file before it is written (a larger sheet is one part)
 PART_ROWS = 1_000_000
+#: files read before their sheets are checked together (at most so many, and so many bytes of them)
+CHUNK_FILES = 400
+CHUNK_BYTES = 64 * 1024 * 1024
 
 
 #: one entry per input file, in path order: to read (path, size, sha256), refused before reading (its
@@ -297,18 +300,16 @@ def _read_new(
     outcomes: list[_FileOutcome] = []
     new_orgs: list[pl.DataFrame] = []
     buffers: dict[str, list[pl.DataFrame]] = {}
+    buffered: dict[str, int] = {}  # rows in each table's buffer
 
     def flush(name: str) -> None:
+        buffered.pop(name, None)
         frames = buffers.pop(name, [])
         if frames:
             df = pl.concat(frames)
             sources.setdefault(name, []).append(_Source.of(name, df, writer.write_part(name, df)))
 
-    for rel, item in plan:
-        if isinstance(item, tuple):
-            outcome = _read_one(item[0], rel, item[1], item[2], limits, profiles)
-        else:
-            outcome = item
+    def take(rel: str, outcome: _FileOutcome | None) -> None:
         if outcome is not None:
             outcomes.append(outcome)
             for p in sorted(outcome.parsed, key=lambda p: p.valid[PROV_SHEET][0] if p.valid.height else ""):
@@ -321,14 +322,39 @@ def _read_new(
                     new_orgs.append(p.valid)
                 elif p.valid.height:
                     buffers.setdefault(p.table, []).append(p.valid)
-                    if sum(f.height for f in buffers[p.table]) >= PART_ROWS:
+                    buffered[p.table] = buffered.get(p.table, 0) + p.valid.height
+                    if buffered[p.table] >= PART_ROWS:
                         flush(p.table)
                 p.valid = p.valid.clear()  # its rows are in a buffer or a part now
         if on_file:
             on_file(rel)
+
+    with file_pool(sum(isinstance(item, tuple) for _, item in plan)) as pool:
+        for chunk in _chunks(plan):
+            todo = [(it[0], rel, it[1], it[2]) for rel, it in chunk if isinstance(it, tuple)]
+            read = iter(read_files(todo, limits, profiles, pool))
+            for rel, item in chunk:
+                take(rel, next(read) if isinstance(item, tuple) else item)
     for name in list(buffers):
         flush(name)
     return outcomes, new_orgs
+
+
+def _chunks(plan: _Plan) -> Iterator[_Plan]:
+    """The plan in runs of at most :data:`CHUNK_FILES` files to read and :data:`CHUNK_BYTES` of them (a
+    bigger file alone): the files of a run are read, then checked together."""
+    run: _Plan = []
+    files = size = 0
+    for rel, item in plan:
+        if isinstance(item, tuple):
+            if run and (files >= CHUNK_FILES or size + item[1] > CHUNK_BYTES):
+                yield run
+                run, files, size = [], 0, 0
+            files, size = files + 1, size + item[1]
+        run.append((rel, item))
+    if run:
+        yield run
+
 
 
 def _link(

@@ -13,14 +13,13 @@ header has, and for a repeated header whose copies disagree — no value a user 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
 import polars.selectors as cs
 
-from analysis.ingest.columns import clean, parse_code, parse_column, parse_vocab
+from analysis.ingest.columns import clean, is_blank, parse_code, parse_column, parse_vocab
+from analysis.ingest.memo import _BY_VALUE, _MEMOS, _NO_ERROR, MEMO_ROWS, _converter, _Memo, _memo_key
 from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import FileRefused, Limits, RawSheet, zero_padded_widths
 from analysis.store import REJECTS_SCHEMA, table_schema
@@ -201,10 +200,42 @@ class Parsed:
     derived_orgs: pl.DataFrame | None = None  #: registry rows derived from hierarchy columns
 
 
+@dataclass
+class Prepared:
+    """A recognised sheet's data rows ready for the checks (:func:`prepare_sheet`): the rows under the
+    header with their row numbers, the reader's faults joined in (``faulty``: their source columns)."""
+
+    sheet: RawSheet
+    rec: Recognised
+    file: str
+    data: pl.DataFrame
+    faulty: set[str]
+    derived: pl.DataFrame | None
+
+    def layout(self) -> tuple[object, ...]:
+        """What the checks' plan depends on besides the rows: sheets of one layout are checked together."""
+        rec = self.rec
+        return (
+            rec.table.name,
+            tuple(rec.mapping.items()),
+            tuple(rec.source_names.items()),
+            tuple((k, tuple(v)) for k, v in rec.repeated.items()),
+            id(rec.profile),
+            self.sheet.date1904,
+            self.sheet.text,
+            tuple(sorted(self.faulty)),
+            tuple(self.data.schema.items()),
+        )
+
+
 def parse_sheet(sheet: RawSheet, rec: Recognised, file: str, limits: Limits | None = None) -> Parsed:
     """Check and convert every data row of a recognised sheet."""
     limits = limits or Limits()
-    table = rec.table
+    return check_sheets([prepare_sheet(sheet, rec, file)], limits)[0]
+
+
+def prepare_sheet(sheet: RawSheet, rec: Recognised, file: str) -> Prepared:
+    """The data rows of a recognised sheet, before the checks (raises FileRefused("header_only"))."""
     data = _data_rows(sheet, rec)
     data = _restore_zero_padding(data, sheet, rec)
     prof = rec.profile
@@ -216,74 +247,71 @@ def parse_sheet(sheet: RawSheet, rec: Recognised, file: str, limits: Limits | No
         )
     derived = derive_orgs(data, rec, file, sheet.sheet) if rec.levels else None
     data, faulty = _with_faults(data, sheet)
+    return Prepared(sheet, rec, file, data, faulty, derived)
 
-    converted = _checked(data, faulty, sheet, rec, prof, limits).collect()
+
+_PART = "__part__"  #: which of the sheets checked together a row comes from
+
+
+def check_sheets(sheets: list[Prepared], limits: Limits) -> list[Parsed]:
+    """Check sheets of one layout (:meth:`Prepared.layout`) in one plan over their rows put together, with
+    their provenance as columns; the result is split back into one :class:`Parsed` per sheet."""
+    first = sheets[0]
+    rec, table = first.rec, first.rec.table
+    data = pl.concat(
+        [
+            p.data.with_columns(
+                pl.lit(p.file, pl.String).alias(PROV_FILE), pl.lit(p.sheet.sheet, pl.String).alias(PROV_SHEET),
+                pl.lit(i, pl.Int32).alias(_PART),
+            )
+            for i, p in enumerate(sheets)
+        ],
+        how="vertical",
+    )
+    converted = _checked(data, first.faulty, first.sheet, rec, rec.profile, limits).collect()
     err_cols = [c for c in converted.columns if c.startswith("__err__")]
     present = [c.name for c in table.columns if c.name in rec.mapping]
-    valid = converted.filter(~pl.col("__bad__")).with_columns(
-        pl.lit(file, pl.String).alias(PROV_FILE), pl.lit(sheet.sheet, pl.String).alias(PROV_SHEET)
-    ).pipe(_to_schema, table.name)
-    rejects = _rejects(converted.filter(pl.col("__bad__")), rec, table, file, sheet.sheet, err_cols)
-    n_bad = converted.height - valid.height
-    return Parsed(table.name, valid, rejects, converted.height, n_bad, present, derived)
+    bad = converted.filter(pl.col("__bad__"))
+    valid = converted.filter(~pl.col("__bad__")).select(pl.col(_PART), *_schema_exprs(converted, table.name))
+    rejects = _rejects(bad, rec, table, err_cols)
+    if len(sheets) == 1:
+        valid_of, rejects_of, read_of = {0: valid.drop(_PART)}, {0: rejects.drop(_PART)}, {0: converted.height}
+    else:
+        valid_of = {k[0]: v.drop(_PART) for k, v in valid.partition_by(_PART, as_dict=True, maintain_order=True).items()}
+        rejects_of = {
+            k[0]: v.drop(_PART) for k, v in rejects.partition_by(_PART, as_dict=True, maintain_order=True).items()
+        }
+        read_of = dict(converted.group_by(_PART).len().iter_rows())
+    no_valid, no_rejects = valid.drop(_PART).clear(), rejects.drop(_PART).clear()  # built once, not per sheet
+    out = []
+    for i, p in enumerate(sheets):
+        v = valid_of.get(i)
+        v = v if v is not None else no_valid
+        r = rejects_of.get(i)
+        r = r if r is not None else no_rejects
+        out.append(Parsed(table.name, v, r, read_of[i], read_of[i] - v.height, present, p.derived))
+    return out
 
 
-#: kinds whose conversion costs more than a lookup: a String column of these is converted once per
-#: distinct value (free text is only cleaned, and nearly every value is distinct)
-_BY_VALUE = frozenset(
-    {"code", "int", "float", "date", "month", "bool", "year", "org_type", "activity_kind", "incident_kind", "worker_role"}
-)
-_NO_ERROR = frozenset({"code"})  #: kinds whose parser gives no error code (columns.parse_code)
-#: distinct values remembered per kind of conversion, across the sheets of a process; past it they are forgotten
-MEMO_VALUES = 200_000
-#: a sheet of more rows (a machine export) is converted cell by cell in its plan: its distinct values would
-#: be too many to look up in Python
-MEMO_ROWS = 100_000
-
-
-class _Memo:
-    """Distinct cell values already converted by one conversion (a column kind with its profile's words
-    and formats): ``frame`` holds ``__raw__``, ``__v__`` (the value), ``__e__`` (its error code) and
-    ``__b__`` (blank), ``index`` the row of each raw value (None for an empty cell)."""
-
-    def __init__(self) -> None:
-        self.index: dict[str | None, int] = {}
-        self.frame: pl.DataFrame | None = None
-        self.lock = threading.Lock()  # ingests in two threads of one process share the memo
-
-    def lookup(self, raw: pl.Series, convert: Callable[[], list[pl.Expr]]) -> pl.DataFrame:
-        """The converted rows of the distinct values of ``raw`` (a String column; ``convert`` reads it by
-        its name); values not seen before are converted now, in one go."""
-        with self.lock:
-            return self._lookup(raw.unique().to_list(), raw.name, convert)
-
-    def _lookup(self, values: list[str | None], name: str, convert: Callable[[], list[pl.Expr]]) -> pl.DataFrame:
-        new = [v for v in values if v not in self.index]
-        if new:
-            if self.frame is not None and self.frame.height + len(new) > MEMO_VALUES:
-                self.index, self.frame, new = {}, None, values
-            fresh = pl.DataFrame({name: new}, schema={name: pl.String})
-            fresh = fresh.select(pl.col(name).alias("__raw__"), *convert())
-            start = 0 if self.frame is None else self.frame.height
-            self.index.update((v, start + i) for i, v in enumerate(new))
-            self.frame = fresh if self.frame is None else pl.concat([self.frame, fresh], rechunk=False)
-        assert self.frame is not None
-        return self.frame[[self.index[v] for v in values]]
-
-
-_MEMOS: dict[tuple[object, ...], _Memo] = {}
-
-
-def _memo_key(kind: str, prof: Profile | None, date1904: bool, max_number: float) -> tuple[object, ...]:
-    """What a conversion's result depends on besides the cell: its kind, and the profile's words and
-    formats, the workbook's date system and the number limit where the kind reads them."""
-    if kind in ("date", "month"):
-        return (kind, prof.date_formats if prof and kind == "date" else (), date1904)
-    if kind == "bool":
-        return (kind, prof.yes_words if prof else frozenset(), prof.no_words if prof else frozenset())
-    if kind in ("int", "float"):
-        return (kind, max_number)
-    return (kind,)
+def convert_new_values(sheets: list[Prepared], limits: Limits) -> None:
+    """Convert the values of ``sheets`` that no :class:`_Memo` holds yet, one conversion per kind (and
+    profile, date system) for all the sheets — not one per sheet or per layout — so that their checks
+    find every value converted already."""
+    wanted: dict[tuple[object, ...], tuple[Column, Prepared, list[pl.Series]]] = {}
+    for p in sheets:
+        if p.data.height > MEMO_ROWS:
+            continue
+        schema = p.data.schema
+        for column in p.rec.table.columns:
+            src = p.rec.mapping.get(column.name)
+            if src is None or column.kind not in _BY_VALUE or schema[src] != pl.String:
+                continue
+            key = _memo_key(column.kind, p.rec.profile, p.sheet.date1904, limits.max_number)
+            wanted.setdefault(key, (column, p, []))[2].append(p.data[src].rename("__value__"))
+    for key, (column, p, values) in wanted.items():
+        memo = _MEMOS.setdefault(key, _Memo())
+        convert = _converter(column, "__value__", p.rec.profile, p.sheet.date1904, limits.max_number)
+        memo.lookup(pl.concat(values, rechunk=False), convert)  # lookup takes the distinct values
 
 
 def _checked(
@@ -310,14 +338,7 @@ def _checked(
         dtype = data.schema[src]
         err: pl.Expr | None
         if by_value and dtype == pl.String and column.kind in _BY_VALUE:
-
-            def convert(column: Column = column, src: str = src) -> list[pl.Expr]:
-                v, e = parse_column(
-                    column, src, pl.String, prof, date1904=sheet.date1904, max_number=limits.max_number
-                )
-                e = e if e is not None else pl.lit(None, pl.String)
-                return [v.alias("__v__"), e.alias("__e__"), _is_blank(src, pl.String).alias("__b__")]
-
+            convert = _converter(column, src, prof, sheet.date1904, limits.max_number)
             memo = _MEMOS.setdefault(_memo_key(column.kind, prof, sheet.date1904, limits.max_number), _Memo())
             lookup = memo.lookup(data[src], convert).lazy().select(
                 pl.col("__raw__").alias(src),
@@ -331,7 +352,7 @@ def _checked(
         else:
             v, err = parse_column(column, src, dtype, prof, date1904=sheet.date1904, max_number=limits.max_number)
             value_exprs.append(v.alias(column.name))
-            blank = pl.when(_is_blank(src, dtype)).then(pl.lit("required_empty")) if column.required else None
+            blank = pl.when(is_blank(src, dtype)).then(pl.lit("required_empty")) if column.required else None
         parts = [pl.col(f"__fault__{src}")] if src in faulty else []
         parts += [p for p in (blank, err) if p is not None]
         if column.name in rec.repeated:
@@ -362,15 +383,19 @@ def _data_rows(sheet: RawSheet, rec: Recognised) -> pl.DataFrame:
     data = sheet.data.with_columns(sheet.rows.alias(PROV_ROW))
     if rec.header_index is not None:
         data = data.slice(rec.header_index + 1)
+    schema = data.schema
     src_cols = [c for c in data.columns if c != PROV_ROW]
     if src_cols and data.height:
-        strs = [c for c in src_cols if data.schema[c] == pl.String]
+        strs = [c for c in src_cols if schema[c] == pl.String]
         if strs:
+            # the row's text cells joined: blank only when every one is (one string op, not one per column)
             non_empty = pl.any_horizontal(
-                [pl.col(c).str.strip_chars().fill_null("") != "" for c in strs]
+                [pl.concat_str(strs, ignore_nulls=True).str.strip_chars() != ""]
                 + [pl.col(c).is_not_null() for c in src_cols if c not in strs]
             )
-            data = data.filter(non_empty)
+            keep = data.select(non_empty).to_series()
+            if not keep.all():  # most sheets have no empty row: nothing to filter
+                data = data.filter(keep)
     if data.height == 0:
         raise FileRefused("header_only")
     return data
@@ -379,6 +404,8 @@ def _data_rows(sheet: RawSheet, rec: Recognised) -> pl.DataFrame:
 def _with_faults(data: pl.DataFrame, sheet: RawSheet) -> tuple[pl.DataFrame, set[str]]:
     """``data`` with a ``__fault__<column>`` code column for each source column the reader found faults
     in (``__fault__`` for whole lines), and the set of those columns ("" for whole lines)."""
+    if sheet.faults.height == 0:
+        return data, set()
     faults = sheet.faults.filter(pl.col(PROV_ROW).is_in(data[PROV_ROW].implode()))
     if faults.height == 0:
         return data, set()
@@ -458,12 +485,6 @@ def derive_orgs(data: pl.DataFrame, rec: Recognised, file: str, sheet: str) -> p
     return _to_schema(out, "orgs")
 
 
-def _is_blank(src: str, dtype: pl.DataType) -> pl.Expr:
-    if dtype == pl.String:
-        return pl.col(src).str.strip_chars().fill_null("") == ""
-    return pl.col(src).is_null()
-
-
 def _defaults(df: pl.LazyFrame, table: Table, rec: Recognised) -> pl.LazyFrame:
     """Fill what the contract says an absent column or an empty cell means."""
     out = []
@@ -483,16 +504,19 @@ def _defaults(df: pl.LazyFrame, table: Table, rec: Recognised) -> pl.LazyFrame:
 
 
 def _to_schema(df: pl.DataFrame, name: str) -> pl.DataFrame:
+    return df.select(_schema_exprs(df, name))
+
+
+def _schema_exprs(df: pl.DataFrame, name: str) -> list[pl.Expr]:
     schema = table_schema(name)
-    return df.select(
-        [pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c) for c, t in schema.items()]
-    )
+    return [pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c) for c, t in schema.items()]
 
 
-def _rejects(bad: pl.DataFrame, rec: Recognised, table: Table, file: str, sheet: str, err_cols: list[str]) -> pl.DataFrame:
-    """One reject row per faulty cell (or faulty line), with the user's row number, the value and the reason."""
+def _rejects(bad: pl.DataFrame, rec: Recognised, table: Table, err_cols: list[str]) -> pl.DataFrame:
+    """One reject row per faulty cell (or faulty line), with the user's row number, the value and the
+    reason, and the sheet's ``__part__``."""
     if bad.height == 0:
-        return pl.DataFrame(schema=REJECTS_SCHEMA)
+        return pl.DataFrame(schema={**REJECTS_SCHEMA, _PART: pl.Int32})
     src_cols = [c for c in rec.source_names if c in bad.columns]
     names: dict[str, str] = {}
     for i, c in enumerate(src_cols):  # a repeated header gets its column number: a record's keys are unique
@@ -506,17 +530,19 @@ def _rejects(bad: pl.DataFrame, rec: Recognised, table: Table, file: str, sheet:
         value = pl.col(rec.mapping[canon]).cast(pl.String) if canon else line
         part = bad.filter(pl.col(ec).is_not_null()).select(
             pl.lit(table.name).alias("table"),
-            pl.lit(file).alias(PROV_FILE),
-            pl.lit(sheet).alias(PROV_SHEET),
+            pl.col(PROV_FILE),
+            pl.col(PROV_SHEET),
             pl.col(PROV_ROW),
             pl.lit(canon).alias("column"),
             value.alias("value"),
             pl.col(ec).alias("reason_code"),
             record.alias("record"),
+            pl.col(_PART),
         )
         frames.append(part)
-    out = pl.concat(frames) if frames else pl.DataFrame(schema=REJECTS_SCHEMA)
-    return with_reason_text(out, table).select(list(REJECTS_SCHEMA))
+    if not frames:
+        return pl.DataFrame(schema={**REJECTS_SCHEMA, _PART: pl.Int32})
+    return with_reason_text(pl.concat(frames), table).select(*REJECTS_SCHEMA, _PART)
 
 
 def with_reason_text(df: pl.DataFrame, table: Table | None = None) -> pl.DataFrame:
