@@ -16,6 +16,7 @@ import polars as pl
 from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import FileRefused, Limits, read_file
 from analysis.ingest.returned import returned_workbook
+from analysis.ingest.typed import parse_typed
 from analysis.ingest.validate import Parsed, parse_sheet, recognise
 from analysis.store import REJECTS_SCHEMA
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, reason
@@ -106,7 +107,7 @@ def _read_one_unlimited(path: Path, rel: str, size: int, sha: str, limits: Limit
             continue  # an empty sheet (Sheet2, Sheet3) is not a table
         try:
             rec = recognise(sheet, limits, rel, profiles)
-            parsed = parse_sheet(sheet, rec, rel, limits)
+            parsed = parse_typed(sheet, rec, rel, limits) or parse_sheet(sheet, rec, rel, limits)
         except FileRefused as exc:
             where = f"工作表“{sheet.sheet}”：" if sheet.sheet else ""
             out.rejects.append(_file_reject(rel, sheet.sheet, exc.code, exc.detail))
