@@ -382,6 +382,7 @@ class StoreWriter:
         self._inherited = False  # the index was carried over from the previous store
         self._keyed: set[str] = set()  # study parts keyed by this writer
         self._grown = False  # pairs were added to the inherited index
+        self._member_orgs: pl.Series | None = None  # the index's org codes (None: not known yet)
 
     def _new_part(self, name: str) -> Path:
         folder = self.tmp / name
@@ -402,6 +403,12 @@ class StoreWriter:
         write_part_file(df, target, name)
         return target
 
+    def _index_orgs(self) -> pl.Series:
+        """The org codes of the member index (kept beside it, so a part of new orgs is told at once)."""
+        if self._member_orgs is None:
+            self._member_orgs = self.members()["org_id"].unique()
+        return self._member_orgs
+
     def members(self) -> pl.DataFrame:
         """The member index being built: the previous store's (keys are only appended), then new pairs."""
         if self._members is None:
@@ -418,6 +425,9 @@ class StoreWriter:
         in (org_id, member_id) order, so the same ingests give the same keys."""
         pair = ["org_id", "member_id"]
         members = self.members()
+        orgs = df["org_id"].unique()
+        if not orgs.is_in(self._index_orgs().implode(), nulls_equal=True).any():
+            return self._key_new_orgs(df, orgs)
         pairs = df.select(pair).unique()
         known = members.filter(pl.col("org_id").is_in(pairs["org_id"].unique().implode(), nulls_equal=True))
         new = pairs.join(known, on=pair, how="anti", nulls_equal=True).sort(pair, nulls_last=True)
@@ -425,9 +435,30 @@ class StoreWriter:
             start = members.height
             new = new.with_columns(pl.int_range(start, start + new.height, dtype=pl.UInt32).alias(MEMBER_KEY))
             self._members = members = pl.concat([members, new])
+            self._member_orgs = None
             self._grown = True
             known = pl.concat([known, new])
         return df.join(known, on=pair, how="left", nulls_equal=True, maintain_order="left")
+
+    def _key_new_orgs(self, df: pl.DataFrame, orgs: pl.Series) -> pl.DataFrame:
+        """:meth:`key_members` of rows whose orgs the index does not hold yet: every pair is new, so the
+        rows sorted by (org_id, member_id, date) — the store order they get anyway — are numbered run by
+        run from the next key, with no join."""
+        order = ["org_id", "member_id", "date"]
+        if not is_sorted(df, order):
+            df = df.sort(order, nulls_last=True, maintain_order=True)
+        start = self.members().height
+        changed = pl.col("org_id").ne_missing(pl.col("org_id").shift(1)) | pl.col("member_id").ne_missing(
+            pl.col("member_id").shift(1)
+        )
+        key = (changed.cum_sum().cast(pl.Int64) + (start - 1)).cast(pl.UInt32).alias(MEMBER_KEY)
+        df = df.with_columns(key)
+        new = df.filter(changed).select(*MEMBERS_SCHEMA)
+        if new.height:
+            self._members = pl.concat([self.members(), new])
+            self._member_orgs = pl.concat([self._index_orgs(), orgs])
+            self._grown = True
+        return df
 
     def link_part(self, name: str, source: Path) -> Path:
         """Carry a part of the previous store over unchanged: a hard link when the file system allows
@@ -525,17 +556,33 @@ def write_part_file(df: pl.DataFrame, path: Path, table: str | None = None) -> N
     Rows of ``table`` are stored in its :data:`PART_ORDER`, if it has one (a stable sort, so exact
     duplicates keep their order).  A study part without its member keys (codes corrected after it was
     keyed) is left as it is: it is sorted when :meth:`StoreWriter.finish` keys it again."""
-    if (order := PART_ORDER.get(table or "")) and set(order) <= set(df.columns):
+    if (order := PART_ORDER.get(table or "")) and set(order) <= set(df.columns) and not is_sorted(df, order):
         df = df.sort(order, nulls_last=True, maintain_order=True)
     plain = [PROV_ROW] if PROV_ROW in df.columns else []
     pq.write_table(
-        df.to_arrow(),
+        df.to_arrow(compat_level=pl.CompatLevel.newest()),  # string views as they are: no conversion
         path,
         compression="zstd",
         row_group_size=PART_ROW_GROUP,
         use_dictionary=[c for c in df.columns if c not in plain],
         column_encoding=dict.fromkeys(plain, "DELTA_BINARY_PACKED"),
     )
+
+
+def is_sorted(df: pl.DataFrame, order: list[str] | tuple[str, ...]) -> bool:
+    """Whether the rows of ``df`` are in ``order`` already (ascending, nulls last), as a stable sort would
+    leave them — then it need not run: a machine export is often written in that order.  One comparison
+    of each row with the one before."""
+    if df.height < 2:
+        return True
+    ok: pl.Expr | None = None
+    for name in reversed(order):
+        cur, prev = pl.col(name), pl.col(name).shift(1)
+        less = pl.when(prev.is_null()).then(False).when(cur.is_null()).then(True).otherwise(prev < cur)
+        same = prev.eq_missing(cur)
+        ok = (less | same) if ok is None else (less | (same & ok))
+    assert ok is not None
+    return bool(df.select(ok.slice(1).all()).item())
 
 
 def write_store(
