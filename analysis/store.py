@@ -58,23 +58,15 @@ from analysis.store_guard import (
     sweep,
     wait_for_swap,
 )
+from analysis.store_parts import MEMBER_KEY, PartWrites, is_sorted, write_part_file
+from analysis.store_parts import PART_ORDER as PART_ORDER  # re-exported: the store's row order
+from analysis.store_parts import PART_ROW_GROUP as PART_ROW_GROUP
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, TABLES, ColumnKind, Table
 
 STORE_VERSION = 2  #: 2 = a folder of part files per table; 1 = one file per table
 DEFAULT_STORE = Path("data/store")
-MEMBER_KEY = "_member"  #: dense UInt32 key of an (org_id, member_id) pair in the study table
 MEMBERS_FILE = "study_members.parquet"
 MEMBERS_SCHEMA: dict[str, pl.DataType] = {"org_id": pl.String(), "member_id": pl.String(), MEMBER_KEY: pl.UInt32()}
-PART_ROW_GROUP = 131_072  #: rows per Parquet row group of a part (several groups per part: parallel reads)
-#: row order of a table's parts: a rule reads the rows of one or two activity kinds, or one inspection
-#: item, and the row groups holding others are then skipped on their statistics instead of read; a
-#: member's study rows are one run, which the 12-days rule sums without hashing (rules/measures/edu.py)
-PART_ORDER: dict[str, tuple[str, ...]] = {
-    "activities": ("kind", "org_id", "date"),
-    "inspections": ("item", "org_id", "year"),
-    "study": (MEMBER_KEY, "date"),
-}
-
 _DTYPES: dict[ColumnKind, pl.DataType] = {
     "code": pl.String(),
     "text": pl.String(),
@@ -383,6 +375,7 @@ class StoreWriter:
         self._keyed: set[str] = set()  # study parts keyed by this writer
         self._grown = False  # pairs were added to the inherited index
         self._member_orgs: pl.Series | None = None  # the index's org codes (None: not known yet)
+        self._writes = PartWrites()  # large parts are written beside the caller (analysis.store_parts)
 
     def _new_part(self, name: str) -> Path:
         folder = self.tmp / name
@@ -400,7 +393,7 @@ class StoreWriter:
         if name == "study" and MEMBER_KEY not in df.columns:
             df = self.key_members(df)
             self._keyed.add(target.name)
-        write_part_file(df, target, name)
+        self._writes.write(df, target, name)
         return target
 
     def _index_orgs(self) -> pl.Series:
@@ -487,6 +480,7 @@ class StoreWriter:
         conflicts: pl.DataFrame | None = None,
     ) -> None:
         """Complete the store (``tables``: name -> rows kept, for every table that exists) and swap it in."""
+        self._writes.wait()
         for name in tables:
             folder = self.tmp / name
             if not folder.is_dir() or not any(folder.glob("*.parquet")):
@@ -544,45 +538,9 @@ class StoreWriter:
         write_part_file(self.members(), self.tmp / MEMBERS_FILE)
 
     def abort(self) -> None:
+        with contextlib.suppress(Exception):  # the error that made us abort is the one raised
+            self._writes.wait()
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def write_part_file(df: pl.DataFrame, path: Path, table: str | None = None) -> None:
-    """Write one part file: zstd, row groups of :data:`PART_ROW_GROUP` rows, every column
-    dictionary-encoded (pyarrow's writer: polars' own leaves numbers plain, and reading the ``days`` of
-    a large study table then takes 4× as long) except the row numbers, which count up and are
-    delta-encoded (a dictionary of unique numbers would double the size of a study part).
-
-    Rows of ``table`` are stored in its :data:`PART_ORDER`, if it has one (a stable sort, so exact
-    duplicates keep their order).  A study part without its member keys (codes corrected after it was
-    keyed) is left as it is: it is sorted when :meth:`StoreWriter.finish` keys it again."""
-    if (order := PART_ORDER.get(table or "")) and set(order) <= set(df.columns) and not is_sorted(df, order):
-        df = df.sort(order, nulls_last=True, maintain_order=True)
-    plain = [PROV_ROW] if PROV_ROW in df.columns else []
-    pq.write_table(
-        df.to_arrow(compat_level=pl.CompatLevel.newest()),  # string views as they are: no conversion
-        path,
-        compression="zstd",
-        row_group_size=PART_ROW_GROUP,
-        use_dictionary=[c for c in df.columns if c not in plain],
-        column_encoding=dict.fromkeys(plain, "DELTA_BINARY_PACKED"),
-    )
-
-
-def is_sorted(df: pl.DataFrame, order: list[str] | tuple[str, ...]) -> bool:
-    """Whether the rows of ``df`` are in ``order`` already (ascending, nulls last), as a stable sort would
-    leave them — then it need not run: a machine export is often written in that order.  One comparison
-    of each row with the one before."""
-    if df.height < 2:
-        return True
-    ok: pl.Expr | None = None
-    for name in reversed(order):
-        cur, prev = pl.col(name), pl.col(name).shift(1)
-        less = pl.when(prev.is_null()).then(False).when(cur.is_null()).then(True).otherwise(prev < cur)
-        same = prev.eq_missing(cur)
-        ok = (less | same) if ok is None else (less | (same & ok))
-    assert ok is not None
-    return bool(df.select(ok.slice(1).all()).item())
 
 
 def write_store(

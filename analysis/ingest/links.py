@@ -15,6 +15,7 @@ import polars as pl
 from analysis.ingest.registry import _canonical, _fk_reject, _normalise_codes
 from analysis.store import MEMBER_KEY, empty_table, table_schema, write_part_file
 from analysis.store_digest import PartDigest, read_digest, remove_digest, write_digest
+from analysis.store_parts import wait_for_part
 from analysis.vocab import PROV_FILE, PROVENANCE
 
 #: reasons a later registry can undo: a file with rows refused for them is read again at the next ingest
@@ -91,10 +92,13 @@ class _Source:
         if self.frame is not None:
             return self.frame
         assert self.path is not None
+        wait_for_part(self.path)  # a part of this ingest may still be being written
         return pl.read_parquet(self.path)
 
     def replace(self, df: pl.DataFrame) -> None:
         """New content for this source (rows refused or found duplicate were taken out)."""
+        if self.path is not None:
+            wait_for_part(self.path)
         if self.path is None:
             self.frame = df
         elif df.height == 0:
