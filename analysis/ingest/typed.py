@@ -49,13 +49,14 @@ _TYPED: dict[str, pl.DataType] = {
 
 
 def parse_typed(
-    sheet: RawSheet, rec: Recognised, file: str, limits: Limits | None = None, min_rows: int = TYPED_ROWS
+    sheet: RawSheet, rec: Recognised, file: str, limits: Limits | None = None, min_rows: int | None = None
 ) -> Parsed | None:
-    """``parse_sheet(sheet, rec, file, limits)`` for a large typed table with nothing to refuse or
-    convert; None when the table is not one (then the general path must run)."""
+    """``parse_sheet(sheet, rec, file, limits)`` for a typed table of at least ``min_rows`` rows
+    (:data:`TYPED_ROWS`) with nothing to refuse or convert; None when the table is not one (then the
+    general path must run)."""
     limits = limits or Limits()
     data = sheet.data
-    if not _applies(sheet, rec, min_rows):
+    if not _applies(sheet, rec, TYPED_ROWS if min_rows is None else min_rows):
         return None
     table = rec.table
     mapped = [(c, rec.mapping[c.name]) for c in table.columns if c.name in rec.mapping]
