@@ -71,6 +71,8 @@ def test_activity_defaults_on_the_typed_path(tmp_path: Path) -> None:
         ("days", None, "required_empty"),
         ("member_id", "", "required_empty"),
         ("topic", "ＡＢＣ", None),  # full-width letters: NFKC makes them ABC
+        ("topic", "tab\t", None),  # stripped
+        ("org_id", "002.0", None),  # a whole number as Excel writes it: the code is 002
     ],
 )
 def test_a_table_with_a_cell_to_convert_or_refuse_goes_the_general_path(

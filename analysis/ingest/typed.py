@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.ingest.columns import parse_column
+from analysis.ingest.columns import DATE_MAX, DATE_MIN, parse_column
 from analysis.ingest.readers import Limits, RawSheet
 from analysis.ingest.validate import Parsed, Recognised
 from analysis.store import REJECTS_SCHEMA, table_schema
@@ -64,31 +64,24 @@ def parse_typed(
         return None
     if any(c.required and data[src].null_count() for c, src in mapped):
         return None  # required_empty
+    if not any(c.required for c, _ in mapped):
+        return None  # a row could be empty: the general path decides
     values: list[pl.Expr] = []
-    errors: list[pl.Expr] = []
+    fails: list[pl.Expr] = []  # one boolean each: some cell of the column would be refused
     for c, src in mapped:
         if data.schema[src] == pl.String:
             if not _clean_as_is(data[src], c, limits):
                 return None
             values.append(pl.col(src).alias(c.name))
-        elif c.kind == "year":  # columns._year on a whole number: the number itself, 2000–2100
+            continue
+        if c.kind == "year":  # columns._year on a whole number: the number itself, 2000–2100
             values.append(pl.col(src).alias(c.name))
-            errors.append(pl.col(src).is_not_null() & ((pl.col(src) < 2000) | (pl.col(src) > 2100)))
         else:
-            v, err = parse_column(c, src, data.schema[src], date1904=sheet.date1904, max_number=limits.max_number)
+            v, _ = parse_column(c, src, data.schema[src], date1904=sheet.date1904, max_number=limits.max_number)
             values.append(v.alias(c.name))
-            if err is not None:
-                errors.append(err.is_not_null())
-            if table.name == "study" and c.name == "days":
-                errors.append((v <= 0) | (v > 31))
-    sources = data.columns
-    blank_text = [_has_blank(data[s]) for s in sources if data.schema[s] == pl.String and s not in dict(mapped).values()]
-    if any(blank_text):
-        return None  # a row could be empty: the general path decides
-    checks = [pl.any_horizontal(errors).fill_null(False).any().alias("bad")] if errors else []
-    checks.append((~pl.any_horizontal(pl.col(sources).is_not_null())).any().alias("empty"))
-    found = data.select(checks).row(0, named=True)
-    if found.get("bad") or found["empty"]:
+        fails += _fails(c, src, table.name, limits)
+    # every row has a required value (no nulls, and a String one is not blank): no row is empty
+    if fails and any(data.select(pl.any_horizontal(fails).fill_null(False)).row(0)):
         return None
     out = data.select(values).with_columns(
         sheet.rows.alias(PROV_ROW), pl.lit(file, pl.String).alias(PROV_FILE), pl.lit(sheet.sheet, pl.String).alias(PROV_SHEET)
@@ -117,20 +110,42 @@ def _applies(sheet: RawSheet, rec: Recognised, min_rows: int) -> bool:
 
 def _clean_as_is(col: pl.Series, column: Column, limits: Limits) -> bool:
     """True when every distinct value of the String column ``col`` converts to itself, with no error
-    (nulls stay null): the column can be kept as it is."""
-    uniq = col.unique().to_frame()
+    (nulls stay null): the column can be kept as it is.
+
+    Printable ASCII with no space at either end is its own NFKC form and stripped, so of a code or text
+    column only the other values (and, of a code, whole numbers written ``123.0``) are converted to see."""
+    uniq = col.unique()
+    if column.kind in ("code", "text"):
+        if column.kind == "code" and uniq.str.contains(r"^\d+\.0+$").any():
+            return False
+        uniq = uniq.filter(uniq.is_null() | uniq.str.contains(r"[^ -~]|^ | $|^$"))
+        if uniq.len() == 0:
+            return True
     v, err = parse_column(column, col.name, pl.String, max_number=limits.max_number)
     same = (v == pl.col(col.name)) | (v.is_null() & pl.col(col.name).is_null())
     check = same.fill_null(False).all()
     if err is not None:
         check = check & err.is_null().all()
-    return bool(uniq.select(check).item())
+    return bool(uniq.to_frame().select(check).item())
 
 
-def _has_blank(col: pl.Series) -> bool:
-    """Whether a String column holds a blank but not null cell (an empty row would need it)."""
-    uniq = col.unique()
-    return bool((uniq.str.strip_chars() == "").any())
+def _fails(c: Column, src: str, table: str, limits: Limits) -> list[pl.Expr]:
+    """Whether some cell of a typed column would be refused, as min/max/any reductions (no per-cell
+    error codes): the checks of :mod:`analysis.ingest.columns` that can fail for a column of its type."""
+    col = pl.col(src)
+    if c.kind in ("int", "float"):  # not_finite, negative (not_integer cannot happen in an Int64 column)
+        out = [col.min() < 0, col.max() > limits.max_number]
+        return out + ([col.is_nan().any(), col.is_infinite().any()] if c.kind == "float" else []) + (
+            [col.min() <= 0, col.max() > 31] if table == "study" and c.name == "days" else []
+        )
+    if c.kind == "date":
+        return [col.min() < DATE_MIN, col.max() > DATE_MAX]
+    if c.kind == "month":
+        month = col.dt.truncate("1mo")
+        return [month.min() < DATE_MIN, month.max() > DATE_MAX]
+    if c.kind == "year":
+        return [col.min() < 2000, col.max() > 2100]
+    return []  # bool: nothing to refuse
 
 
 def _defaults(table: str, rec: Recognised) -> list[pl.Expr]:
