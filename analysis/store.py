@@ -405,13 +405,16 @@ class StoreWriter:
     def members(self) -> pl.DataFrame:
         """The member index being built: the previous store's (keys are only appended), then new pairs."""
         if self._members is None:
-            prev = self.path / MEMBERS_FILE
-            if prev.is_file() and (self.path / "store.json").is_file():
-                self._members = pl.read_parquet(prev).select(*MEMBERS_SCHEMA)
+            if self._previous_index():
+                self._members = pl.read_parquet(self.path / MEMBERS_FILE).select(*MEMBERS_SCHEMA)
                 self._inherited = True
             else:
                 self._members = pl.DataFrame(schema=MEMBERS_SCHEMA)
         return self._members
+
+    def _previous_index(self) -> bool:
+        """Whether the previous store has a member index (the one this writer's index grows from)."""
+        return (self.path / MEMBERS_FILE).is_file() and (self.path / "store.json").is_file()
 
     def key_members(self, df: pl.DataFrame) -> pl.DataFrame:
         """``df`` (study rows) with ``_member``: known pairs keep their key, new pairs get the next keys
@@ -522,16 +525,18 @@ class StoreWriter:
 
     def _key_study_parts(self) -> None:
         """Key the study parts that lost ``_member`` after they were written (rows whose codes were
-        corrected), or whose keys came from an index that is not this one; write the index next to them."""
-        self.members()
+        corrected), or whose keys came from an index that is not this one; write the index next to them.
+        The index itself is read only when a part is keyed or it grew (an increment of other tables
+        links it unread)."""
+        inherited = self._inherited if self._members is not None else self._previous_index()
         for part in table_parts(self.tmp, "study"):
             keyed = MEMBER_KEY in pq.read_schema(part).names
-            if not keyed or not (self._inherited or part.name in self._keyed):
+            if not keyed or not (inherited or part.name in self._keyed):
                 df = self.key_members(pl.read_parquet(part).drop(MEMBER_KEY, strict=False))
                 tmp = part.with_suffix(".rekey")
                 write_part_file(df, tmp, "study")
                 os.replace(tmp, part)  # a new file: a hard-linked previous part is untouched
-        if self._inherited and not self._grown:  # the previous index as it was: linked, not written again
+        if inherited and not self._grown:  # the previous index as it was: linked, not written again
             with contextlib.suppress(OSError):
                 os.link(self.path / MEMBERS_FILE, self.tmp / MEMBERS_FILE)
                 return

@@ -146,12 +146,15 @@ def _groups(sources: list[_Source]) -> list[list[_Source]]:
             i = parent[i]
         return i
 
-    owner: dict[str | None, int] = {}
-    for i, src in enumerate(sources):
-        for org in src.org_ids.to_list():
-            j = owner.setdefault(org, i)
-            if j != i:
-                parent[root(i)] = root(j)
+    if len(sources) > 1:
+        owners = pl.concat(
+            s.org_ids.unique().to_frame("org_id").with_columns(pl.lit(i, pl.Int64).alias("_src"))
+            for i, s in enumerate(sources)
+        )
+        shared = owners.group_by("org_id").agg("_src").filter(pl.col("_src").list.len() > 1)
+        for first, *others in shared["_src"].to_list():  # the few codes held by more than one source
+            for j in others:
+                parent[root(j)] = root(first)
     groups: dict[int, list[_Source]] = {}
     for i, src in enumerate(sources):
         groups.setdefault(root(i), []).append(src)
