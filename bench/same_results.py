@@ -1,4 +1,5 @@
 """Are two stores the same, frame for frame?  ``python bench/same_results.py OLD_STORE NEW_STORE``
+(or two ``assess --out`` folders: their CSV files byte for byte).
 
 Compares every canonical table part by part (rows in order, the study parts with their ``_member`` keys),
 the member index, rejects (reasons and row numbers), duplicates, manifest (all but ``ingested_at``),
@@ -60,12 +61,19 @@ def differences(old: Path, new: Path) -> list[str]:
     return out
 
 
+def csv_differences(old: Path, new: Path) -> list[str]:
+    """The CSV files (byte for byte) that differ between two assess output folders."""
+    names = sorted({p.name for p in old.glob("*.csv")} | {p.name for p in new.glob("*.csv")})
+    return [n for n in names if not ((old / n).is_file() and (new / n).is_file()) or (old / n).read_bytes() != (new / n).read_bytes()]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("old", type=Path)
     ap.add_argument("new", type=Path)
     args = ap.parse_args()
-    diffs = differences(args.old, args.new)
+    stores = (args.old / "store.json").is_file() and (args.new / "store.json").is_file()
+    diffs = differences(args.old, args.new) if stores else csv_differences(args.old, args.new)
     for d in diffs:
         print(d)
     if diffs:
