@@ -10,12 +10,14 @@ would, with far less work:
 - a String column (codes, text, kinds) is cleaned on its *distinct* values only, and used as it is when
   every distinct value is its own cleaned form (NFKC, stripped, not blank) with no error;
 - a typed column (Date, numbers, Boolean) gets only the checks that can fail for it — its range, a
-  negative or fractional count, the days of a study row — in one pass;
-- required columns must hold no null.
+  negative or non-finite number, the days of a study row — as min/max reductions, with no error code
+  per cell;
+- required columns must hold no null (so no row is empty either).
 
-Anything else — a cell the conversion would change or refuse, a fully empty row, a profile, reader
-faults, a repeated header, a column of another type — and ``parse_typed`` returns None: the file then
-takes the general path, so every reject keeps its row, column and reason as before.
+Anything else — a cell the conversion would change or refuse, a profile, reader faults, a repeated
+header, a column of another type — and ``parse_typed`` returns None: the file then takes the general
+path, so every reject keeps its row, column and reason as before.  The hook is one line in
+:func:`analysis.ingest.file._read_one_unlimited`.
 """
 
 from __future__ import annotations
