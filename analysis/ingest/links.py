@@ -116,8 +116,12 @@ def _check_links(sources: list[_Source], name: str, registry: pl.Series) -> list
     holding an unknown code are read again."""
     rejects = []
     known = registry.implode()
+    if not sources:
+        return rejects
+    codes = pl.concat([s.org_ids for s in sources]).unique()
+    unknown = codes.filter(~codes.is_in(known)).implode()  # one lookup in the registry for all sources
     for src in sources:
-        if src.org_ids.is_in(known).all():
+        if not src.org_ids.is_in(unknown).any():
             continue
         df = _normalise_codes(src.load().drop(MEMBER_KEY, strict=False), "org_id", registry)  # codes change: key again
         df, r = _fk_reject(df, name, ~pl.col("org_id").is_in(known), "org_id", "unknown_org")
@@ -136,8 +140,7 @@ def _contains(sorted_hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _groups(sources: list[_Source]) -> list[list[_Source]]:
     """The sources in groups that share no org code with one another: rows of two orgs are never the
-    same row (every table's rows carry their org), so duplicates are only looked for within a group —
-    a file of new rows is compared with the few parts holding its orgs, not with the whole store."""
+    same row (every table's rows carry their org), so duplicates are only looked for within a group."""
     parent = list(range(len(sources)))
 
     def root(i: int) -> int:
@@ -162,21 +165,22 @@ def _groups(sources: list[_Source]) -> list[list[_Source]]:
 
 
 def _repeated(sources: list[_Source]) -> np.ndarray:
-    """Hashes that occur more than once among the sources of one group (:func:`_groups`; sorted,
-    unique).  The parts the previous store left as they were (:attr:`_Source.settled`) hold distinct
-    rows among themselves — that store took their duplicates out — so only the other sources' hashes
-    are looked up in them, and a hash shared by two such parts alone (two distinct rows) is not a
-    candidate; the result is the same."""
+    """Hashes that occur more than once among the sources (sorted, unique).  The parts the previous store
+    left as they were (:attr:`_Source.settled`) hold distinct rows among themselves — that store took
+    their duplicates out — so only the other sources' hashes are looked for: among themselves, in groups
+    that share org codes (:func:`_groups`), and in the settled parts holding one of the group's orgs — a
+    row and its copy carry the same org, so the result is the same as comparing every source with every
+    other, and a file of new rows is compared with the few parts holding its orgs, not the whole store."""
+    settled = [s for s in sources if s.settled]
     out = [np.empty(0, np.uint64)]
-    for group in _groups(sources):
-        fresh_parts = [s.hashes for s in group if not s.settled]
-        if not fresh_parts:
-            continue
-        fresh = fresh_parts[0]
-        if len(fresh_parts) > 1:  # sorted runs: a stable sort merges them
-            fresh = np.sort(np.concatenate(fresh_parts), kind="stable")
+    for group in _groups([s for s in sources if not s.settled]):
+        fresh = group[0].hashes
+        if len(group) > 1:  # sorted runs: a stable sort merges them
+            fresh = np.sort(np.concatenate([s.hashes for s in group]), kind="stable")
         out.append(fresh[1:][fresh[1:] == fresh[:-1]])
-        out += [fresh[_contains(s.hashes, fresh)] for s in group if s.settled]
+        orgs = pl.concat([s.org_ids for s in group]).unique().implode()
+        holding = [s for s in settled if s.org_ids.is_in(orgs, nulls_equal=True).any()]
+        out += [fresh[_contains(s.hashes, fresh)] for s in holding]
     return np.unique(np.concatenate(out))
 
 
