@@ -116,6 +116,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--baseline", type=Path, help="another checkout whose ingest is timed too (e.g. /work/main)")
     ap.add_argument("--json", type=Path, help="write the figures for bench/run.py's table")
+    ap.add_argument("--keep", action="store_true", help="keep the stores (bench/data/ingest-scale-<orgs>/store)")
     ap.add_argument("--stage", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     if args.stage:
@@ -131,7 +132,8 @@ def main() -> None:
             runs["baseline"].append(child(args.baseline.resolve(), "ingest", raw, work / "store-baseline"))
         line = ", ".join(f"{k} {v[-1]['seconds']:.1f} s" for k, v in runs.items() if v)
         print(f"  run {i + 1}: {line}", flush=True)
-    shutil.rmtree(work, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     med = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items() if v}
     ing = runs["ingest"]
     rows = ing[0]["rows"]
