@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
 
 from analysis.ingest import ingest
 from analysis.store import MEMBER_KEY, Store, table_parts
-from analysis.store_parts import is_sorted
+from analysis.store_parts import BACKGROUND_ROWS, PartWrites, is_sorted, wait_for_part
 
 REGISTRY = "组织编码,组织名称,组织类型,上级组织编码\n000100,机关党委,机关党委,\n000101,第一支部,支部,000100\n"
 
@@ -76,3 +78,22 @@ def test_duplicates_are_found_across_files_of_one_org_and_rows_of_other_orgs_sta
     assert sorted(st.table("activities").collect().select("org_id", "_file").rows()) == [
         ("000100", "b.csv"), ("000101", "a.csv")
     ]  # fmt: skip
+
+
+def test_a_large_part_written_in_the_background_is_there_once_waited_for(tmp_path: Path) -> None:
+    df = pl.DataFrame({"org_id": ["000101"] * BACKGROUND_ROWS, "_row": range(BACKGROUND_ROWS)})
+    writes = PartWrites()
+    writes.write(df, tmp_path / "part-00000.parquet")
+    wait_for_part(tmp_path / "part-00000.parquet")
+
+    assert_frame_equal(pl.read_parquet(tmp_path / "part-00000.parquet"), df)
+    writes.wait()
+
+
+def test_a_background_write_that_fails_raises_when_waited_for(tmp_path: Path) -> None:
+    df = pl.DataFrame({"org_id": ["000101"] * BACKGROUND_ROWS})
+    writes = PartWrites()
+    writes.write(df, tmp_path / "no-such-folder" / "part-00000.parquet")
+
+    with pytest.raises(OSError):
+        writes.wait()
