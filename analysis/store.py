@@ -58,23 +58,15 @@ from analysis.store_guard import (
     sweep,
     wait_for_swap,
 )
+from analysis.store_parts import MEMBER_KEY, PartWrites, is_sorted, write_part_file
+from analysis.store_parts import PART_ORDER as PART_ORDER  # re-exported: the store's row order
+from analysis.store_parts import PART_ROW_GROUP as PART_ROW_GROUP
 from analysis.vocab import PROV_FILE, PROV_ROW, PROV_SHEET, TABLES, ColumnKind, Table
 
 STORE_VERSION = 2  #: 2 = a folder of part files per table; 1 = one file per table
 DEFAULT_STORE = Path("data/store")
-MEMBER_KEY = "_member"  #: dense UInt32 key of an (org_id, member_id) pair in the study table
 MEMBERS_FILE = "study_members.parquet"
 MEMBERS_SCHEMA: dict[str, pl.DataType] = {"org_id": pl.String(), "member_id": pl.String(), MEMBER_KEY: pl.UInt32()}
-PART_ROW_GROUP = 131_072  #: rows per Parquet row group of a part (several groups per part: parallel reads)
-#: row order of a table's parts: a rule reads the rows of one or two activity kinds, or one inspection
-#: item, and the row groups holding others are then skipped on their statistics instead of read; a
-#: member's study rows are one run, which the 12-days rule sums without hashing (rules/measures/edu.py)
-PART_ORDER: dict[str, tuple[str, ...]] = {
-    "activities": ("kind", "org_id", "date"),
-    "inspections": ("item", "org_id", "year"),
-    "study": (MEMBER_KEY, "date"),
-}
-
 _DTYPES: dict[ColumnKind, pl.DataType] = {
     "code": pl.String(),
     "text": pl.String(),
@@ -382,6 +374,8 @@ class StoreWriter:
         self._inherited = False  # the index was carried over from the previous store
         self._keyed: set[str] = set()  # study parts keyed by this writer
         self._grown = False  # pairs were added to the inherited index
+        self._member_orgs: pl.Series | None = None  # the index's org codes (None: not known yet)
+        self._writes = PartWrites()  # large parts are written beside the caller (analysis.store_parts)
 
     def _new_part(self, name: str) -> Path:
         folder = self.tmp / name
@@ -399,25 +393,37 @@ class StoreWriter:
         if name == "study" and MEMBER_KEY not in df.columns:
             df = self.key_members(df)
             self._keyed.add(target.name)
-        write_part_file(df, target, name)
+        self._writes.write(df, target, name)
         return target
+
+    def _index_orgs(self) -> pl.Series:
+        """The org codes of the member index (kept beside it, so a part of new orgs is told at once)."""
+        if self._member_orgs is None:
+            self._member_orgs = self.members()["org_id"].unique()
+        return self._member_orgs
 
     def members(self) -> pl.DataFrame:
         """The member index being built: the previous store's (keys are only appended), then new pairs."""
         if self._members is None:
-            prev = self.path / MEMBERS_FILE
-            if prev.is_file() and (self.path / "store.json").is_file():
-                self._members = pl.read_parquet(prev).select(*MEMBERS_SCHEMA)
+            if self._previous_index():
+                self._members = pl.read_parquet(self.path / MEMBERS_FILE).select(*MEMBERS_SCHEMA)
                 self._inherited = True
             else:
                 self._members = pl.DataFrame(schema=MEMBERS_SCHEMA)
         return self._members
+
+    def _previous_index(self) -> bool:
+        """Whether the previous store has a member index (the one this writer's index grows from)."""
+        return (self.path / MEMBERS_FILE).is_file() and (self.path / "store.json").is_file()
 
     def key_members(self, df: pl.DataFrame) -> pl.DataFrame:
         """``df`` (study rows) with ``_member``: known pairs keep their key, new pairs get the next keys
         in (org_id, member_id) order, so the same ingests give the same keys."""
         pair = ["org_id", "member_id"]
         members = self.members()
+        orgs = df["org_id"].unique()
+        if not orgs.is_in(self._index_orgs().implode(), nulls_equal=True).any():
+            return self._key_new_orgs(df, orgs)
         pairs = df.select(pair).unique()
         known = members.filter(pl.col("org_id").is_in(pairs["org_id"].unique().implode(), nulls_equal=True))
         new = pairs.join(known, on=pair, how="anti", nulls_equal=True).sort(pair, nulls_last=True)
@@ -425,9 +431,30 @@ class StoreWriter:
             start = members.height
             new = new.with_columns(pl.int_range(start, start + new.height, dtype=pl.UInt32).alias(MEMBER_KEY))
             self._members = members = pl.concat([members, new])
+            self._member_orgs = None
             self._grown = True
             known = pl.concat([known, new])
         return df.join(known, on=pair, how="left", nulls_equal=True, maintain_order="left")
+
+    def _key_new_orgs(self, df: pl.DataFrame, orgs: pl.Series) -> pl.DataFrame:
+        """:meth:`key_members` of rows whose orgs the index does not hold yet: every pair is new, so the
+        rows sorted by (org_id, member_id, date) — the store order they get anyway — are numbered run by
+        run from the next key, with no join."""
+        order = ["org_id", "member_id", "date"]
+        if not is_sorted(df, order):
+            df = df.sort(order, nulls_last=True, maintain_order=True)
+        start = self.members().height
+        changed = pl.col("org_id").ne_missing(pl.col("org_id").shift(1)) | pl.col("member_id").ne_missing(
+            pl.col("member_id").shift(1)
+        )
+        key = (changed.cum_sum().cast(pl.Int64) + (start - 1)).cast(pl.UInt32).alias(MEMBER_KEY)
+        df = df.with_columns(key)
+        new = df.filter(changed).select(*MEMBERS_SCHEMA)
+        if new.height:
+            self._members = pl.concat([self.members(), new])
+            self._member_orgs = pl.concat([self._index_orgs(), orgs])
+            self._grown = True
+        return df
 
     def link_part(self, name: str, source: Path) -> Path:
         """Carry a part of the previous store over unchanged: a hard link when the file system allows
@@ -456,6 +483,7 @@ class StoreWriter:
         conflicts: pl.DataFrame | None = None,
     ) -> None:
         """Complete the store (``tables``: name -> rows kept, for every table that exists) and swap it in."""
+        self._writes.wait()
         for name in tables:
             folder = self.tmp / name
             if not folder.is_dir() or not any(folder.glob("*.parquet")):
@@ -497,45 +525,27 @@ class StoreWriter:
 
     def _key_study_parts(self) -> None:
         """Key the study parts that lost ``_member`` after they were written (rows whose codes were
-        corrected), or whose keys came from an index that is not this one; write the index next to them."""
-        self.members()
+        corrected), or whose keys came from an index that is not this one; write the index next to them.
+        The index itself is read only when a part is keyed or it grew (an increment of other tables
+        links it unread)."""
+        inherited = self._inherited if self._members is not None else self._previous_index()
         for part in table_parts(self.tmp, "study"):
             keyed = MEMBER_KEY in pq.read_schema(part).names
-            if not keyed or not (self._inherited or part.name in self._keyed):
+            if not keyed or not (inherited or part.name in self._keyed):
                 df = self.key_members(pl.read_parquet(part).drop(MEMBER_KEY, strict=False))
                 tmp = part.with_suffix(".rekey")
                 write_part_file(df, tmp, "study")
                 os.replace(tmp, part)  # a new file: a hard-linked previous part is untouched
-        if self._inherited and not self._grown:  # the previous index as it was: linked, not written again
+        if inherited and not self._grown:  # the previous index as it was: linked, not written again
             with contextlib.suppress(OSError):
                 os.link(self.path / MEMBERS_FILE, self.tmp / MEMBERS_FILE)
                 return
         write_part_file(self.members(), self.tmp / MEMBERS_FILE)
 
     def abort(self) -> None:
+        with contextlib.suppress(Exception):  # the error that made us abort is the one raised
+            self._writes.wait()
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def write_part_file(df: pl.DataFrame, path: Path, table: str | None = None) -> None:
-    """Write one part file: zstd, row groups of :data:`PART_ROW_GROUP` rows, every column
-    dictionary-encoded (pyarrow's writer: polars' own leaves numbers plain, and reading the ``days`` of
-    a large study table then takes 4× as long) except the row numbers, which count up and are
-    delta-encoded (a dictionary of unique numbers would double the size of a study part).
-
-    Rows of ``table`` are stored in its :data:`PART_ORDER`, if it has one (a stable sort, so exact
-    duplicates keep their order).  A study part without its member keys (codes corrected after it was
-    keyed) is left as it is: it is sorted when :meth:`StoreWriter.finish` keys it again."""
-    if (order := PART_ORDER.get(table or "")) and set(order) <= set(df.columns):
-        df = df.sort(order, nulls_last=True, maintain_order=True)
-    plain = [PROV_ROW] if PROV_ROW in df.columns else []
-    pq.write_table(
-        df.to_arrow(),
-        path,
-        compression="zstd",
-        row_group_size=PART_ROW_GROUP,
-        use_dictionary=[c for c in df.columns if c not in plain],
-        column_encoding=dict.fromkeys(plain, "DELTA_BINARY_PACKED"),
-    )
 
 
 def write_store(

@@ -39,11 +39,16 @@ def write_digest(part: Path, digest: PartDigest) -> None:
     meta = {"hashed": digest.hashed, "rows": len(digest.hashes), "org_ids": digest.org_ids, "counts": digest.counts}
     tmp = hashes_path.with_suffix(".hashes-tmp")
     with tmp.open("wb") as fh:
-        np.save(fh, np.sort(np.asarray(digest.hashes, dtype=np.uint64)))
+        hashes = np.asarray(digest.hashes, dtype=np.uint64)
+        np.save(fh, hashes if _ascending(hashes) else np.sort(hashes))
     os.replace(tmp, hashes_path)
     tmp = meta_path.with_suffix(".digest-tmp")
     tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, meta_path)
+
+
+def _ascending(values: np.ndarray) -> bool:
+    return bool(np.all(values[1:] >= values[:-1]))
 
 
 def read_digest(part: Path, hashed: str) -> PartDigest | None:

@@ -3,7 +3,8 @@
 Usage::
 
     python bench/increment.py                  # 20,000 orgs (a store of ~16 M rows), 3 runs
-    python bench/increment.py --orgs 200000    # the province (~20 GB of disk for the raw data, slow)
+    python bench/increment.py --orgs 200000    # the province (~350 MB of raw data, a full ingest first)
+    python bench/increment.py --orgs 200000 --store STORE --json FILE   # reuse a store of that data
 
 The raw Parquet data (:func:`analysis.synth.generate_parquet`, the same as ``bench/run.py``'s, reused from
 ``bench/data/`` when it is there) is ingested once into a store.  Each run then copies that store (hard
@@ -81,6 +82,10 @@ def main() -> None:
     ap.add_argument("--orgs", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose ingest is timed (e.g. main's)")
+    ap.add_argument("--json", type=Path, help="write the figures for bench/run.py's table")
+    ap.add_argument(
+        "--store", type=Path, help="a store already ingested from the raw data of --orgs (its full ingest is not run)"
+    )
     ap.add_argument("--stage", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     if args.stage:
@@ -94,14 +99,18 @@ def main() -> None:
         print(f"generating {args.orgs:,} orgs ...", flush=True)
         _, gen = child("generate", raw, args.orgs)
         (raw / ".complete").write_text(json.dumps(gen))
-    base = DATA / f"increment-store-{args.orgs}"
-    shutil.rmtree(base, ignore_errors=True)
-    print(f"[{args.orgs:,} orgs] full ingest ...", flush=True)
-    full_wall, full = child("ingest", raw, base)
+    if args.store:
+        base = args.store
+        full = {"kept": None, "seconds": None}
+    else:
+        base = DATA / f"increment-store-{args.orgs}"
+        shutil.rmtree(base, ignore_errors=True)
+        print(f"[{args.orgs:,} orgs] full ingest ...", flush=True)
+        _, full = child("ingest", raw, base)
     add = new_file(base, DATA / f"increment-file-{args.orgs}")
     walls, inner = [], []
     for i in range(args.repeat):
-        copy = DATA / f"increment-copy-{args.orgs}"
+        copy = base.with_name(f"{base.name}-copy-{os.getpid()}")  # beside it: hard links need one file system
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(base, copy, copy_function=os.link)
         wall, out = child("ingest", add, copy)
@@ -111,13 +120,23 @@ def main() -> None:
         inner.append(out["seconds"])
         print(f"  run {i + 1}: {wall:.2f} s process, {out['seconds']:.2f} s ingest()", flush=True)
         shutil.rmtree(copy, ignore_errors=True)
+    kept = "—" if full["kept"] is None else f"{full['kept']:,}"
+    whole = "—" if full["seconds"] is None else f"{full['seconds']:.1f}"
     text = (
-        f"| {args.orgs:,} | {full['kept']:,} | {full['seconds']:.1f} | {statistics.median(walls):.2f} "
+        f"| {args.orgs:,} | {kept} | {whole} | {statistics.median(walls):.2f} "
         f"| {statistics.median(inner):.2f} ({min(inner):.2f}–{max(inner):.2f}) |"
     )
     print("| orgs | rows in store | full ingest s | add one file: process s | add one file: ingest() s |")
     print("|---:|---:|---:|---:|---:|")
     print(text)
+    if args.json:
+        note = f"one CSV of 5 activities into a {args.orgs:,}-org store, median of {args.repeat}"
+        rows = [
+            {"key": "increment_s", "value": statistics.median(inner), "unit": "s", "note": note + ", ingest() alone"},
+            {"key": "increment_process_s", "value": statistics.median(walls), "unit": "s", "note": note + ", process wall"},
+            {"key": "increment_orgs", "value": args.orgs, "unit": "orgs", "note": "orgs in the store"},
+        ]
+        args.json.write_text(json.dumps({"rows": rows}, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

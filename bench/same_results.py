@@ -1,4 +1,5 @@
 """Are two stores the same?  ``python bench/same_results.py OLD_STORE NEW_STORE`` (exit 0: equal).
+Two ``assess --out`` folders (no ``store.json``) are compared by their CSV files, byte for byte.
 
 Every table (its parts read in order and concatenated: the same rows in the same order, every column,
 dtypes included), the rejects (every column: reasons, row numbers, records), the duplicates, the
@@ -52,9 +53,29 @@ def _differs(old: pl.DataFrame | None, new: pl.DataFrame | None) -> str:
     return "differs"
 
 
+def _part_counts(store: Path) -> dict[str, int]:
+    return {d.name: len(list(d.glob("part-*.parquet"))) for d in store.iterdir() if d.is_dir()}
+
+
+def csv_differences(old: Path, new: Path) -> list[str]:
+    """The CSV files (byte for byte) that differ between two assess output folders."""
+    names = sorted({p.name for p in old.glob("*.csv")} | {p.name for p in new.glob("*.csv")})
+    return [
+        f"{n}: differs"
+        for n in names
+        if not ((old / n).is_file() and (new / n).is_file()) or (old / n).read_bytes() != (new / n).read_bytes()
+    ]
+
+
 def compare(old: Path, new: Path) -> list[str]:
     """One line per difference between the stores at ``old`` and ``new`` (empty: the same)."""
+    if not ((old / "store.json").is_file() and (new / "store.json").is_file()):
+        return csv_differences(old, new)
     problems = []
+    parts = _part_counts(old), _part_counts(new)
+    for name in sorted(set(parts[0]) | set(parts[1])):
+        if parts[0].get(name) != parts[1].get(name):
+            problems.append(f"{name}: {parts[0].get(name)} parts vs {parts[1].get(name)}")
     for name in sorted(_names(old) | _names(new)):
         why = _differs(_frame(old, name), _frame(new, name))
         if why:
@@ -76,7 +97,7 @@ def _ingest(code: Path, tree: Path, store: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stores", nargs="*", type=Path, help="OLD_STORE NEW_STORE")
+    ap.add_argument("stores", nargs="*", type=Path, help="OLD_STORE NEW_STORE (or two assess output folders)")
     ap.add_argument("--ingest-with", nargs=3, type=Path, metavar=("OLD_CODE", "NEW_CODE", "TREE"))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="same-results-") as tmp:

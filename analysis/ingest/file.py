@@ -20,6 +20,7 @@ import polars as pl
 from analysis.ingest.profiles import Profile
 from analysis.ingest.readers import FileRefused, Limits, read_file
 from analysis.ingest.returned import returned_workbook
+from analysis.ingest.typed import parse_typed
 from analysis.ingest.validate import (
     MEMO_ROWS,
     Parsed,
@@ -204,7 +205,10 @@ def _read_one_unlimited(
         if sheet.data.height == 0:
             continue  # an empty sheet (Sheet2, Sheet3) is not a table
         try:
-            slots.append(prepare_sheet(sheet, recognise(sheet, limits, rel, profiles), rel))
+            rec = recognise(sheet, limits, rel, profiles)
+            # a large typed table (Parquet) needs only its checks; anything else is prepared for the
+            # checks shared by the run's sheets of the same layout
+            slots.append(parse_typed(sheet, rec, rel, limits) or prepare_sheet(sheet, rec, rel))
         except FileRefused as exc:
             slots.append((sheet.sheet, exc.code, exc.detail))
     return _Pending(out, slots)

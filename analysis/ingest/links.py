@@ -15,6 +15,7 @@ import polars as pl
 from analysis.ingest.registry import _canonical, _fk_reject, _normalise_codes
 from analysis.store import MEMBER_KEY, empty_table, table_schema, write_part_file
 from analysis.store_digest import PartDigest, read_digest, remove_digest, write_digest
+from analysis.store_parts import wait_for_part
 from analysis.vocab import PROV_FILE, PROVENANCE
 
 #: reasons a later registry can undo: a file with rows refused for them is read again at the next ingest
@@ -30,19 +31,20 @@ def _hashed(table: str) -> str:
 @dataclass
 class _Source:
     """Kept rows of one canonical table at the link and duplicate stages: a part file in the store
-    being written, or (rows that were duplicates before) a frame in memory.  Only a 64-bit hash per
-    row, the org codes and the rows per file stay in memory for a part; they are kept next to the part
-    (:class:`analysis.store.PartDigest`), so the next ingest need not read the part to know them."""
+    being written, or (rows that were duplicates before) a frame in memory.  Only the 64-bit hashes of
+    its rows (sorted), the org codes and the rows per file stay in memory for a part; they are kept next
+    to the part (:class:`analysis.store.PartDigest`), so the next ingest need not read the part to know
+    them.  A row's own hash is computed again when the rows are read (:meth:`row_hashes`)."""
 
     table: str
     path: Path | None = None
     frame: pl.DataFrame | None = None
-    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))  #: sorted
     org_ids: pl.Series = field(default_factory=lambda: pl.Series("org_id", [], pl.String))
     counts: pl.DataFrame = field(default_factory=pl.DataFrame)  #: _file, n
-    #: ``hashes`` follow the rows; False: the part is as the previous store left it, described by its digest
-    #: (hashes sorted), and its rows are distinct from those of every other such part
-    in_row_order: bool = True
+    #: the part is as the previous store left it, described by its digest, and its rows are distinct
+    #: from those of every other such part
+    settled: bool = False
 
     @classmethod
     def of(cls, table: str, df: pl.DataFrame, path: Path | None = None) -> _Source:
@@ -59,11 +61,11 @@ class _Source:
         counts = pl.DataFrame(
             {PROV_FILE: list(d.counts), "n": list(d.counts.values())}, schema={PROV_FILE: pl.String, "n": pl.UInt32}
         )
-        return cls(table, path, None, d.hashes, pl.Series("org_id", d.org_ids, pl.String), counts, False)
+        return cls(table, path, None, d.hashes, pl.Series("org_id", d.org_ids, pl.String), counts, True)
 
     def _describe(self, df: pl.DataFrame) -> None:
-        self.hashes = self._row_hashes(df)
-        self.in_row_order = True
+        self.hashes = pl.Series(self._row_hashes(df)).sort().to_numpy()
+        self.settled = False
         self.org_ids = df["org_id"].unique()
         self.counts = df.group_by(PROV_FILE).agg(pl.len().alias("n"))
         if self.path is not None:
@@ -74,7 +76,7 @@ class _Source:
 
     def row_hashes(self, df: pl.DataFrame) -> np.ndarray:
         """The hash of each row of ``df`` (this source's rows, as loaded), in row order."""
-        return self.hashes if self.in_row_order else self._row_hashes(df)
+        return self._row_hashes(df)
 
     def save_digest(self) -> None:
         assert self.path is not None
@@ -90,10 +92,13 @@ class _Source:
         if self.frame is not None:
             return self.frame
         assert self.path is not None
+        wait_for_part(self.path)  # a part of this ingest may still be being written
         return pl.read_parquet(self.path)
 
     def replace(self, df: pl.DataFrame) -> None:
         """New content for this source (rows refused or found duplicate were taken out)."""
+        if self.path is not None:
+            wait_for_part(self.path)
         if self.path is None:
             self.frame = df
         elif df.height == 0:
@@ -111,8 +116,12 @@ def _check_links(sources: list[_Source], name: str, registry: pl.Series) -> list
     holding an unknown code are read again."""
     rejects = []
     known = registry.implode()
+    if not sources:
+        return rejects
+    codes = pl.concat([s.org_ids for s in sources]).unique()
+    unknown = codes.filter(~codes.is_in(known)).implode()  # one lookup in the registry for all sources
     for src in sources:
-        if src.org_ids.is_in(known).all():
+        if not src.org_ids.is_in(unknown).any():
             continue
         df = _normalise_codes(src.load().drop(MEMBER_KEY, strict=False), "org_id", registry)  # codes change: key again
         df, r = _fk_reject(df, name, ~pl.col("org_id").is_in(known), "org_id", "unknown_org")
@@ -129,16 +138,49 @@ def _contains(sorted_hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.asarray(sorted_hashes[at] == values)
 
 
+def _groups(sources: list[_Source]) -> list[list[_Source]]:
+    """The sources in groups that share no org code with one another: rows of two orgs are never the
+    same row (every table's rows carry their org), so duplicates are only looked for within a group."""
+    parent = list(range(len(sources)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if len(sources) > 1:
+        owners = pl.concat(
+            s.org_ids.unique().to_frame("org_id").with_columns(pl.lit(i, pl.Int64).alias("_src"))
+            for i, s in enumerate(sources)
+        )
+        shared = owners.group_by("org_id").agg("_src").filter(pl.col("_src").list.len() > 1)
+        for first, *others in shared["_src"].to_list():  # the few codes held by more than one source
+            for j in others:
+                parent[root(j)] = root(first)
+    groups: dict[int, list[_Source]] = {}
+    for i, src in enumerate(sources):
+        groups.setdefault(root(i), []).append(src)
+    return list(groups.values())
+
+
 def _repeated(sources: list[_Source]) -> np.ndarray:
     """Hashes that occur more than once among the sources (sorted, unique).  The parts the previous store
-    left as they were (:attr:`_Source.in_row_order` False) hold distinct rows among themselves — that
-    store took their duplicates out — so only the other sources' hashes are looked up in them, and a hash
-    shared by two such parts alone (two distinct rows) is not a candidate; the result is the same."""
-    settled = [s.hashes for s in sources if not s.in_row_order]
-    fresh = np.concatenate([s.hashes for s in sources if s.in_row_order] or [np.empty(0, np.uint64)])
-    fresh.sort()
-    out = [fresh[1:][fresh[1:] == fresh[:-1]]]
-    out += [fresh[_contains(h, fresh)] for h in settled]
+    left as they were (:attr:`_Source.settled`) hold distinct rows among themselves — that store took
+    their duplicates out — so only the other sources' hashes are looked for: among themselves, in groups
+    that share org codes (:func:`_groups`), and in the settled parts holding one of the group's orgs — a
+    row and its copy carry the same org, so the result is the same as comparing every source with every
+    other, and a file of new rows is compared with the few parts holding its orgs, not the whole store."""
+    settled = [s for s in sources if s.settled]
+    out = [np.empty(0, np.uint64)]
+    for group in _groups([s for s in sources if not s.settled]):
+        fresh = group[0].hashes
+        if len(group) > 1:  # sorted runs: a stable sort merges them
+            fresh = np.sort(np.concatenate([s.hashes for s in group]), kind="stable")
+        out.append(fresh[1:][fresh[1:] == fresh[:-1]])
+        orgs = pl.concat([s.org_ids for s in group]).unique().implode()
+        holding = [s for s in settled if s.org_ids.is_in(orgs, nulls_equal=True).any()]
+        out += [fresh[_contains(s.hashes, fresh)] for s in holding]
     return np.unique(np.concatenate(out))
 
 
@@ -153,8 +195,7 @@ def _take_duplicates(sources: list[_Source], name: str) -> pl.DataFrame:
         return empty_table(name)
     candidates = []
     for i, src in enumerate(sources):
-        hit = np.isin(src.hashes, repeated) if src.in_row_order else _contains(src.hashes, repeated)
-        if not hit.any():
+        if not _contains(src.hashes, repeated).any():
             continue
         df = src.load()
         idx = np.flatnonzero(np.isin(src.row_hashes(df), repeated))
