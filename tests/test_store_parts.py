@@ -97,3 +97,24 @@ def test_a_background_write_that_fails_raises_when_waited_for(tmp_path: Path) ->
 
     with pytest.raises(OSError):
         writes.wait()
+
+
+def test_one_row_repeated_in_forty_files_of_one_run_is_kept_once(tmp_path: Path) -> None:
+    """Forty files read in one run (by worker processes: 32+ files) each repeat one row beside a row of
+    their own; main kept 21 copies of the repeated row (every other file's)."""
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "组织.csv").write_text(REGISTRY, encoding="utf-8")
+    for i in range(1, 41):
+        (data / f"a{i:02d}.csv").write_text(
+            f"组织编码,活动日期,活动类型,主题\n000101,2024-02-01,党课,同一次\n000101,2024-03-{i % 28 + 1:02d},党课,第{i}次\n",
+            encoding="utf-8",
+        )
+    ingest([data], store=tmp_path / "store")
+    st = Store.open(tmp_path / "store")
+
+    kept = st.table("activities").collect()
+    assert kept.height == 41
+    assert kept.filter(pl.col("topic") == "同一次").select("_file", "_row").rows() == [("a01.csv", 2)]
+    dup = st.duplicates().select("table", "_file", "_row").sort("_file")
+    assert dup.rows() == [("activities", f"a{i:02d}.csv", 2) for i in range(2, 41)]
