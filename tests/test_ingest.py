@@ -267,6 +267,31 @@ def test_registry_faults_unknown_parent_cycle_and_conflict(tmp_path: Path) -> No
     ]
 
 
+def test_orgs_under_a_cycle_and_a_self_parent_are_refused_and_a_deep_chain_is_kept(tmp_path: Path) -> None:
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "orgs.csv").write_text(
+        "org_id,name,org_type,parent_id\n"
+        "000010,L4,branch,000011\n"  # listed before its parents: four levels down to 000013
+        "000011,L3,general_branch,000012\n"
+        "000012,L2,committee,000013\n"
+        "000013,L1,committee,\n"
+        "000020,S,branch,000020\n"  # its own parent
+        "000030,X,general_branch,000031\n"  # cycle 30 <-> 31 ...
+        "000031,Y,general_branch,000030\n"
+        "000032,Z,branch,000031\n",  # ... and a branch under it
+        encoding="utf-8",
+    )
+    _, st = run(data, tmp_path / "store")
+    assert sorted(st.table("orgs").collect()["org_id"].to_list()) == ["000010", "000011", "000012", "000013"]
+    assert sorted((r[2], r[5]) for r in rejects_of(st)) == [
+        (6, "parent_cycle"),
+        (7, "parent_cycle"),
+        (8, "parent_cycle"),
+        (9, "parent_cycle"),
+    ]
+
+
 def test_parquet_typed_columns_are_read(tmp_path: Path) -> None:
     data = registry_folder(tmp_path)
     pl.DataFrame(
