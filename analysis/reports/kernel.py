@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 KERNEL_NAME = "python3"
+#: IPython's history of the batch's cells stays in memory: on disk every cell is a SQLite commit (a
+#: sync to disk) in the user's profile, a thousand of them per batch, and nobody reads them
+KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
 
 #: the warm kernel of this worker process (see :func:`_worker_kernel`)
 _KERNEL: Any = None
@@ -91,7 +94,7 @@ def _worker_kernel(cwd: Path, start_timeout: int) -> Any:
     if _KERNEL is not None:
         _KERNEL.cleanup_resources()
     km = KernelManager(kernel_name=KERNEL_NAME, client_factory=warm_client())
-    km.start_kernel(cwd=str(cwd))
+    km.start_kernel(cwd=str(cwd), extra_arguments=list(KERNEL_ARGUMENTS))
     kc = km.client()
     kc.start_channels()
     try:
