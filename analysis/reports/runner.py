@@ -1,9 +1,10 @@
 """The papermill worker pool: every report of the catalogue run as a batch, exported and indexed.
 
 A report is a jupytext ``py:percent`` notebook in ``notebooks/`` (reviewable in git).  At run time it
-is read with jupytext, executed by papermill in a fresh ``python3`` kernel with the run's parameters
-(passed as Python values, so a code like ``"000123"`` stays a string), saved as an executed
-``.ipynb`` and exported to a self-contained HTML page with the ``offline_zh`` nbconvert template:
+is read with jupytext, executed by papermill on its worker's warm ``python3`` kernel
+(:mod:`analysis.reports.kernel`) with the run's parameters (passed as Python values, so a code like
+``"000123"`` stays a string), and the executed notebook, in memory, exported to a self-contained HTML
+page with the ``offline_zh`` nbconvert template:
 code hidden, no require.js, no MathJax, nothing fetched from the network, ``<html lang="zh">``.
 
 Layout of an output folder::
