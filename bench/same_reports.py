@@ -8,7 +8,9 @@ Compares every file but the store (its own check is the ingest's): the same name
 scripts and pickles byte for byte; PNG pictures pixel for pixel (Pillow's quantizer orders a
 palette differently from one run to the next, even of the same code, so the bytes differ); pages
 byte for byte once the random cell ids nbconvert writes are taken out (jupytext gives a notebook new
-ones at every reading) and each embedded picture is read as its pixels; PDFs byte for byte but for
+ones at every reading), each embedded picture is read as its pixels and the index's 生成时间 line
+is left out; the pages' font (``assets/font.js``, stamped with the time it was cut) by the characters
+it draws; PDFs byte for byte but for
 their dates and ids, else (a picture's palette again) the same pages with the same text
 (``pdftotext``); Excel, Word and PowerPoint files member by member but for ``docProps/core.xml`` (the
 time they were written).  Prints what differs and how each file matched, and exits 1 when anything
@@ -31,6 +33,8 @@ _CELL_ID = re.compile(rb'\sid="cell-id=[0-9a-f-]+"')
 _PDF_VOLATILE = re.compile(rb"/(CreationDate|ModDate)\s*\([^)]*\)|/ID\s*\[[^\]]*\]|<xmp:(Create|Modify|Metadata)Date>[^<]*<")
 _OFFICE = {".xlsx", ".docx", ".pptx"}
 _PNG_URI = re.compile(rb"data:image/png;base64,([A-Za-z0-9+/=]+)")
+_MADE_AT = re.compile("生成时间：[0-9: -]+".encode())
+_FONT_DATA = re.compile(rb'var data = "([A-Za-z0-9+/=]+)"')
 HOW: collections.Counter[str] = collections.Counter()
 
 
@@ -42,8 +46,18 @@ def _pixels(png: bytes) -> bytes:
 
 
 def _page(html: bytes) -> bytes:
-    html = _CELL_ID.sub(b"", html)
+    html = _MADE_AT.sub(b"", _CELL_ID.sub(b"", html))
     return _PNG_URI.sub(lambda m: _pixels(base64.b64decode(m[1])).hex().encode(), html)
+
+
+def _font_chars(script: bytes) -> tuple[int, ...]:
+    """The characters the font of ``assets/font.js`` draws (fontTools stamps each subset with the time)."""
+    from fontTools.ttLib import TTFont
+
+    found = _FONT_DATA.search(script)
+    if not found:
+        return ()
+    return tuple(sorted(TTFont(io.BytesIO(base64.b64decode(found[1]))).getBestCmap()))
 
 
 def _pdf_text(path: Path) -> str:
@@ -78,6 +92,9 @@ def same(old: Path, new: Path) -> bool:
         if not ok:
             ok = _pdf_text(old) == _pdf_text(new)
             HOW["pdf text and pages"] += ok
+    elif old.name == "font.js":
+        ok = _font_chars(a) == _font_chars(b)
+        HOW["font of the same characters"] += ok
     elif suffix in _OFFICE:
         ok = _zip_members(old) == _zip_members(new)
         HOW["office members but core.xml"] += ok
