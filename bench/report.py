@@ -16,7 +16,7 @@ Usage::
    the fixed cost (worker start, kernel start or reset, papermill, HTML export).
 
 ``--json FILE`` writes ``{"rows": [{"key", "value", "unit", "note"}]}`` with the keys ``report_s``,
-``report_batch_s``, ``report_mb``, ``report_count`` (this checkout's medians) for ``bench/run.py``.
+``report_batch_s``, ``report_mb``, ``report_count`` (this checkout's medians) and ``report_cpu_s`` for ``bench/run.py``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -42,18 +43,22 @@ _DONE = re.compile(r"（(\d+) 份报告，用时 (\d+) 秒）")
 
 def run_once(checkout: Path, out: Path) -> dict[str, float]:
     """One ``workbench report --out OUT`` with ``checkout``'s code; its wall seconds, batch seconds,
-    output MB (without the store) and number of reports."""
+    output MB (without the store), number of reports and CPU seconds (user + system of the command, its
+    workers and their kernels: on a shared machine less noisy than the wall time)."""
     env = {**os.environ, "PYTHONPATH": str(checkout)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "analysis", "report", "--out", str(out)], cwd=checkout, env=env,
                           capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"{checkout}: workbench report failed\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
     found = _DONE.search(done.stdout)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file() and "store" not in p.relative_to(out).parts)
     return {"report_s": wall, "report_batch_s": float(found[2]) if found else float("nan"),
-            "report_mb": size / 1e6, "report_count": float(found[1]) if found else float("nan")}
+            "report_mb": size / 1e6, "report_count": float(found[1]) if found else float("nan"), "report_cpu_s": cpu}
 
 
 def main() -> None:
@@ -80,10 +85,11 @@ def main() -> None:
     note = f"median of {args.rounds}, bundled sample, {os.cpu_count()} cores"
     if args.against:
         ratio = med["this"]["report_s"] / med["against"]["report_s"]
-        print(f"report_s this ÷ against: {ratio:.2f}")
-        note += f"; {args.against}: {med['against']['report_s']:.1f} s (this ÷ that {ratio:.2f}, alternating)"
+        cpu_ratio = med["this"]["report_cpu_s"] / med["against"]["report_cpu_s"]
+        print(f"report_s this ÷ against: {ratio:.2f}; report_cpu_s this ÷ against: {cpu_ratio:.2f}")
+        note += f"; {args.against}: {med['against']['report_s']:.1f} s (this ÷ that {ratio:.2f}, CPU {cpu_ratio:.2f}, alternating)"
     if args.json:
-        units = {"report_s": "s", "report_batch_s": "s", "report_mb": "MB", "report_count": "reports"}
+        units = {"report_s": "s", "report_batch_s": "s", "report_mb": "MB", "report_count": "reports", "report_cpu_s": "s"}
         rows = [{"key": k, "value": round(v, 2), "unit": units[k], "note": note} for k, v in med["this"].items()]
         args.json.write_text(json.dumps({"rows": rows}, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.each:
