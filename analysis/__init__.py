@@ -8,7 +8,16 @@ Stages (each imports only those upstream of it)::
 (docs/CONTRACTS.md says which module holds what.)
 """
 
-from analysis.store import Store
+import sys
+
+# jsonschema (which altair and nbformat validate with) checks the "iri" string format with
+# rfc3987_syntax when that package is installed, and importing it builds 38 lark grammars: ~1.5 s in
+# every process — the command, each report worker and each notebook kernel.  No schema the workbench
+# validates against (Vega-Lite's, nbformat's) uses that format, so it is left out; a program that
+# imported rfc3987_syntax before us keeps it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from analysis.store import Store  # noqa: E402
 
 __all__ = ["Store", "open_store"]
 

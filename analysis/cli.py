@@ -413,17 +413,24 @@ def report_cmd(
         check_filter(st, under, org_type)
     except FilterError as exc:
         raise UserError(str(exc)) from exc
-    a = run_assessment(st, year, out / "考核结果", ruleset=ruleset)
     terms = None
-    if any(r.terms for r in chosen):  # once, in this process, the year's assessment reused
-        terms = assess_terms(st, term_day or date(year, 12, 31), ruleset=a.ruleset, annual={year: a})
-        print_terms_due(terms)
-    deck = write_deck(st, year, out / "考核结果" / BRIEFING_FILE, ruleset=ruleset,
-                      source=f"{(data or store_path).resolve().name} 报送台账")  # the index links it
-    console.print(f"已写出汇报材料：{deck}")
+    if any(r.terms for r in chosen):  # once, in this process, before the batch that reads it starts
+        from analysis.assess import assess
+
+        annual = assess(st, year, ruleset=ruleset)
+        terms = assess_terms(st, term_day or date(year, 12, 31), ruleset=annual.ruleset, annual={year: annual})
+
+    def office_files() -> None:  # in this process while the workers run the first reports
+        a = run_assessment(st, year, out / "考核结果", ruleset=ruleset)
+        if terms is not None:
+            print_terms_due(terms)
+        deck = write_deck(st, year, out / "考核结果" / BRIEFING_FILE, ruleset=ruleset, assessment=a, terms=terms,
+                          source=f"{(data or store_path).resolve().name} 报送台账")  # the index links it
+        console.print(f"已写出汇报材料：{deck}")
+
     run = run_reports(
         store_path, year, out, reports=chosen, ruleset=ruleset, workers=workers, notebooks_dir=notebooks or NOTEBOOKS_DIR,
-        under=under, org_type=org_type, keep_notebooks=keep_notebooks, terms=terms,
+        under=under, org_type=org_type, keep_notebooks=keep_notebooks, terms=terms, meanwhile=office_files,
     )
     for w in run.warnings:
         console.print(f"[yellow]提示：[/yellow]{w}")
@@ -505,21 +512,24 @@ BRIEFING_FILE = "汇报材料.pptx"
 
 
 def write_deck(st, year: int, out: Path, ruleset: str = "changzhou-2009", as_of: str | None = None,
-               unit: str = "市级机关党工委", source: str = "") -> Path:
-    """Assess, decide and write the briefing deck (also used by ``workbench report``)."""
+               unit: str = "市级机关党工委", source: str = "", assessment=None, terms=None) -> Path:
+    """Assess, decide and write the briefing deck (also used by ``workbench report``, which hands in
+    the year's ``assessment`` and its ``terms`` made already: each is used when it is of this deck's
+    ruleset and as-of date)."""
     from analysis.assess import assess
     from analysis.decisions import history_for, select_advanced, selection_settings, weak_orgs
     from analysis.outputs.briefing import briefing_facts, write_briefing
     from analysis.store import years_with_data
-    from analysis.terms import assess_terms
+    from analysis.terms import DUE_WITHIN_MONTHS, assess_terms
     from analysis.views import quality
 
-    a = assess(st, year, ruleset=ruleset, as_of=as_of)
+    a = assess(st, year, ruleset=ruleset, as_of=as_of) if assessment is None else assessment
     weak = weak_orgs(a, history_for(st, a))
     advanced = select_advanced(a, weak=weak, **selection_settings(a))
     previous = assess(st, year - 1, ruleset=a.ruleset) if year - 1 in years_with_data(st) else None
     annual = {year: a} if a.as_of == date(year, 12, 31) else None
-    terms = assess_terms(st, a.as_of, ruleset=a.ruleset, annual=annual)
+    if terms is None or terms.as_of != a.as_of or terms.due_within != DUE_WITHIN_MONTHS:
+        terms = assess_terms(st, a.as_of, ruleset=a.ruleset, annual=annual)
     facts = briefing_facts(a, advanced, weak, quality(st).totals, unit=unit, source=source or "数据仓库",
                            previous=previous, terms=terms)
     return write_briefing(facts, out)

@@ -685,3 +685,15 @@ def test_wrap_breaks_chinese_evenly_and_never_starts_a_line_with_a_comma() -> No
     assert "".join(lines) == "作风建设、案件通报（督查评分）"
     assert not any(line[0] in "、）" or line[-1] == "（" for line in lines)
     assert charts.wrap("一二三四五六七八九十", 50, 16, max_lines=2) == ["一二三", "四五…"]
+
+
+def test_a_spec_the_schema_refuses_is_refused_although_a_valid_chart_of_another_shape_was_drawn() -> None:
+    from altair.utils.schemapi import SchemaValidationError
+
+    good = alt.Chart(alt.Data(values=[{"k": "甲", "n": 1}])).mark_bar().encode(x="k:N", y="n:Q")
+    charts.to_vega(good)
+    charts.to_vega(good.properties(title="同一形状，另一标题"))  # the same shape: drawn, not checked again
+    bad = alt.Chart(alt.Data(values=[{"k": "甲", "n": 1}]), width="宽").mark_bar().encode(x="k:N", y="n:Q")
+    with pytest.raises(SchemaValidationError):
+        charts.to_vega(bad)
+

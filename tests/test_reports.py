@@ -552,3 +552,30 @@ def test_every_report_notebook_runs_on_the_demo_data(tmp_path: Path) -> None:
     assert run.warnings == []
     for output in run.outputs:
         assert external_refs(output.html.read_text(encoding="utf-8")) == []
+
+
+def test_the_callers_work_meanwhile_is_done_before_the_index_which_lists_its_files(tmp_path: Path) -> None:
+    nb = _write(tmp_path / "leaky.py", LEAKY)
+    out = tmp_path / "out"
+
+    def office_files() -> None:  # what workbench report writes while the workers run
+        (out / "考核结果").mkdir(parents=True)
+        (out / "考核结果" / "scores.csv").write_text("org_id\n", encoding="utf-8")
+
+    run = run_reports(make_store(tmp_path / "store"), 2024, out, reports=[Report("泄漏", str(nb))], workers=1,
+                      progress=False, meanwhile=office_files)
+    assert run.ok and [o.label for o in run.outputs] == ["泄漏"]
+    assert "scores.csv" in run.index.read_text(encoding="utf-8")
+
+
+def test_a_failure_of_the_work_meanwhile_is_raised_and_no_index_is_written(tmp_path: Path) -> None:
+    nb = _write(tmp_path / "leaky.py", LEAKY)
+    out = tmp_path / "out"
+
+    def broken() -> None:
+        raise RuntimeError("考核结果写不出")
+
+    with pytest.raises(RuntimeError, match="考核结果写不出"):
+        run_reports(make_store(tmp_path / "store"), 2024, out, reports=[Report("泄漏", str(nb))], workers=1,
+                    progress=False, meanwhile=broken)
+    assert not (out / "index.html").exists()

@@ -34,7 +34,26 @@ def notebook_to_html(
     charts: Mapping[str, Path] | None = None,
 ) -> Path:
     """Export an executed notebook (a path or the notebook itself) to an offline HTML page (see the
-    module doc).
+    module doc and :func:`render_page`)."""
+    import nbformat
+
+    if isinstance(nb, (str, os.PathLike)):
+        nb = nbformat.read(str(nb), as_version=4)
+    out = Path(html_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_page(nb, title, index_href, pdf_href, links, charts), encoding="utf-8")
+    return out
+
+
+def render_page(
+    nb: Any,
+    title: str | None = None,
+    index_href: str | None = None,
+    pdf_href: str | None = None,
+    links: Mapping[str, str] | None = None,
+    charts: Mapping[str, Path] | None = None,
+) -> str:
+    """The offline HTML page of the executed notebook ``nb`` (left as it is).
 
     Output that went to stderr (warnings) is left out: the page is for readers, not developers.
     ``index_href`` adds a "返回报告目录" link at the top, ``pdf_href`` a link to the page's PDF.
@@ -42,34 +61,39 @@ def notebook_to_html(
     table's 组织编码 column becomes that link.  ``charts`` (:func:`analysis.reports.images.compact_run`)
     names each picture after its chart.
     """
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    if isinstance(nb, (str, os.PathLike)):
-        nb = nbformat.read(str(nb), as_version=4)
-    else:
-        nb = copy.deepcopy(nb)
+    nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
     if title:
         nb.metadata["title"] = title
-    exporter = HTMLExporter(
-        template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(TEMPLATES_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        exclude_anchor_links=True,
-        embed_images=True,
-        language_code="zh",
-    )
     resources = {k: v for k, v in (("index_href", index_href), ("pdf_href", pdf_href)) if v}
-    body, _ = exporter.from_notebook_node(nb, resources=resources or None)
-    out = Path(html_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(polish(body, links or {}, charts or {}), encoding="utf-8")
-    return out
+    body, _ = _exporter().from_notebook_node(nb, resources=resources or None)
+    return polish(body, links or {}, charts or {})
+
+
+_EXPORTERS: list[Any] = []
+
+
+def _exporter() -> Any:
+    """The page exporter, made once per process: its templates are compiled on first use (~0.1 s),
+    and a worker exports dozens of pages."""
+    if not _EXPORTERS:
+        from nbconvert import HTMLExporter
+
+        _EXPORTERS.append(
+            HTMLExporter(
+                template_name=TEMPLATE_NAME,
+                extra_template_basedirs=[str(TEMPLATES_DIR)],
+                exclude_input=True,
+                exclude_input_prompt=True,
+                exclude_output_prompt=True,
+                exclude_anchor_links=True,
+                embed_images=True,
+                language_code="zh",
+            )
+        )
+    return _EXPORTERS[0]
 
 
 ORG_ANCHOR = "org-"  #: ``#org-<code>``: an organisation's fold on its 单位画像 page

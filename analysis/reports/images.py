@@ -27,10 +27,10 @@ def compact_png(data: bytes) -> bytes:
 
     try:
         img = Image.open(io.BytesIO(data))
+        if img.mode not in ("RGB", "RGBA"):  # known from the header: a palette chart is left undecoded
+            return data
         img.load()
     except Exception:  # noqa: BLE001 — not a picture Pillow reads: leave it as it is
-        return data
-    if img.mode not in ("RGB", "RGBA"):
         return data
     if img.mode == "RGBA" and img.getchannel("A").getextrema() != (255, 255):
         return data

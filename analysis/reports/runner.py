@@ -1,9 +1,10 @@
 """The papermill worker pool: every report of the catalogue run as a batch, exported and indexed.
 
 A report is a jupytext ``py:percent`` notebook in ``notebooks/`` (reviewable in git).  At run time it
-is read with jupytext, executed by papermill in a fresh ``python3`` kernel with the run's parameters
-(passed as Python values, so a code like ``"000123"`` stays a string), saved as an executed
-``.ipynb`` and exported to a self-contained HTML page with the ``offline_zh`` nbconvert template:
+is read with jupytext, executed by papermill on its worker's warm ``python3`` kernel
+(:mod:`analysis.reports.kernel`) with the run's parameters (passed as Python values, so a code like
+``"000123"`` stays a string), and the executed notebook, in memory, exported to a self-contained HTML
+page with the ``offline_zh`` nbconvert template:
 code hidden, no require.js, no MathJax, nothing fetched from the network, ``<html lang="zh">``.
 
 Layout of an output folder::
@@ -42,12 +43,12 @@ from analysis.reports.export import export_job
 from analysis.reports.html import external_refs
 from analysis.reports.index import write_index
 from analysis.reports.jobs import NOTEBOOKS_DIR_NAME, ReportFailure, ReportOutput, ReportRun, _Job, _plan
+from analysis.reports.kernel import _RESET_CELL, _RESET_TAG, KERNEL_NAME, _worker_kernel
 from analysis.store import Store
 from analysis.term_views import save_terms
 from analysis.terms import DUE_WITHIN_MONTHS, TermAssessment, assess_terms
 from analysis.views import DEFAULT_RULESET, check_filter
 
-KERNEL_NAME = "python3"
 KERNEL_LOG = "kernels.log"  #: stderr of the worker processes and their kernels, in out/notebooks/
 TERMS_FILE = "任期考核结果.pickle"  #: the batch's term assessment, read by the notebooks that show terms
 
@@ -76,51 +77,11 @@ def _load_notebook(path: Path) -> Any:
     return jupytext.read(str(path), fmt="py:percent")
 
 
-#: the warm kernel of this worker process (see :func:`_worker_kernel`)
-_KERNEL: Any = None
-#: the first cell of every notebook run on a warm kernel: forget the previous notebook's variables (its
-#: imports stay loaded) and open a new history session, so IPython's history never sees a line number
-#: twice.  A cell of the notebook itself rather than a separate request, which would cost a client round
-#: trip (~0.2 s) per report; :func:`_tidy_executed` takes it out of the written notebook and numbers the
-#: cells from 1.
-_RESET_TAG = "workbench-reset"
-_RESET_CELL = "# 批量运行：清空上一份报告留下的变量\nget_ipython().reset(new_session=True)"
-
-
-def _worker_kernel(cwd: Path, start_timeout: int) -> Any:
-    """One kernel per worker process, started once and reused by every notebook the worker runs.
-
-    Starting a kernel and importing altair/polars costs ~3 s; sixty 单位画像 runs would spend most of
-    their time there.  Each notebook starts with :data:`_RESET_CELL` (a namespace reset) so no variable
-    leaks from one notebook into the next; a kernel that died (or a cell that killed it) is replaced
-    before the next run.
-    """
-    global _KERNEL
-    from jupyter_client.manager import KernelManager
-
-    if _KERNEL is not None and _KERNEL.is_alive():
-        return _KERNEL
-    if _KERNEL is not None:
-        _KERNEL.cleanup_resources()
-    km = KernelManager(kernel_name=KERNEL_NAME)
-    km.start_kernel(cwd=str(cwd))
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=start_timeout)
-    except RuntimeError:
-        km.shutdown_kernel(now=True)
-        raise
-    finally:
-        kc.stop_channels()
-    _KERNEL = km
-    import atexit
-
-    atexit.register(km.shutdown_kernel, now=True)
-    return km
-
-
-def _execute(job: _Job) -> None:
+def _execute(job: _Job) -> Any:
+    """Run ``job``'s notebook on this worker's warm kernel; returns the executed notebook, its reset
+    cell taken out (:func:`_tidy`).  papermill writes it to ``job.ipynb`` once; the export works on
+    the notebook in memory (not read back) and keeps or drops that file.  A failed run's file is
+    tidied in place, for the user to open."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -132,7 +93,7 @@ def _execute(job: _Job) -> None:
     )
     job.ipynb.parent.mkdir(parents=True, exist_ok=True)
     try:
-        papermill.execute_notebook(
+        executed = papermill.execute_notebook(
             nb,
             str(job.ipynb),
             parameters=job.parameters,
@@ -156,21 +117,29 @@ def _execute(job: _Job) -> None:
     except BaseException:
         _tidy_executed(job.ipynb, job.source)
         raise
-    _tidy_executed(job.ipynb, job.source)
+    _tidy(executed, job.source)
+    return executed
 
 
 def _tidy_executed(path: Path, source: Path) -> list[int | None]:
+    """:func:`_tidy` on the notebook file at ``path``, rewritten (a failed run's, kept for the user)."""
+    import nbformat
+
+    if not path.is_file():
+        return []
+    nb = nbformat.read(str(path), as_version=4)
+    counts = _tidy(nb, source)
+    nbformat.write(nb, str(path))
+    return counts
+
+
+def _tidy(nb: Any, source: Path) -> list[int | None]:
     """Take the reset cell out of an executed notebook (batch plumbing, not part of the report) and
     number its executed cells 1, 2, … as a fresh kernel would (how IPython counts after a reset differs
     between versions).  Returns the number of each cell of the notebook as it was run, without the reset
     cell and papermill's error banners — papermill's numbering of a failed cell (None: not a code cell,
     or not run).  papermill's record of the input names the notebook file (it was handed a notebook
     object, and would keep a copy of the whole thing)."""
-    import nbformat
-
-    if not path.is_file():
-        return []
-    nb = nbformat.read(str(path), as_version=4)
     nb.cells = [c for c in nb.cells if _RESET_TAG not in c.metadata.get("tags", [])]
     if isinstance(nb.metadata.get("papermill"), dict):
         nb.metadata.papermill["input_path"] = str(source)
@@ -188,7 +157,6 @@ def _tidy_executed(path: Path, source: Path) -> list[int | None]:
             if "execution_count" in out:
                 out["execution_count"] = n
         counts.append(n)
-    nbformat.write(nb, str(path))
     return counts
 
 
@@ -200,8 +168,9 @@ class _Result:
     warnings: list[str]
 
 
-def _run_job(index: int, job: _Job, execute: Callable[[_Job], None] = _execute) -> _Result:
-    """Execute one notebook (one retry when its kernel fails to start) and export it; never raises."""
+def _run_job(index: int, job: _Job, execute: Callable[[_Job], Any] = _execute) -> _Result:
+    """Execute one notebook (one retry when its kernel fails to start) and export it; never raises.
+    ``execute`` returns the executed notebook, or None when it only wrote ``job.ipynb``."""
     from papermill.exceptions import PapermillExecutionError
 
     started = time.perf_counter()
@@ -209,7 +178,7 @@ def _run_job(index: int, job: _Job, execute: Callable[[_Job], None] = _execute) 
     while True:
         attempts += 1
         try:
-            execute(job)
+            executed = execute(job)
             break
         except PapermillExecutionError as exc:
             return _Result(index, None, _cell_failure(job, exc, attempts), [])
@@ -226,9 +195,13 @@ def _run_job(index: int, job: _Job, execute: Callable[[_Job], None] = _execute) 
             )
             return _Result(index, None, failure, [])
     try:
-        pdf, warnings = export_job(job)
-        refs = external_refs(job.html.read_text(encoding="utf-8"))
+        pdf, warnings, page = export_job(job, executed)
+        refs = external_refs(page)
     except Exception as exc:  # noqa: BLE001
+        if executed is not None:
+            import nbformat
+
+            nbformat.write(executed, str(job.ipynb))  # the failure names it
         failure = ReportFailure(
             job.report,
             job.label,
@@ -300,6 +273,7 @@ def run_reports(
     terms: TermAssessment | None = None,
     as_of: date | str | None = None,
     due_within: int = DUE_WITHIN_MONTHS,
+    meanwhile: Callable[[], Any] | None = None,
 ) -> ReportRun:
     """Run every report for ``year`` on the store at ``store_path`` and write them to ``out_dir``.
 
@@ -334,6 +308,11 @@ def run_reports(
         :func:`analysis.terms.assess_terms` at ``as_of`` (default 31 Dec of ``year``).  Only when a chosen
         report needs it (``Report.terms``); one 任期考核 page per org that owes its term report (inside
         ``under``/``org_type``).
+    meanwhile
+        Work of the caller's to do in this process while the workers run the first reports (the
+        office's Excel files and the briefing deck of ``workbench report``), done before the index is
+        written (it lists those files).  What it raises is raised here, the reports not yet begun
+        cancelled.
 
     Returns
     -------
@@ -390,7 +369,9 @@ def run_reports(
     log = out / NOTEBOOKS_DIR_NAME / KERNEL_LOG
     if jobs:
         log.parent.mkdir(parents=True, exist_ok=True)
-        results = _run_parallel(jobs, workers, progress, log)
+        results = _run_parallel(jobs, workers, progress, log, meanwhile)
+    elif meanwhile is not None:
+        meanwhile()
     handover.cleanup()
     outputs = [r.output for _, r in sorted(results.items()) if r.output]
     failures = [r.failure for _, r in sorted(results.items()) if r.failure]
@@ -415,7 +396,7 @@ def _drop_notebooks_dir(log: Path) -> None:
 
 
 def _run_parallel(
-    jobs: list[_Job], workers: int | None, progress: bool, log_path: Path
+    jobs: list[_Job], workers: int | None, progress: bool, log_path: Path, meanwhile: Callable[[], Any] | None = None
 ) -> dict[int, _Result]:
     import multiprocessing
 
@@ -426,15 +407,21 @@ def _run_parallel(
     n = max(1, min(len(jobs), workers or cpus, cpus))
     results: dict[int, _Result] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
-        task = bar.add_task("生成报告", total=len(jobs))
-        with ProcessPoolExecutor(
-            max_workers=n,
-            mp_context=multiprocessing.get_context("spawn"),  # no fork of a threaded parent
-            initializer=_init_worker,
-            initargs=(str(PACKAGE_ROOT), str(log_path)),
-        ) as pool:
-            futures = {pool.submit(_run_job, i, job): i for i, job in enumerate(jobs)}
+    with ProcessPoolExecutor(
+        max_workers=n,
+        mp_context=multiprocessing.get_context("spawn"),  # no fork of a threaded parent
+        initializer=_init_worker,
+        initargs=(str(PACKAGE_ROOT), str(log_path)),
+    ) as pool:
+        futures = {pool.submit(_run_job, i, job): i for i, job in enumerate(jobs)}
+        if meanwhile is not None:
+            try:
+                meanwhile()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+        with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
+            task = bar.add_task("生成报告", total=len(jobs))
             for future in as_completed(futures):
                 i = futures[future]
                 try:
