@@ -146,7 +146,10 @@ def read_files(
     of about equal bytes, one per process, this one reading the first; the outcomes come back in order."""
     if pool is not None and len(items) >= POOL_MIN_FILES:
         slices = _slices(items, pool.workers + 1)  # type: ignore[attr-defined]
-        futures = [pool.submit(read_files, part, limits, profiles) for part in slices[1:]]
+        try:
+            futures = [pool.submit(read_files, part, limits, profiles) for part in slices[1:]]
+        except Exception:  # noqa: BLE001 — no process could be started (a Jupyter kernel's __main__
+            return read_files(items, limits, profiles)  # cannot be spawned again): all read here
         out = read_files(slices[0], limits, profiles)
         for part, future in zip(slices[1:], futures, strict=True):
             try:
