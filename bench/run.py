@@ -410,6 +410,9 @@ def issue_lines(parts: dict, scale_orgs: int | None) -> list[str]:
         "",
         *issue_table.markdown(issue_table.table(parts, scale_orgs)),
         "",
+        "Where a target is missed, the measured reason (a profile of where the time goes) and what was tried "
+        "are in `docs/SCALE.md`, section \"Issue 20: where the time goes now\".",
+        "",
     ]
 
 
