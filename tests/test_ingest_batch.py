@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from analysis.ingest import Limits, ingest
-from analysis.ingest.file import _read_one, read_files
+from analysis.ingest.file import HEAD_START_BYTES, _read_one, _slices, read_files
 from analysis.store import Store
 from tests.test_ingest import write_registry
 
@@ -80,3 +80,26 @@ def test_xlsx_cell_past_the_character_limit_is_refused_but_many_bytes_under_it_a
     ok, long = read_files(items, Limits(max_cell_chars=100), [])
     assert ok.refused_message is None and ok.parsed[0].valid["topic"].to_list() == ["长" * 60]
     assert long.parsed == [] and long.rejects[0]["reason_code"].to_list() == ["cell_too_large"]
+
+
+def _items(sizes: list[int]) -> list[tuple[Path, str, int, str]]:
+    return [(Path(f"f{i:03d}"), f"f{i:03d}", size, "") for i, size in enumerate(sizes)]
+
+
+def test_this_process_reads_a_head_start_more_while_the_other_starts() -> None:
+    mb = HEAD_START_BYTES
+    assert mb == 1 << 20
+    parts = _slices(_items([mb // 10] * 44), 2)  # 4.4 MiB: (4.4 + 1) / 2 = 2.7 MiB here, 1.7 in the other
+    assert [len(p) for p in parts] == [27, 17]
+    assert [p[0][1] for p in parts] == ["f000", "f027"]  # consecutive runs, in path order
+    # three processes: this one (4.4 + 2 × 1) / 3 MiB = 2.13 MiB, 21 files; the other 23 split in two
+    assert [len(p) for p in _slices(_items([mb // 10] * 44), 3)] == [21, 12, 11]
+
+
+def test_a_file_goes_to_the_process_its_middle_falls_in_and_none_is_lost() -> None:
+    ten = 10 * HEAD_START_BYTES
+    assert [len(p) for p in _slices(_items([ten] * 4), 2)] == [2, 2]  # head 20.5 MiB: two middles before it
+    assert [len(p) for p in _slices(_items([ten] * 4), 3)] == [1, 2, 1]
+    assert _slices(_items([ten]), 2) == [_items([ten])]  # one file: this process alone
+    many = _items([i * 997 % 50_000 for i in range(300)])
+    assert [item for part in _slices(many, 2) for item in part] == many
