@@ -64,19 +64,19 @@ class _Source:
         return cls(table, path, None, d.hashes, pl.Series("org_id", d.org_ids, pl.String), counts, True)
 
     def _describe(self, df: pl.DataFrame) -> None:
-        self.hashes = pl.Series(self._row_hashes(df)).sort().to_numpy()
+        self.hashes = df.select(self._hash().sort()).to_series().to_numpy()
         self.settled = False
         self.org_ids = df["org_id"].unique()
         self.counts = df.group_by(PROV_FILE).agg(pl.len().alias("n"))
         if self.path is not None:
             self.save_digest()
 
-    def _row_hashes(self, df: pl.DataFrame) -> np.ndarray:
-        return df.select(pl.struct(_canonical(self.table)).hash(_HASH_SEED)).to_series().to_numpy()
+    def _hash(self) -> pl.Expr:
+        return pl.struct(_canonical(self.table)).hash(_HASH_SEED)
 
     def row_hashes(self, df: pl.DataFrame) -> np.ndarray:
         """The hash of each row of ``df`` (this source's rows, as loaded), in row order."""
-        return self._row_hashes(df)
+        return df.select(self._hash()).to_series().to_numpy()
 
     def save_digest(self) -> None:
         assert self.path is not None

@@ -356,7 +356,6 @@ def _chunks(plan: _Plan) -> Iterator[_Plan]:
         yield run
 
 
-
 def _link(
     writer: StoreWriter,
     ex: _Existing,

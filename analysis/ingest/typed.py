@@ -26,8 +26,8 @@ import polars as pl
 
 from analysis.ingest.columns import DATE_MAX, DATE_MIN, parse_column
 from analysis.ingest.readers import Limits, RawSheet
-from analysis.ingest.validate import Parsed, Recognised
-from analysis.store import REJECTS_SCHEMA, table_schema
+from analysis.ingest.validate import Parsed, Recognised, _to_schema
+from analysis.store import REJECTS_SCHEMA
 from analysis.vocab import POLITICAL_THEORY_ALIASES, PROV_FILE, PROV_ROW, PROV_SHEET, Column
 
 #: sheets of at least this many rows are tried on the typed path (smaller ones are cheap either way)
@@ -88,9 +88,7 @@ def parse_typed(
     out = data.select(values).with_columns(
         sheet.rows.alias(PROV_ROW), pl.lit(file, pl.String).alias(PROV_FILE), pl.lit(sheet.sheet, pl.String).alias(PROV_SHEET)
     )
-    out = out.with_columns(_defaults(table.name, rec))
-    schema = table_schema(table.name)
-    valid = out.select(pl.col(k).cast(t) if k in out.columns else pl.lit(None, t).alias(k) for k, t in schema.items())
+    valid = _to_schema(out.with_columns(_defaults(table.name, rec)), table.name)
     present = [c.name for c, _ in mapped]
     return Parsed(table.name, valid, pl.DataFrame(schema=REJECTS_SCHEMA), valid.height, 0, present, None)
 
